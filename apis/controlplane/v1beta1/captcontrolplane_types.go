@@ -1,0 +1,297 @@
+package v1beta1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// CAPTControlPlaneFinalizer lets the controller delete the Terraform
+// workspace before the control plane object goes away.
+const CAPTControlPlaneFinalizer = "controlplane.cluster.x-k8s.io/captcontrolplane"
+
+// Phase is the coarse lifecycle state of a control plane.
+// +kubebuilder:validation:Enum=Creating;Ready;Failed
+type Phase string
+
+// Phases of a control plane.
+const (
+	PhaseCreating Phase = "Creating"
+	PhaseReady    Phase = "Ready"
+	PhaseFailed   Phase = "Failed"
+)
+
+// Condition types set on a CAPTControlPlane.
+const (
+	ConditionReady       = "Ready"
+	ConditionInitialized = "Initialized"
+	ConditionFailed      = "Failed"
+	ConditionCreating    = "Creating"
+)
+
+// Condition reasons set on a CAPTControlPlane.
+const (
+	ReasonCreating             = "Creating"
+	ReasonReady                = "Ready"
+	ReasonFailed               = "Failed"
+	ReasonWaitingForVPC        = "WaitingForVPC"
+	ReasonVPCReadyTimeout      = "VPCReadyTimeout"
+	ReasonControlPlaneTimeout  = "ControlPlaneTimeout"
+	ReasonWorkspaceError       = "WorkspaceError"
+	ReasonEndpointUpdateFailed = "EndpointUpdateFailed"
+)
+
+// CAPTControlPlaneSpec is the desired state of an EKS control plane.
+type CAPTControlPlaneSpec struct {
+	// Version is the Kubernetes version of the control plane, such as "1.31".
+	Version string `json:"version"`
+
+	// WorkspaceTemplateRef names the WorkspaceTemplate that renders the
+	// Terraform workspace of this control plane.
+	WorkspaceTemplateRef WorkspaceTemplateReference `json:"workspaceTemplateRef"`
+
+	// ControlPlaneConfig holds the EKS settings of the control plane.
+	// +optional
+	ControlPlaneConfig *ControlPlaneConfig `json:"controlPlaneConfig,omitempty"`
+
+	// AdditionalTags are AWS tags added to every resource Terraform creates.
+	// +optional
+	AdditionalTags map[string]string `json:"additionalTags,omitempty"`
+
+	// ControlPlaneEndpoint is the endpoint of the API server. The controller
+	// sets it from the Terraform output cluster_endpoint.
+	// +optional
+	ControlPlaneEndpoint APIEndpoint `json:"controlPlaneEndpoint,omitempty,omitzero"`
+
+	// WorkspaceTemplateApplyName names the WorkspaceTemplateApply of this
+	// control plane. The controller sets it; the default is
+	// "<name>-eks-controlplane-apply".
+	// +optional
+	WorkspaceTemplateApplyName string `json:"workspaceTemplateApplyName,omitempty"`
+}
+
+// WorkspaceTemplateReference names a WorkspaceTemplate.
+type WorkspaceTemplateReference struct {
+	// Name of the WorkspaceTemplate.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+
+	// Namespace of the WorkspaceTemplate; the control plane's when empty.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// ControlPlaneConfig holds the EKS settings of a control plane.
+type ControlPlaneConfig struct {
+	// Region is the AWS region, such as "ap-northeast-1".
+	// +kubebuilder:validation:Pattern=`^[a-z]{2}-[a-z]+-[0-9]$`
+	Region string `json:"region"`
+
+	// EndpointAccess controls who can reach the API server endpoint.
+	// +optional
+	EndpointAccess *EndpointAccess `json:"endpointAccess,omitempty"`
+
+	// Addons are EKS add-ons to install.
+	// +optional
+	Addons []Addon `json:"addons,omitempty"`
+
+	// Timeouts bound how long creation may take.
+	// +optional
+	Timeouts *Timeouts `json:"timeouts,omitempty"`
+}
+
+// EndpointAccess controls who can reach the API server endpoint.
+type EndpointAccess struct {
+	// Public enables the public endpoint.
+	// +optional
+	Public bool `json:"public,omitempty"`
+
+	// Private enables the private endpoint.
+	// +optional
+	Private bool `json:"private,omitempty"`
+
+	// PublicCIDRs limits the public endpoint to these CIDR blocks.
+	// +optional
+	PublicCIDRs []string `json:"publicCIDRs,omitempty"`
+}
+
+// Addon is an EKS add-on.
+type Addon struct {
+	// Name of the add-on, such as "coredns".
+	Name string `json:"name"`
+
+	// Version of the add-on.
+	// +optional
+	Version string `json:"version,omitempty"`
+
+	// ConfigurationValues is the add-on configuration as a JSON string.
+	// +optional
+	ConfigurationValues string `json:"configurationValues,omitempty"`
+}
+
+// Timeouts bound how long creation may take, in minutes.
+type Timeouts struct {
+	// ControlPlaneTimeout is how long the control plane may take to become
+	// ready before it is marked Failed.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:default=30
+	// +optional
+	ControlPlaneTimeout int `json:"controlPlaneTimeout,omitempty"`
+
+	// VPCReadyTimeout is how long the VPC may take to become ready.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:default=15
+	// +optional
+	VPCReadyTimeout int `json:"vpcReadyTimeout,omitempty"`
+}
+
+// APIEndpoint is a Cluster API endpoint: where the API server is reached.
+type APIEndpoint struct {
+	// Host is the hostname of the API server.
+	// +optional
+	Host string `json:"host,omitempty"`
+
+	// Port is the port of the API server.
+	// +optional
+	Port int32 `json:"port,omitempty"`
+}
+
+// CAPTControlPlaneStatus is the observed state of an EKS control plane.
+//
+// Fields are written by two field managers with server-side apply:
+// capt-workspace-status owns workspaceStatus and nothing else;
+// capt-controlplane owns every other field.
+type CAPTControlPlaneStatus struct {
+	// Ready is true when the control plane can take requests.
+	// +optional
+	Ready bool `json:"ready"`
+
+	// Initialized is true once the control plane has been created.
+	// +optional
+	Initialized bool `json:"initialized"`
+
+	// SecretsReady is true once the connection secrets exist.
+	// +optional
+	// +kubebuilder:default=false
+	SecretsReady bool `json:"secretsReady"`
+
+	// WorkspaceTemplateStatus summarises the WorkspaceTemplateApply.
+	// +optional
+	WorkspaceTemplateStatus *WorkspaceTemplateStatus `json:"workspaceTemplateStatus,omitempty"`
+
+	// WorkspaceStatus mirrors the Terraform Workspace of this control plane.
+	// +optional
+	WorkspaceStatus *WorkspaceStatus `json:"workspaceStatus,omitempty"`
+
+	// FailureReason is a short machine-readable reason for a failure.
+	// +optional
+	FailureReason string `json:"failureReason,omitempty"`
+
+	// FailureMessage explains a failure to a person.
+	// +optional
+	FailureMessage string `json:"failureMessage,omitempty"`
+
+	// Phase is the coarse lifecycle state.
+	// +optional
+	Phase Phase `json:"phase,omitempty"`
+
+	// Conditions of the control plane. Each type is owned by the manager
+	// that sets it, so the list merges by type.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// WorkspaceTemplateStatus summarises the WorkspaceTemplateApply of a
+// control plane.
+type WorkspaceTemplateStatus struct {
+	// Ready is true when the Workspace is ready.
+	// +optional
+	Ready bool `json:"ready"`
+
+	// State is the Workspace's Ready reason, such as "Available".
+	// +optional
+	State string `json:"state,omitempty"`
+
+	// LastAppliedRevision is the last template revision applied.
+	// +optional
+	LastAppliedRevision string `json:"lastAppliedRevision,omitempty"`
+
+	// Outputs are the Terraform outputs as strings.
+	// +optional
+	Outputs map[string]string `json:"outputs,omitempty"`
+
+	// LastFailedRevision is the last template revision that failed.
+	// +optional
+	LastFailedRevision string `json:"lastFailedRevision,omitempty"`
+
+	// LastFailureMessage explains the last failure.
+	// +optional
+	LastFailureMessage string `json:"lastFailureMessage,omitempty"`
+
+	// WorkspaceName is the name of the Workspace.
+	// +optional
+	WorkspaceName string `json:"workspaceName,omitempty"`
+}
+
+// WorkspaceStatus mirrors the observed state of the Terraform Workspace.
+// The field manager capt-workspace-status owns it alone.
+type WorkspaceStatus struct {
+	// Ready is true when the Workspace's Ready condition is True.
+	// +optional
+	Ready bool `json:"ready"`
+
+	// State is the reason of the Workspace's Ready condition, such as
+	// "Available" or "Creating".
+	// +optional
+	State string `json:"state,omitempty"`
+
+	// AtProvider is a verbatim copy of the Workspace's status.atProvider:
+	// the Terraform checksum and outputs.
+	//
+	// It is atomic for server-side apply: one value owned as a whole. The
+	// mirror is a copy, not a merge, so an output removed from the Workspace
+	// must disappear here; with per-key ownership a key that another manager
+	// (an older Update writer) co-owns would survive the owner's apply, and a
+	// second manager could add keys without a conflict. Atomic also keeps
+	// managedFields small however many outputs there are.
+	// +optional
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +mapType=atomic
+	AtProvider *runtime.RawExtension `json:"atProvider,omitempty"`
+}
+
+// CAPTControlPlane is a Cluster API control plane backed by an EKS cluster
+// that Terraform creates through a Crossplane Workspace.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:path=captcontrolplanes,scope=Namespaced,categories=cluster-api
+// +kubebuilder:metadata:labels="cluster.x-k8s.io/provider=control-plane-capt"
+// +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta1=v1beta1"
+// +kubebuilder:printcolumn:name="Ready",type=boolean,JSONPath=`.status.ready`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`
+// +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.spec.controlPlaneEndpoint.host`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type CAPTControlPlane struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   CAPTControlPlaneSpec   `json:"spec,omitempty"`
+	Status CAPTControlPlaneStatus `json:"status,omitempty"`
+}
+
+// CAPTControlPlaneList is a list of CAPTControlPlanes.
+//
+// +kubebuilder:object:root=true
+type CAPTControlPlaneList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []CAPTControlPlane `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&CAPTControlPlane{}, &CAPTControlPlaneList{})
+}

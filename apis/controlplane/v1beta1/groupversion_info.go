@@ -1,0 +1,29 @@
+// Package v1beta1 holds the CAPTControlPlane API: the Cluster API
+// control-plane provider object for EKS control planes that Terraform creates
+// through Crossplane's provider-terraform.
+//
+// +kubebuilder:object:generate=true
+// +kubebuilder:ac:generate=true
+// +kubebuilder:ac:output:package=../../../applyconfig/controlplane
+// +groupName=controlplane.cluster.x-k8s.io
+package v1beta1
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/scheme"
+)
+
+var (
+	// GroupVersion is the group and version of this API.
+	GroupVersion = schema.GroupVersion{Group: "controlplane.cluster.x-k8s.io", Version: "v1beta1"}
+
+	// SchemeGroupVersion is GroupVersion under the name the generated apply
+	// configurations refer to.
+	SchemeGroupVersion = GroupVersion
+
+	// SchemeBuilder registers the types of this package.
+	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+
+	// AddToScheme adds the types of this package to a scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
+)

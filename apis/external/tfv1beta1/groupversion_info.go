@@ -1,0 +1,31 @@
+// Package tfv1beta1 holds our own Go types for the slice of Crossplane
+// provider-terraform's tf.upbound.io/v1beta1 Workspace that this project
+// reads and writes. In production Crossplane installs the real CRD; the CRD
+// generated from these types serves the tests and the demo and agrees with
+// the real one on every field we touch.
+//
+// +kubebuilder:object:generate=true
+// +kubebuilder:ac:generate=true
+// +kubebuilder:ac:output:package=../../../applyconfig/external
+// +groupName=tf.upbound.io
+package tfv1beta1
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/scheme"
+)
+
+var (
+	// GroupVersion is the group and version of this API.
+	GroupVersion = schema.GroupVersion{Group: "tf.upbound.io", Version: "v1beta1"}
+
+	// SchemeGroupVersion is GroupVersion under the name the generated apply
+	// configurations refer to.
+	SchemeGroupVersion = GroupVersion
+
+	// SchemeBuilder registers the types of this package.
+	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+
+	// AddToScheme adds the types of this package to a scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
+)

@@ -1,0 +1,213 @@
+package tfv1beta1
+
+import (
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ModuleSource says where a Workspace's Terraform module comes from.
+// +kubebuilder:validation:Enum=Remote;Inline
+type ModuleSource string
+
+// Module sources.
+const (
+	ModuleSourceRemote ModuleSource = "Remote"
+	ModuleSourceInline ModuleSource = "Inline"
+)
+
+// WorkspaceParameters are the Terraform inputs of a Workspace.
+type WorkspaceParameters struct {
+	// Module is the module URL (Remote) or the module text (Inline).
+	Module string `json:"module"`
+
+	// Source says how to read Module.
+	Source ModuleSource `json:"source"`
+
+	// Entrypoint is the path of the root module inside a remote module.
+	// +optional
+	Entrypoint string `json:"entrypoint,omitempty"`
+
+	// Vars are Terraform input variables.
+	// +optional
+	Vars []Var `json:"vars,omitempty"`
+
+	// VarMap is a free-form map of Terraform input variables.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	VarMap *apiextensionsv1.JSON `json:"varmap,omitempty"`
+
+	// VarFiles are files of Terraform variables.
+	// +optional
+	VarFiles []VarFile `json:"varFiles,omitempty"`
+
+	// Env are environment variables for Terraform.
+	// +optional
+	Env []EnvVar `json:"env,omitempty"`
+
+	// InitArgs are extra arguments of terraform init.
+	// +optional
+	InitArgs []string `json:"initArgs,omitempty"`
+
+	// PlanArgs are extra arguments of terraform plan.
+	// +optional
+	PlanArgs []string `json:"planArgs,omitempty"`
+
+	// ApplyArgs are extra arguments of terraform apply.
+	// +optional
+	ApplyArgs []string `json:"applyArgs,omitempty"`
+
+	// DestroyArgs are extra arguments of terraform destroy.
+	// +optional
+	DestroyArgs []string `json:"destroyArgs,omitempty"`
+}
+
+// Var is a Terraform input variable.
+type Var struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// VarFileSource says where a variable file comes from.
+// +kubebuilder:validation:Enum=ConfigMapKey;SecretKey
+type VarFileSource string
+
+// VarFileFormat is the format of a variable file.
+// +kubebuilder:validation:Enum=HCL;JSON
+type VarFileFormat string
+
+// VarFile is a file of Terraform variables read from a ConfigMap or Secret.
+type VarFile struct {
+	Source VarFileSource `json:"source"`
+
+	// +optional
+	Format VarFileFormat `json:"format,omitempty"`
+
+	// +optional
+	ConfigMapKeyReference *KeyReference `json:"configMapKeyRef,omitempty"`
+
+	// +optional
+	SecretKeyReference *KeyReference `json:"secretKeyRef,omitempty"`
+}
+
+// KeyReference names a key of a ConfigMap or Secret.
+type KeyReference struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Key       string `json:"key"`
+}
+
+// EnvVar is an environment variable for Terraform.
+type EnvVar struct {
+	Name string `json:"name"`
+
+	// +optional
+	Value string `json:"value,omitempty"`
+
+	// +optional
+	ConfigMapKeyReference *KeyReference `json:"configMapKeyRef,omitempty"`
+
+	// +optional
+	SecretKeyReference *KeyReference `json:"secretKeyRef,omitempty"`
+}
+
+// ProviderConfigReference names a provider configuration.
+type ProviderConfigReference struct {
+	Name string `json:"name"`
+}
+
+// SecretReference names a Secret.
+type SecretReference struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+}
+
+// DeletionPolicy says what happens to external resources on deletion.
+// +kubebuilder:validation:Enum=Orphan;Delete
+type DeletionPolicy string
+
+// WorkspaceSpec is the desired state of a Workspace.
+type WorkspaceSpec struct {
+	// ForProvider holds the Terraform inputs.
+	ForProvider WorkspaceParameters `json:"forProvider"`
+
+	// ProviderConfigReference names the provider configuration.
+	// +optional
+	ProviderConfigReference *ProviderConfigReference `json:"providerConfigRef,omitempty"`
+
+	// WriteConnectionSecretToReference names the Secret that receives the
+	// Terraform outputs.
+	// +optional
+	WriteConnectionSecretToReference *SecretReference `json:"writeConnectionSecretToRef,omitempty"`
+
+	// DeletionPolicy says whether terraform destroy runs on deletion.
+	// +optional
+	// +kubebuilder:default=Delete
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// ManagementPolicies limit what the provider may do.
+	// +optional
+	ManagementPolicies []string `json:"managementPolicies,omitempty"`
+}
+
+// WorkspaceObservation is what provider-terraform observed of the
+// Terraform state.
+type WorkspaceObservation struct {
+	// Checksum of the last applied module and inputs.
+	// +optional
+	Checksum string `json:"checksum,omitempty"`
+
+	// Outputs are the Terraform outputs: any JSON values.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	Outputs map[string]apiextensionsv1.JSON `json:"outputs,omitempty"`
+
+	// TFPlan is the rendered plan, when the provider keeps it.
+	// +optional
+	TFPlan string `json:"tfPlan,omitempty"`
+}
+
+// WorkspaceStatus is the observed state of a Workspace.
+type WorkspaceStatus struct {
+	// AtProvider is what the provider observed.
+	// +optional
+	AtProvider WorkspaceObservation `json:"atProvider,omitempty,omitzero"`
+
+	// Conditions are Crossplane conditions: Ready and Synced.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []Condition `json:"conditions,omitempty"`
+}
+
+// Workspace is a Terraform workspace run by Crossplane's
+// provider-terraform. It is cluster-scoped: links to it from namespaced
+// objects go by name and labels.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:path=workspaces,scope=Cluster,categories=crossplane;managed;tf
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=='Ready')].status`
+// +kubebuilder:printcolumn:name="Synced",type=string,JSONPath=`.status.conditions[?(@.type=='Synced')].status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type Workspace struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   WorkspaceSpec   `json:"spec"`
+	Status WorkspaceStatus `json:"status,omitempty"`
+}
+
+// WorkspaceList is a list of Workspaces.
+//
+// +kubebuilder:object:root=true
+type WorkspaceList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Workspace `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Workspace{}, &WorkspaceList{})
+}

@@ -1,0 +1,29 @@
+// Package v1beta1 holds the infrastructure API of CAPT: WorkspaceTemplate,
+// a reusable Terraform Workspace with ${var} placeholders, and
+// WorkspaceTemplateApply, which renders one Workspace from a template.
+//
+// +kubebuilder:object:generate=true
+// +kubebuilder:ac:generate=true
+// +kubebuilder:ac:output:package=../../../applyconfig/infrastructure
+// +groupName=infrastructure.cluster.x-k8s.io
+package v1beta1
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/scheme"
+)
+
+var (
+	// GroupVersion is the group and version of this API.
+	GroupVersion = schema.GroupVersion{Group: "infrastructure.cluster.x-k8s.io", Version: "v1beta1"}
+
+	// SchemeGroupVersion is GroupVersion under the name the generated apply
+	// configurations refer to.
+	SchemeGroupVersion = GroupVersion
+
+	// SchemeBuilder registers the types of this package.
+	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+
+	// AddToScheme adds the types of this package to a scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
+)

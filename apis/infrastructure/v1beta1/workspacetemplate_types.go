@@ -1,0 +1,89 @@
+package v1beta1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfv1beta1"
+)
+
+// WorkspaceTemplateSpec is a reusable Terraform Workspace.
+type WorkspaceTemplateSpec struct {
+	// Template is the Workspace to render. String values may hold ${var}
+	// placeholders that a WorkspaceTemplateApply fills from its variables.
+	Template WorkspaceTemplateDefinition `json:"template"`
+
+	// WriteConnectionSecretToRef names the Secret that receives the
+	// Terraform outputs.
+	// +optional
+	WriteConnectionSecretToRef *SecretReference `json:"writeConnectionSecretToRef,omitempty"`
+}
+
+// WorkspaceTemplateDefinition is the templated Workspace.
+type WorkspaceTemplateDefinition struct {
+	// Metadata describes the template.
+	// +optional
+	Metadata *WorkspaceTemplateMetadata `json:"metadata,omitempty"`
+
+	// Spec is the Workspace spec with ${var} placeholders.
+	Spec tfv1beta1.WorkspaceSpec `json:"spec"`
+}
+
+// WorkspaceTemplateMetadata describes a template.
+type WorkspaceTemplateMetadata struct {
+	// +optional
+	Description string `json:"description,omitempty"`
+
+	// +optional
+	Version string `json:"version,omitempty"`
+
+	// +optional
+	Tags map[string]string `json:"tags,omitempty"`
+}
+
+// SecretReference names a Secret.
+type SecretReference struct {
+	Name string `json:"name"`
+
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// WorkspaceTemplateStatus is the observed state of a WorkspaceTemplate.
+type WorkspaceTemplateStatus struct {
+	// +optional
+	WorkspaceName string `json:"workspaceName,omitempty"`
+
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []tfv1beta1.Condition `json:"conditions,omitempty"`
+}
+
+// WorkspaceTemplate is a reusable Terraform Workspace.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:path=workspacetemplates,scope=Namespaced,categories=cluster-api
+// +kubebuilder:metadata:labels="cluster.x-k8s.io/provider=control-plane-capt"
+// +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta1=v1beta1"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type WorkspaceTemplate struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   WorkspaceTemplateSpec   `json:"spec,omitempty"`
+	Status WorkspaceTemplateStatus `json:"status,omitempty"`
+}
+
+// WorkspaceTemplateList is a list of WorkspaceTemplates.
+//
+// +kubebuilder:object:root=true
+type WorkspaceTemplateList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []WorkspaceTemplate `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&WorkspaceTemplate{}, &WorkspaceTemplateList{})
+}

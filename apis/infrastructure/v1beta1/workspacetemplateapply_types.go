@@ -1,0 +1,104 @@
+package v1beta1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfv1beta1"
+)
+
+// WorkspaceTemplateReference names a WorkspaceTemplate.
+type WorkspaceTemplateReference struct {
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// ObjectReference names a namespaced object.
+type ObjectReference struct {
+	Name string `json:"name"`
+
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// WorkspaceTemplateApplySpec asks for one Workspace rendered from a template.
+type WorkspaceTemplateApplySpec struct {
+	// TemplateRef names the WorkspaceTemplate to render.
+	TemplateRef WorkspaceTemplateReference `json:"templateRef"`
+
+	// WriteConnectionSecretToRef overrides the template's connection Secret.
+	// +optional
+	WriteConnectionSecretToRef *SecretReference `json:"writeConnectionSecretToRef,omitempty"`
+
+	// Variables fill the template's ${var} placeholders.
+	// +optional
+	Variables map[string]string `json:"variables,omitempty"`
+
+	// WaitForSecrets are Secrets that must exist before the Workspace is
+	// rendered.
+	// +optional
+	WaitForSecrets []SecretReference `json:"waitForSecrets,omitempty"`
+
+	// WaitForWorkspaces are Workspaces that must be Ready before this one
+	// is rendered.
+	// +optional
+	WaitForWorkspaces []ObjectReference `json:"waitForWorkspaces,omitempty"`
+
+	// RetainWorkspaceOnDelete keeps the Workspace when the apply is deleted.
+	// +optional
+	RetainWorkspaceOnDelete bool `json:"retainWorkspaceOnDelete,omitempty"`
+}
+
+// WorkspaceTemplateApplyStatus is the observed state of an apply.
+type WorkspaceTemplateApplyStatus struct {
+	// WorkspaceName is the name of the rendered Workspace.
+	// +optional
+	WorkspaceName string `json:"workspaceName,omitempty"`
+
+	// Applied is true once the Workspace was rendered.
+	// +optional
+	Applied bool `json:"applied,omitempty"`
+
+	// LastAppliedTime is when the Workspace was last rendered.
+	// +optional
+	LastAppliedTime *metav1.Time `json:"lastAppliedTime,omitempty"`
+
+	// Conditions mirror the Workspace's Ready and Synced conditions.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []tfv1beta1.Condition `json:"conditions,omitempty"`
+}
+
+// WorkspaceTemplateApply renders one Workspace from a WorkspaceTemplate.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:path=workspacetemplateapplies,scope=Namespaced,categories=cluster-api
+// +kubebuilder:metadata:labels="cluster.x-k8s.io/provider=control-plane-capt"
+// +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta1=v1beta1"
+// +kubebuilder:printcolumn:name="Workspace",type=string,JSONPath=`.status.workspaceName`
+// +kubebuilder:printcolumn:name="Applied",type=boolean,JSONPath=`.status.applied`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type WorkspaceTemplateApply struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   WorkspaceTemplateApplySpec   `json:"spec,omitempty"`
+	Status WorkspaceTemplateApplyStatus `json:"status,omitempty"`
+}
+
+// WorkspaceTemplateApplyList is a list of WorkspaceTemplateApplies.
+//
+// +kubebuilder:object:root=true
+type WorkspaceTemplateApplyList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []WorkspaceTemplateApply `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&WorkspaceTemplateApply{}, &WorkspaceTemplateApplyList{})
+}
