@@ -1,0 +1,125 @@
+package workspacestatus
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfv1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+)
+
+// Cache indexes that link the three kinds.
+const (
+	// indexApplyName indexes CAPTControlPlanes by the name of their
+	// WorkspaceTemplateApply.
+	indexApplyName = "capt.workspacestatus/applyName"
+	// indexWorkspaceName indexes WorkspaceTemplateApplies by the Workspace
+	// they rendered.
+	indexWorkspaceName = "capt.workspacestatus/workspaceName"
+)
+
+func applyNameOf(obj client.Object) []string {
+	return []string{obj.(*controlplanev1beta1.CAPTControlPlane).EffectiveWorkspaceTemplateApplyName()}
+}
+
+func workspaceNameOf(obj client.Object) []string {
+	if name := obj.(*infrastructurev1beta1.WorkspaceTemplateApply).Status.WorkspaceName; name != "" {
+		return []string{name}
+	}
+	return nil
+}
+
+// errForeignWorkspace: the Workspace found by name carries labels that name
+// another control plane (two namespaces picked the same cluster-scoped name).
+type errForeignWorkspace struct{ workspace, owner string }
+
+func (e errForeignWorkspace) Error() string {
+	return fmt.Sprintf("workspace %s belongs to control plane %s", e.workspace, e.owner)
+}
+
+// workspaceFor finds the control plane's Workspace the way existing CAPT
+// does (spec.workspaceTemplateApplyName → that apply's status.workspaceName),
+// and else by the labels this project puts on the Workspaces it renders.
+// It returns nil, nil when there is no Workspace (yet, or any more).
+func (r *Reconciler) workspaceFor(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (*tfv1beta1.Workspace, error) {
+	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
+	err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: cp.EffectiveWorkspaceTemplateApplyName()}, apply)
+	switch {
+	case err == nil && apply.Status.WorkspaceName != "":
+		ws := &tfv1beta1.Workspace{}
+		err := r.Client.Get(ctx, types.NamespacedName{Name: apply.Status.WorkspaceName}, ws)
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if owner, ok := labelledOwner(ws); ok && owner != (types.NamespacedName{Namespace: cp.Namespace, Name: cp.Name}) {
+			return nil, errForeignWorkspace{workspace: ws.Name, owner: owner.String()}
+		}
+		return ws, nil
+	case err != nil && !apierrors.IsNotFound(err):
+		return nil, err
+	}
+
+	list := &tfv1beta1.WorkspaceList{}
+	if err := r.Client.List(ctx, list, client.MatchingLabels{
+		controlplanev1beta1.LabelControlPlaneNamespace: cp.Namespace,
+		controlplanev1beta1.LabelControlPlaneName:      cp.Name,
+	}); err != nil {
+		return nil, err
+	}
+	switch len(list.Items) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &list.Items[0], nil
+	default:
+		return nil, fmt.Errorf("%d workspaces carry the labels of control plane %s/%s", len(list.Items), cp.Namespace, cp.Name)
+	}
+}
+
+func labelledOwner(ws *tfv1beta1.Workspace) (types.NamespacedName, bool) {
+	ns, okNS := ws.Labels[controlplanev1beta1.LabelControlPlaneNamespace]
+	name, okName := ws.Labels[controlplanev1beta1.LabelControlPlaneName]
+	return types.NamespacedName{Namespace: ns, Name: name}, okNS && okName
+}
+
+// controlPlanesForWorkspace maps a Workspace event to its control planes: by
+// label, and through the WorkspaceTemplateApplies that rendered it.
+func (r *Reconciler) controlPlanesForWorkspace(ctx context.Context, obj client.Object) []reconcile.Request {
+	var requests []reconcile.Request
+	if owner, ok := labelledOwner(obj.(*tfv1beta1.Workspace)); ok {
+		requests = append(requests, reconcile.Request{NamespacedName: owner})
+	}
+	applies := &infrastructurev1beta1.WorkspaceTemplateApplyList{}
+	if err := r.Client.List(ctx, applies, client.MatchingFields{indexWorkspaceName: obj.GetName()}); err != nil {
+		r.log(ctx).Error(err, "listing WorkspaceTemplateApplies of a workspace", "workspace", obj.GetName())
+		return requests
+	}
+	for i := range applies.Items {
+		requests = append(requests, r.controlPlanesForApply(ctx, &applies.Items[i])...)
+	}
+	return requests
+}
+
+// controlPlanesForApply maps a WorkspaceTemplateApply event to the control
+// planes that use it.
+func (r *Reconciler) controlPlanesForApply(ctx context.Context, obj client.Object) []reconcile.Request {
+	cps := &controlplanev1beta1.CAPTControlPlaneList{}
+	if err := r.Client.List(ctx, cps, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexApplyName: obj.GetName()}); err != nil {
+		r.log(ctx).Error(err, "listing control planes of a WorkspaceTemplateApply", "workspaceTemplateApply", client.ObjectKeyFromObject(obj))
+		return nil
+	}
+	requests := make([]reconcile.Request, 0, len(cps.Items))
+	for i := range cps.Items {
+		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&cps.Items[i])})
+	}
+	return requests
+}

@@ -1,0 +1,221 @@
+package workspacestatus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfv1beta1"
+	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+)
+
+const (
+	// FieldManager owns status.workspaceStatus of every CAPTControlPlane,
+	// and nothing else.
+	FieldManager = "capt-workspace-status"
+
+	// ControllerName names this controller in logs and metrics.
+	ControllerName = "workspacestatus"
+
+	// ReasonWorkspaceStatusRestored is the Event reason when the mirror is
+	// re-applied after another writer changed or removed it.
+	ReasonWorkspaceStatusRestored = "WorkspaceStatusRestored"
+
+	// ReasonWorkspaceOwnedElsewhere is the Event reason when the Workspace
+	// found by name belongs to another control plane.
+	ReasonWorkspaceOwnedElsewhere = "WorkspaceOwnedElsewhere"
+)
+
+// Reconciler mirrors each CAPTControlPlane's Workspace into
+// status.workspaceStatus.
+type Reconciler struct {
+	// Client reads from the manager's cache and writes to the API server.
+	Client client.Client
+	// Recorder records Events on control planes.
+	Recorder events.EventRecorder
+
+	// lastApplied holds, per control plane, the workspaceStatus JSON this
+	// process last applied. It tells a repair (the Workspace did not change,
+	// the object did) from a mirror of a new observation, and it keeps the
+	// last atProvider when another writer wiped it during a Workspace gap.
+	lastApplied sync.Map // types.NamespacedName -> []byte
+}
+
+// +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes/status,verbs=patch
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=tf.upbound.io,resources=workspaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile applies the desired workspaceStatus when it differs from what
+// the object holds for FieldManager, and sends nothing when it does not.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, err error) {
+	defer func() {
+		if err != nil {
+			errorsTotal.WithLabelValues(ControllerName).Inc()
+		}
+	}()
+
+	cp := &controlplanev1beta1.CAPTControlPlane{}
+	if err := r.Client.Get(ctx, req.NamespacedName, cp); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.lastApplied.Delete(req.NamespacedName)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+
+	if migrated, err := r.migrate(ctx, cp); err != nil || migrated {
+		// The watch brings the migrated object; reconcile it then.
+		return ctrl.Result{}, err
+	}
+
+	ws, err := r.workspaceFor(ctx, cp)
+	if foreign := (errForeignWorkspace{}); errors.As(err, &foreign) {
+		// Nothing to retry until the Workspace or the control plane changes.
+		r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, ReasonWorkspaceOwnedElsewhere, "Mirror", "%s; not mirroring it", foreign.Error())
+		return ctrl.Result{}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("finding the workspace of %s: %w", req.NamespacedName, err)
+	}
+
+	owned, err := ownedWorkspaceStatus(cp)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	remembered := r.remembered(req.NamespacedName)
+	desired, err := desiredWorkspaceStatus(ws, previous(owned, remembered))
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if desired == nil {
+		return ctrl.Result{}, nil
+	}
+
+	current, err := ssa.JSONEqual(desired, owned)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if current {
+		skipsTotal.WithLabelValues(ControllerName).Inc()
+		return ctrl.Result{}, nil
+	}
+
+	restoring, err := damaged(cp, owned, desired, remembered)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	// Encode before sending: the client decodes the response into the apply
+	// configuration, which is never used again.
+	sent, err := json.Marshal(desired)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	apply := cpac.CAPTControlPlane(cp.Name, cp.Namespace).
+		WithStatus(cpac.CAPTControlPlaneStatus().WithWorkspaceStatus(desired))
+	if err := r.Client.Status().Apply(ctx, apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return ctrl.Result{}, fmt.Errorf("applying status.workspaceStatus of %s: %w", req.NamespacedName, err)
+	}
+	r.lastApplied.Store(req.NamespacedName, sent)
+	appliesTotal.WithLabelValues(ControllerName).Inc()
+
+	if restoring {
+		restoresTotal.WithLabelValues(ControllerName).Inc()
+		r.log(ctx).Info("restored status.workspaceStatus after another writer changed it", "workspace", workspaceName(ws))
+		r.Recorder.Eventf(cp, nil, corev1.EventTypeNormal, ReasonWorkspaceStatusRestored, "Restore",
+			"status.workspaceStatus was changed or removed by another writer; restored the mirror of workspace %s", workspaceName(ws))
+	}
+	return ctrl.Result{}, nil
+}
+
+// ownedWorkspaceStatus is the part of status.workspaceStatus that
+// FieldManager owns in the object read, with its live values.
+func ownedWorkspaceStatus(cp *controlplanev1beta1.CAPTControlPlane) (*cpac.WorkspaceStatusApplyConfiguration, error) {
+	owned, err := cpac.ExtractCAPTControlPlaneStatus(cp, FieldManager)
+	if err != nil {
+		return nil, fmt.Errorf("extracting the fields of %s from %s/%s: %w", FieldManager, cp.Namespace, cp.Name, err)
+	}
+	if owned.Status == nil {
+		return nil, nil
+	}
+	return owned.Status.WorkspaceStatus, nil
+}
+
+// remembered is the workspaceStatus this process last applied, or nil.
+func (r *Reconciler) remembered(key types.NamespacedName) *cpac.WorkspaceStatusApplyConfiguration {
+	raw, ok := r.lastApplied.Load(key)
+	if !ok {
+		return nil
+	}
+	ws := &cpac.WorkspaceStatusApplyConfiguration{}
+	if err := json.Unmarshal(raw.([]byte), ws); err != nil {
+		return nil
+	}
+	return ws
+}
+
+// previous is what was mirrored before: the owned fields, with the
+// remembered atProvider when another writer took ours away.
+func previous(owned, remembered *cpac.WorkspaceStatusApplyConfiguration) *cpac.WorkspaceStatusApplyConfiguration {
+	switch {
+	case owned == nil:
+		return remembered
+	case owned.AtProvider == nil && remembered != nil && remembered.AtProvider != nil:
+		merged := *owned
+		merged.AtProvider = remembered.AtProvider
+		return &merged
+	default:
+		return owned
+	}
+}
+
+// damaged reports whether the object differs from the mirror because
+// another writer changed or removed it, rather than because the Workspace
+// changed: either this process applied exactly the desired value before, or
+// a field FieldManager always sends is no longer owned by it.
+func damaged(cp *controlplanev1beta1.CAPTControlPlane, owned, desired, remembered *cpac.WorkspaceStatusApplyConfiguration) (bool, error) {
+	if remembered != nil {
+		same, err := ssa.JSONEqual(desired, remembered)
+		if err != nil || same {
+			return same, err
+		}
+	}
+	if owned == nil || owned.Ready == nil {
+		return hasEntry(cp), nil
+	}
+	liveAtProvider := cp.Status.WorkspaceStatus != nil && cp.Status.WorkspaceStatus.AtProvider != nil
+	return owned.AtProvider == nil && liveAtProvider, nil
+}
+
+func hasEntry(cp *controlplanev1beta1.CAPTControlPlane) bool {
+	for _, e := range cp.ManagedFields {
+		if e.Manager == FieldManager && e.Subresource == "status" {
+			return true
+		}
+	}
+	return false
+}
+
+func workspaceName(ws *tfv1beta1.Workspace) string {
+	if ws == nil {
+		return "(deleted)"
+	}
+	return ws.Name
+}
+
+func (r *Reconciler) log(ctx context.Context) logr.Logger {
+	return ctrl.LoggerFrom(ctx).WithName(ControllerName)
+}

@@ -1,0 +1,39 @@
+package workspacestatus
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfv1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+)
+
+// SetupWithManager registers the cache indexes and watches: control planes
+// themselves (so that a foreign write to workspaceStatus is seen and
+// repaired), their Workspaces and their WorkspaceTemplateApplies.
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, options controller.Options) error {
+	if r.Client == nil {
+		r.Client = mgr.GetClient()
+	}
+	if r.Recorder == nil {
+		r.Recorder = mgr.GetEventRecorder(FieldManager)
+	}
+	indexer := mgr.GetFieldIndexer()
+	if err := indexer.IndexField(ctx, &controlplanev1beta1.CAPTControlPlane{}, indexApplyName, applyNameOf); err != nil {
+		return err
+	}
+	if err := indexer.IndexField(ctx, &infrastructurev1beta1.WorkspaceTemplateApply{}, indexWorkspaceName, workspaceNameOf); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(ControllerName).
+		For(&controlplanev1beta1.CAPTControlPlane{}).
+		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForWorkspace)).
+		Watches(&infrastructurev1beta1.WorkspaceTemplateApply{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForApply)).
+		WithOptions(options).
+		Complete(r)
+}
