@@ -19,9 +19,9 @@ limitations under the License.
 package external
 
 import (
-	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfv1beta1"
-	externaltfv1beta1 "github.com/capt-controlplane/capt-controlplane/applyconfig/external/external/tfv1beta1"
+	v1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	internal "github.com/capt-controlplane/capt-controlplane/applyconfig/external/internal"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/applyconfig/external/tf/v1beta1"
 	runtime "k8s.io/apimachinery/pkg/runtime"
 	schema "k8s.io/apimachinery/pkg/runtime/schema"
 	managedfields "k8s.io/apimachinery/pkg/util/managedfields"
@@ -31,31 +31,31 @@ import (
 // apply configuration type exists for the given GroupVersionKind.
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
-	// Group=tf.upbound.io, Version=tfv1beta1
-	case tfv1beta1.SchemeGroupVersion.WithKind("Condition"):
-		return &externaltfv1beta1.ConditionApplyConfiguration{}
-	case tfv1beta1.SchemeGroupVersion.WithKind("EnvVar"):
-		return &externaltfv1beta1.EnvVarApplyConfiguration{}
-	case tfv1beta1.SchemeGroupVersion.WithKind("KeyReference"):
-		return &externaltfv1beta1.KeyReferenceApplyConfiguration{}
-	case tfv1beta1.SchemeGroupVersion.WithKind("ProviderConfigReference"):
-		return &externaltfv1beta1.ProviderConfigReferenceApplyConfiguration{}
-	case tfv1beta1.SchemeGroupVersion.WithKind("SecretReference"):
-		return &externaltfv1beta1.SecretReferenceApplyConfiguration{}
-	case tfv1beta1.SchemeGroupVersion.WithKind("Var"):
-		return &externaltfv1beta1.VarApplyConfiguration{}
-	case tfv1beta1.SchemeGroupVersion.WithKind("VarFile"):
-		return &externaltfv1beta1.VarFileApplyConfiguration{}
-	case tfv1beta1.SchemeGroupVersion.WithKind("Workspace"):
-		return &externaltfv1beta1.WorkspaceApplyConfiguration{}
-	case tfv1beta1.SchemeGroupVersion.WithKind("WorkspaceObservation"):
-		return &externaltfv1beta1.WorkspaceObservationApplyConfiguration{}
-	case tfv1beta1.SchemeGroupVersion.WithKind("WorkspaceParameters"):
-		return &externaltfv1beta1.WorkspaceParametersApplyConfiguration{}
-	case tfv1beta1.SchemeGroupVersion.WithKind("WorkspaceSpec"):
-		return &externaltfv1beta1.WorkspaceSpecApplyConfiguration{}
-	case tfv1beta1.SchemeGroupVersion.WithKind("WorkspaceStatus"):
-		return &externaltfv1beta1.WorkspaceStatusApplyConfiguration{}
+	// Group=tf.upbound.io, Version=v1beta1
+	case v1beta1.SchemeGroupVersion.WithKind("Condition"):
+		return &tfv1beta1.ConditionApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("EnvVar"):
+		return &tfv1beta1.EnvVarApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("KeyReference"):
+		return &tfv1beta1.KeyReferenceApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("ProviderConfigReference"):
+		return &tfv1beta1.ProviderConfigReferenceApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("SecretReference"):
+		return &tfv1beta1.SecretReferenceApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("Var"):
+		return &tfv1beta1.VarApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("VarFile"):
+		return &tfv1beta1.VarFileApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("Workspace"):
+		return &tfv1beta1.WorkspaceApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceObservation"):
+		return &tfv1beta1.WorkspaceObservationApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceParameters"):
+		return &tfv1beta1.WorkspaceParametersApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceSpec"):
+		return &tfv1beta1.WorkspaceSpecApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceStatus"):
+		return &tfv1beta1.WorkspaceStatusApplyConfiguration{}
 
 	}
 	return nil

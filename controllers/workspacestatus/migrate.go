@@ -32,8 +32,9 @@ func (r *Reconciler) migrate(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 		return false, err
 	}
 	// The one write that is not an apply (DESIGN.md rule 6): a JSON patch of
-	// managedFields, guarded by the resourceVersion it was computed from.
-	if err := r.Client.Status().Patch(ctx, cp.DeepCopy(), patch); err != nil {
+	// managedFields, guarded by the resourceVersion it was computed from. It
+	// goes to the main resource: the status endpoint ignores metadata.
+	if err := r.Client.Patch(ctx, cp.DeepCopy(), patch); err != nil {
 		if apierrors.IsConflict(err) {
 			return true, nil // a newer version is on its way through the watch
 		}

@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
-	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfv1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 )
@@ -53,7 +53,7 @@ type Reconciler struct {
 	lastApplied sync.Map // types.NamespacedName -> []byte
 }
 
-// +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes/status,verbs=patch
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=tf.upbound.io,resources=workspaces,verbs=get;list;watch

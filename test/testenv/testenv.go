@@ -18,7 +18,7 @@ import (
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
-	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfv1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 )
 

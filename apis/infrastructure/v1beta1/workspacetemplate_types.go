@@ -3,7 +3,7 @@ package v1beta1
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfv1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 )
 
 // WorkspaceTemplateSpec is a reusable Terraform Workspace.

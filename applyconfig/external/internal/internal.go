@@ -39,7 +39,7 @@ func Parser() *typed.Parser {
 var parserOnce sync.Once
 var parser *typed.Parser
 var schemaYAML = typed.YAMLObject(`types:
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.Condition
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.Condition
   map:
     fields:
     - name: lastTransitionTime
@@ -59,27 +59,27 @@ var schemaYAML = typed.YAMLObject(`types:
         namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ConditionStatus
     - name: type
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.ConditionType
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.ConditionType
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ConditionType
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ConditionType
   scalar: string
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.DeletionPolicy
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.DeletionPolicy
   scalar: string
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.EnvVar
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.EnvVar
   map:
     fields:
     - name: configMapKeyRef
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.KeyReference
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.KeyReference
     - name: name
       type:
         scalar: string
     - name: secretKeyRef
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.KeyReference
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.KeyReference
     - name: value
       type:
         scalar: string
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.KeyReference
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.KeyReference
   map:
     fields:
     - name: key
@@ -91,15 +91,15 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: namespace
       type:
         scalar: string
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.ModuleSource
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ModuleSource
   scalar: string
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.ProviderConfigReference
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderConfigReference
   map:
     fields:
     - name: name
       type:
         scalar: string
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.SecretReference
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.SecretReference
   map:
     fields:
     - name: name
@@ -108,7 +108,7 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: namespace
       type:
         scalar: string
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.Var
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.Var
   map:
     fields:
     - name: key
@@ -117,26 +117,26 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: value
       type:
         scalar: string
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.VarFile
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.VarFile
   map:
     fields:
     - name: configMapKeyRef
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.KeyReference
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.KeyReference
     - name: format
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.VarFileFormat
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.VarFileFormat
     - name: secretKeyRef
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.KeyReference
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.KeyReference
     - name: source
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.VarFileSource
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.VarFileFormat
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.VarFileSource
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.VarFileFormat
   scalar: string
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.VarFileSource
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.VarFileSource
   scalar: string
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.Workspace
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.Workspace
   map:
     fields:
     - name: apiVersion
@@ -150,11 +150,11 @@ var schemaYAML = typed.YAMLObject(`types:
         namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
     - name: spec
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.WorkspaceSpec
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceSpec
     - name: status
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.WorkspaceStatus
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.WorkspaceObservation
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceStatus
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceObservation
   map:
     fields:
     - name: checksum
@@ -176,7 +176,7 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: tfPlan
       type:
         scalar: string
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.WorkspaceParameters
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceParameters
   map:
     fields:
     - name: applyArgs
@@ -198,7 +198,7 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         list:
           elementType:
-            namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.EnvVar
+            namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.EnvVar
           elementRelationship: atomic
     - name: initArgs
       type:
@@ -217,12 +217,12 @@ var schemaYAML = typed.YAMLObject(`types:
           elementRelationship: atomic
     - name: source
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.ModuleSource
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ModuleSource
     - name: varFiles
       type:
         list:
           elementType:
-            namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.VarFile
+            namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.VarFile
           elementRelationship: atomic
     - name: varmap
       type:
@@ -231,18 +231,18 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         list:
           elementType:
-            namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.Var
+            namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.Var
           elementRelationship: atomic
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.WorkspaceSpec
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceSpec
   map:
     fields:
     - name: deletionPolicy
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.DeletionPolicy
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.DeletionPolicy
       default: Delete
     - name: forProvider
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.WorkspaceParameters
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceParameters
     - name: managementPolicies
       type:
         list:
@@ -251,21 +251,21 @@ var schemaYAML = typed.YAMLObject(`types:
           elementRelationship: atomic
     - name: providerConfigRef
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.ProviderConfigReference
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderConfigReference
     - name: writeConnectionSecretToRef
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.SecretReference
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.WorkspaceStatus
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.SecretReference
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceStatus
   map:
     fields:
     - name: atProvider
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.WorkspaceObservation
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceObservation
     - name: conditions
       type:
         list:
           elementType:
-            namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tfv1beta1.Condition
+            namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.Condition
           elementRelationship: associative
           keys:
           - type

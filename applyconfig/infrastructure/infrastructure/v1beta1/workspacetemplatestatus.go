@@ -19,7 +19,7 @@ limitations under the License.
 package v1beta1
 
 import (
-	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfv1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 )
 
 // WorkspaceTemplateStatusApplyConfiguration represents a declarative configuration of the WorkspaceTemplateStatus type for use

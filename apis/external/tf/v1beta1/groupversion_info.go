@@ -1,4 +1,4 @@
-// Package tfv1beta1 holds our own Go types for the slice of Crossplane
+// Package v1beta1 holds our own Go types for the slice of Crossplane
 // provider-terraform's tf.upbound.io/v1beta1 Workspace that this project
 // reads and writes. In production Crossplane installs the real CRD; the CRD
 // generated from these types serves the tests and the demo and agrees with
@@ -6,9 +6,9 @@
 //
 // +kubebuilder:object:generate=true
 // +kubebuilder:ac:generate=true
-// +kubebuilder:ac:output:package=../../../applyconfig/external
+// +kubebuilder:ac:output:package=../../../../applyconfig/external
 // +groupName=tf.upbound.io
-package tfv1beta1
+package v1beta1
 
 import (
 	"k8s.io/apimachinery/pkg/runtime/schema"

@@ -1,4 +1,4 @@
-package tfv1beta1
+package v1beta1
 
 import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"

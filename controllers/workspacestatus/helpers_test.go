@@ -1,0 +1,180 @@
+package workspacestatus
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
+)
+
+const (
+	ns      = "default"
+	timeout = 20 * time.Second
+	poll    = 20 * time.Millisecond
+)
+
+// fixture is a control plane with its WorkspaceTemplateApply and Workspace,
+// linked the way existing CAPT links them. The test plays the other
+// controllers and provider-terraform.
+type fixture struct {
+	cp        types.NamespacedName
+	workspace string
+}
+
+// newControlPlane creates the control plane only.
+func newControlPlane(t *testing.T, name string) fixture {
+	t.Helper()
+	cp := &controlplanev1beta1.CAPTControlPlane{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
+			Version:              "1.31",
+			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks-template"},
+			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"},
+		},
+	}
+	NewWithT(t).Expect(env.Client.Create(t.Context(), cp, client.FieldOwner("test-user"))).To(Succeed())
+	return fixture{cp: client.ObjectKeyFromObject(cp), workspace: name + "-eks-controlplane"}
+}
+
+// newFixture creates the control plane, its apply (status.workspaceName set
+// as the apply controller does) and a Workspace with the given atProvider.
+func newFixture(t *testing.T, name, atProvider string) fixture {
+	t.Helper()
+	f := newControlPlane(t, name)
+	f.createApply(t)
+	f.createWorkspace(t, atProvider, "Available")
+	return f
+}
+
+func (f fixture) createApply(t *testing.T) {
+	t.Helper()
+	g := NewWithT(t)
+	apply := &infrastructurev1beta1.WorkspaceTemplateApply{
+		ObjectMeta: metav1.ObjectMeta{Name: f.cp.Name + "-eks-controlplane-apply", Namespace: ns},
+		Spec:       infrastructurev1beta1.WorkspaceTemplateApplySpec{TemplateRef: infrastructurev1beta1.WorkspaceTemplateReference{Name: "eks-template"}},
+	}
+	g.Expect(env.Client.Create(t.Context(), apply)).To(Succeed())
+	apply.Status.WorkspaceName = f.workspace
+	g.Expect(env.Client.Status().Update(t.Context(), apply)).To(Succeed())
+}
+
+func (f fixture) createWorkspace(t *testing.T, atProvider, readyReason string) {
+	t.Helper()
+	ws := &tfv1beta1.Workspace{
+		ObjectMeta: metav1.ObjectMeta{Name: f.workspace},
+		Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{
+			Module: "git::https://example.com/eks.git", Source: tfv1beta1.ModuleSourceRemote,
+		}},
+	}
+	NewWithT(t).Expect(env.Client.Create(t.Context(), ws)).To(Succeed())
+	f.setWorkspaceStatus(t, atProvider, readyReason)
+}
+
+// setWorkspaceStatus writes the Workspace's status with a plain update, as
+// provider-terraform does. An empty atProvider is a gap.
+func (f fixture) setWorkspaceStatus(t *testing.T, atProvider, readyReason string) {
+	t.Helper()
+	g := NewWithT(t)
+	g.Eventually(func() error {
+		ws := &tfv1beta1.Workspace{}
+		if err := env.Client.Get(t.Context(), types.NamespacedName{Name: f.workspace}, ws); err != nil {
+			return err
+		}
+		ws.Status.AtProvider = tfv1beta1.WorkspaceObservation{}
+		if atProvider != "" {
+			if err := json.Unmarshal([]byte(atProvider), &ws.Status.AtProvider); err != nil {
+				return StopTrying(err.Error())
+			}
+		}
+		status := metav1.ConditionFalse
+		if readyReason == tfv1beta1.ReasonAvailable {
+			status = metav1.ConditionTrue
+		}
+		ws.Status.Conditions = []tfv1beta1.Condition{{
+			Type: tfv1beta1.TypeReady, Status: status, Reason: readyReason, LastTransitionTime: metav1.Now(),
+		}}
+		return env.Client.Status().Update(t.Context(), ws)
+	}, timeout, poll).Should(Succeed())
+}
+
+func (f fixture) get(t *testing.T) *controlplanev1beta1.CAPTControlPlane {
+	t.Helper()
+	cp := &controlplanev1beta1.CAPTControlPlane{}
+	NewWithT(t).Expect(env.Client.Get(t.Context(), f.cp, cp)).To(Succeed())
+	return cp
+}
+
+// mirrored returns the live workspaceStatus as generic JSON (nil if absent).
+func mirrored(cp *controlplanev1beta1.CAPTControlPlane) map[string]any {
+	if cp.Status.WorkspaceStatus == nil {
+		return nil
+	}
+	var out map[string]any
+	raw, _ := json.Marshal(cp.Status.WorkspaceStatus)
+	_ = json.Unmarshal(raw, &out)
+	return out
+}
+
+// waitMirror waits until the live workspaceStatus is exactly
+// {ready, state, atProvider} and owned by FieldManager alone.
+func (f fixture) waitMirror(t *testing.T, ready bool, state, atProvider string) *controlplanev1beta1.CAPTControlPlane {
+	t.Helper()
+	want := map[string]any{"ready": ready, "state": state}
+	if atProvider != "" {
+		want["atProvider"] = testenv.MustJSON(atProvider)
+	}
+	var cp *controlplanev1beta1.CAPTControlPlane
+	NewWithT(t).Eventually(func(g Gomega) {
+		cp = f.get(t)
+		g.Expect(testenv.JSONEqual(mirrored(cp), want)).To(BeTrue(), "mirror is %v, want %v", mirrored(cp), want)
+		g.Expect(testenv.SummarizeManager(cp, FieldManager)).To(Equal([]testenv.Entry{ownedEntry(atProvider != "")}))
+	}, timeout, poll).Should(Succeed())
+	return cp
+}
+
+// ownedEntry is the exact managedFields entry of FieldManager.
+func ownedEntry(withAtProvider bool) testenv.Entry {
+	fields := `{"f:status":{"f:workspaceStatus":{"f:ready":{},"f:state":{}}}}`
+	if withAtProvider {
+		fields = `{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`
+	}
+	return testenv.Entry{Manager: FieldManager, Operation: metav1.ManagedFieldsOperationApply, Subresource: "status", FieldsV1: testenv.MustJSON(fields)}
+}
+
+// restoredEvents counts the WorkspaceStatusRestored Events of a control plane.
+func (f fixture) restoredEvents(t *testing.T) int {
+	t.Helper()
+	list := &eventsv1.EventList{}
+	NewWithT(t).Expect(env.Client.List(t.Context(), list, client.InNamespace(ns))).To(Succeed())
+	n := 0
+	for _, e := range list.Items {
+		if e.Regarding.Name == f.cp.Name && e.Reason == ReasonWorkspaceStatusRestored {
+			n++
+			if e.DeprecatedCount > 1 {
+				n += int(e.DeprecatedCount) - 1
+			}
+			if e.Series != nil {
+				n += int(e.Series.Count) - 1
+			}
+		}
+	}
+	return n
+}
+
+func atProviderJSON(checksum string, outputs map[string]any) string {
+	raw, err := json.Marshal(map[string]any{"checksum": checksum, "outputs": outputs})
+	if err != nil {
+		panic(err)
+	}
+	return string(raw)
+}
