@@ -1,0 +1,108 @@
+package workspacestatus
+
+import (
+	"encoding/json"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+)
+
+func workspace(atProvider string, ready *tfv1beta1.Condition) *tfv1beta1.Workspace {
+	ws := &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "ws"}}
+	if atProvider != "" {
+		if err := json.Unmarshal([]byte(atProvider), &ws.Status.AtProvider); err != nil {
+			panic(err)
+		}
+	}
+	if ready != nil {
+		ws.Status.Conditions = []tfv1beta1.Condition{*ready}
+	}
+	return ws
+}
+
+func readyCondition(status metav1.ConditionStatus, reason string) *tfv1beta1.Condition {
+	return &tfv1beta1.Condition{Type: tfv1beta1.TypeReady, Status: status, Reason: reason}
+}
+
+func TestDesiredWorkspaceStatus(t *testing.T) {
+	const old = `{"checksum":"old","outputs":{"cluster_endpoint":"https://old"}}`
+	const fresh = `{"checksum":"new","outputs":{"cluster_endpoint":"https://new","n":3,"l":[true,null]}}`
+	last := cpac.WorkspaceStatus().WithReady(true).WithState("Available").WithAtProvider(runtime.RawExtension{Raw: []byte(old)})
+
+	cases := []struct {
+		name string
+		ws   *tfv1beta1.Workspace
+		last *cpac.WorkspaceStatusApplyConfiguration
+		want string // JSON of the desired workspaceStatus; "" for nothing to mirror
+	}{
+		{"no workspace, nothing mirrored yet", nil, nil, ""},
+		{"workspace deleted keeps the last atProvider", nil, last,
+			`{"ready":false,"state":"Deleted","atProvider":` + old + `}`},
+		{"workspace deleted, nothing but ready mirrored", nil, cpac.WorkspaceStatus().WithReady(true).WithState("Creating"),
+			`{"ready":false,"state":"Deleted"}`},
+		{"ready and available", workspace(fresh, readyCondition(metav1.ConditionTrue, "Available")), nil,
+			`{"ready":true,"state":"Available","atProvider":` + fresh + `}`},
+		{"creating", workspace(fresh, readyCondition(metav1.ConditionFalse, "Creating")), nil,
+			`{"ready":false,"state":"Creating","atProvider":` + fresh + `}`},
+		{"no Ready condition yet", workspace("", nil), nil, `{"ready":false,"state":"Unknown"}`},
+		{"gap keeps the last atProvider", workspace("", readyCondition(metav1.ConditionFalse, "Unavailable")), last,
+			`{"ready":false,"state":"Unavailable","atProvider":` + old + `}`},
+		{"empty outputs map is a gap too", workspace(`{"outputs":{}}`, readyCondition(metav1.ConditionTrue, "Available")), last,
+			`{"ready":true,"state":"Available","atProvider":` + old + `}`},
+		{"newer observation replaces the last", workspace(fresh, readyCondition(metav1.ConditionTrue, "Available")), last,
+			`{"ready":true,"state":"Available","atProvider":` + fresh + `}`},
+		{"unknown status", workspace(fresh, readyCondition(metav1.ConditionUnknown, "Unavailable")), nil,
+			`{"ready":false,"state":"Unavailable","atProvider":` + fresh + `}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := desiredWorkspaceStatus(tc.ws, tc.last)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == "" {
+				if got != nil {
+					t.Fatalf("want nothing to mirror, got %+v", got)
+				}
+				return
+			}
+			var want any
+			if err := json.Unmarshal([]byte(tc.want), &want); err != nil {
+				t.Fatal(err)
+			}
+			equal, err := ssa.JSONEqual(got, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !equal {
+				raw, _ := json.Marshal(got)
+				t.Fatalf("got %s\nwant %s", raw, tc.want)
+			}
+		})
+	}
+}
+
+func TestPreviousPrefersOwnedAndFillsAtProviderFromMemory(t *testing.T) {
+	at := runtime.RawExtension{Raw: []byte(`{"checksum":"x"}`)}
+	remembered := cpac.WorkspaceStatus().WithReady(true).WithState("Available").WithAtProvider(at)
+	owned := cpac.WorkspaceStatus().WithReady(false).WithState("Creating")
+
+	if got := previous(nil, remembered); got != remembered {
+		t.Fatalf("nothing owned: want the remembered status")
+	}
+	got := previous(owned, remembered)
+	if *got.State != "Creating" || got.AtProvider == nil || string(got.AtProvider.Raw) != `{"checksum":"x"}` {
+		t.Fatalf("want owned fields with the remembered atProvider, got %+v", got)
+	}
+	if owned.AtProvider != nil {
+		t.Fatalf("previous modified the owned apply configuration")
+	}
+	if got := previous(owned, nil); got != owned {
+		t.Fatalf("nothing remembered: want the owned status")
+	}
+}
