@@ -68,7 +68,7 @@ tidy: ## go mod tidy for every module.
 	for m in hack/tools hack/golangci hack/kubernetes hack/etcd; do (cd $$m && go mod tidy); done
 
 .PHONY: verify
-verify: generate manifests tidy fmt vet ## Fail when generated files, go.mod or formatting are not current.
+verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mod or formatting are not current, or lint fails.
 	@if [ -n "$$(git status --porcelain)" ]; then \
 		echo "verify: these files are not current; run 'make generate manifests tidy fmt' and commit:"; \
 		git status --porcelain; git --no-pager diff --stat; exit 1; fi
@@ -76,8 +76,18 @@ verify: generate manifests tidy fmt vet ## Fail when generated files, go.mod or 
 ##@ Test
 
 .PHONY: test
-test: k8s-binaries ## Unit and envtest integration tests against bin/k8s.
+test: k8s-binaries build ## Unit, envtest integration and end-to-end tests against bin/k8s.
 	go test $(GO_TEST_FLAGS) ./...
+	$(MAKE) e2e
+
+.PHONY: e2e
+e2e: k8s-binaries build ## The demo walk-through, run once against a fresh local control plane.
+	dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+		go run ./test/demo --once --assets $(K8S_BIN) --manager $(BIN)/manager --dir "$$dir"
+
+.PHONY: fuzz
+fuzz: ## Run the fuzz tests for FUZZTIME each (default 30s).
+	go test ./controllers/ssa -run '^$$' -fuzz FuzzJSONEqual -fuzztime $(or $(FUZZTIME),30s)
 
 ##@ Build
 
@@ -90,8 +100,8 @@ build: ## Build bin/manager.
 DEMO_DIR ?= $(CURDIR)/.demo
 
 .PHONY: demo
-demo: k8s-binaries ## Start a local control plane from bin/k8s, install the CRDs, print its KUBECONFIG.
-	go run ./test/demo --assets $(K8S_BIN) --dir $(DEMO_DIR) --crds config/crd/bases
+demo: k8s-binaries build ## The main job on a local control plane; stays up until Ctrl-C or `make demo-down`.
+	go run ./test/demo --assets $(K8S_BIN) --manager $(BIN)/manager --dir $(DEMO_DIR)
 
 .PHONY: demo-down
 demo-down: ## Stop the demo control plane.

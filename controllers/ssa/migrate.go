@@ -118,7 +118,7 @@ func splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set, handovers []Han
 		}
 		part := e.DeepCopy()
 		part.Manager = e.Manager + " -> " + handovers[i].Manager
-		part.FieldsV1 = &metav1.FieldsV1{Raw: raw}
+		part.FieldsV1 = metav1.NewFieldsV1(string(raw))
 		out[i] = part
 	}
 	return out, nil
@@ -127,7 +127,7 @@ func splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set, handovers []Han
 func decode(e metav1.ManagedFieldsEntry) (*fieldpath.Set, error) {
 	set := &fieldpath.Set{}
 	if e.FieldsV1 != nil {
-		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.GetRawBytes())); err != nil {
 			return nil, fmt.Errorf("decoding managedFields of %q: %w", e.Manager, err)
 		}
 	}

@@ -204,4 +204,3 @@ func TestMigrationOfLegacyStatusOwner(t *testing.T) {
 	g.Expect(cp.Status.Ready).To(BeTrue())
 	g.Expect(cp.Status.Phase).To(Equal(controlplanev1beta1.PhaseReady))
 }
-

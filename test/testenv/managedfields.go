@@ -25,7 +25,7 @@ func FieldsV1(e metav1.ManagedFieldsEntry) any {
 		return nil
 	}
 	var v any
-	if err := json.Unmarshal(e.FieldsV1.Raw, &v); err != nil {
+	if err := json.Unmarshal(e.FieldsV1.GetRawBytes(), &v); err != nil {
 		panic(fmt.Sprintf("fieldsV1 of %s is not JSON: %v", e.Manager, err))
 	}
 	return v

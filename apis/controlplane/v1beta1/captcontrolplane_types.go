@@ -293,5 +293,5 @@ type CAPTControlPlaneList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&CAPTControlPlane{}, &CAPTControlPlaneList{})
+	objectTypes = append(objectTypes, &CAPTControlPlane{}, &CAPTControlPlaneList{})
 }

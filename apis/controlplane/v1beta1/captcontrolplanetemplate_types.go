@@ -41,5 +41,5 @@ type CaptControlPlaneTemplateList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&CaptControlPlaneTemplate{}, &CaptControlPlaneTemplateList{})
+	objectTypes = append(objectTypes, &CaptControlPlaneTemplate{}, &CaptControlPlaneTemplateList{})
 }

@@ -85,5 +85,5 @@ type WorkspaceTemplateList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&WorkspaceTemplate{}, &WorkspaceTemplateList{})
+	objectTypes = append(objectTypes, &WorkspaceTemplate{}, &WorkspaceTemplateList{})
 }

@@ -100,5 +100,5 @@ type WorkspaceTemplateApplyList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&WorkspaceTemplateApply{}, &WorkspaceTemplateApplyList{})
+	objectTypes = append(objectTypes, &WorkspaceTemplateApply{}, &WorkspaceTemplateApplyList{})
 }
