@@ -85,6 +85,10 @@ e2e: k8s-binaries build ## The demo walk-through, run once against a fresh local
 	dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 		go run ./test/demo --once --assets $(K8S_BIN) --manager $(BIN)/manager --dir "$$dir"
 
+.PHONY: bench
+bench: k8s-binaries ## Go benchmarks against envtest (restore latency over 100 trials).
+	go test ./controllers/workspacestatus -run '^$$' -bench . -benchtime 100x
+
 .PHONY: fuzz
 fuzz: ## Run the fuzz tests for FUZZTIME each (default 30s).
 	go test ./controllers/ssa -run '^$$' -fuzz FuzzJSONEqual -fuzztime $(or $(FUZZTIME),30s)

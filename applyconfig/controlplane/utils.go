@@ -52,6 +52,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &controlplanev1beta1.ControlPlaneConfigApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("EndpointAccess"):
 		return &controlplanev1beta1.EndpointAccessApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("Initialization"):
+		return &controlplanev1beta1.InitializationApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("Timeouts"):
 		return &controlplanev1beta1.TimeoutsApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceStatus"):

@@ -32,7 +32,7 @@ type fixture struct {
 }
 
 // newControlPlane creates the control plane only.
-func newControlPlane(t *testing.T, name string) fixture {
+func newControlPlane(t testing.TB, name string) fixture {
 	t.Helper()
 	cp := &controlplanev1beta1.CAPTControlPlane{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
@@ -48,7 +48,7 @@ func newControlPlane(t *testing.T, name string) fixture {
 
 // newFixture creates the control plane, its apply (status.workspaceName set
 // as the apply controller does) and a Workspace with the given atProvider.
-func newFixture(t *testing.T, name, atProvider string) fixture {
+func newFixture(t testing.TB, name, atProvider string) fixture {
 	t.Helper()
 	f := newControlPlane(t, name)
 	f.createApply(t)
@@ -56,7 +56,7 @@ func newFixture(t *testing.T, name, atProvider string) fixture {
 	return f
 }
 
-func (f fixture) createApply(t *testing.T) {
+func (f fixture) createApply(t testing.TB) {
 	t.Helper()
 	g := NewWithT(t)
 	apply := &infrastructurev1beta1.WorkspaceTemplateApply{
@@ -68,7 +68,7 @@ func (f fixture) createApply(t *testing.T) {
 	g.Expect(env.Client.Status().Update(t.Context(), apply)).To(Succeed())
 }
 
-func (f fixture) createWorkspace(t *testing.T, atProvider, readyReason string) {
+func (f fixture) createWorkspace(t testing.TB, atProvider, readyReason string) {
 	t.Helper()
 	ws := &tfv1beta1.Workspace{
 		ObjectMeta: metav1.ObjectMeta{Name: f.workspace},
@@ -82,7 +82,7 @@ func (f fixture) createWorkspace(t *testing.T, atProvider, readyReason string) {
 
 // setWorkspaceStatus writes the Workspace's status with a plain update, as
 // provider-terraform does. An empty atProvider is a gap.
-func (f fixture) setWorkspaceStatus(t *testing.T, atProvider, readyReason string) {
+func (f fixture) setWorkspaceStatus(t testing.TB, atProvider, readyReason string) {
 	t.Helper()
 	g := NewWithT(t)
 	g.Eventually(func() error {
@@ -107,7 +107,7 @@ func (f fixture) setWorkspaceStatus(t *testing.T, atProvider, readyReason string
 	}, timeout, poll).Should(Succeed())
 }
 
-func (f fixture) get(t *testing.T) *controlplanev1beta1.CAPTControlPlane {
+func (f fixture) get(t testing.TB) *controlplanev1beta1.CAPTControlPlane {
 	t.Helper()
 	cp := &controlplanev1beta1.CAPTControlPlane{}
 	NewWithT(t).Expect(env.Client.Get(t.Context(), f.cp, cp)).To(Succeed())
@@ -127,7 +127,7 @@ func mirrored(cp *controlplanev1beta1.CAPTControlPlane) map[string]any {
 
 // waitMirror waits until the live workspaceStatus is exactly
 // {ready, state, atProvider} and owned by FieldManager alone.
-func (f fixture) waitMirror(t *testing.T, ready bool, state, atProvider string) *controlplanev1beta1.CAPTControlPlane {
+func (f fixture) waitMirror(t testing.TB, ready bool, state, atProvider string) *controlplanev1beta1.CAPTControlPlane {
 	t.Helper()
 	want := map[string]any{"ready": ready, "state": state}
 	if atProvider != "" {
@@ -152,7 +152,7 @@ func ownedEntry(withAtProvider bool) testenv.Entry {
 }
 
 // restoredEvents counts the WorkspaceStatusRestored Events of a control plane.
-func (f fixture) restoredEvents(t *testing.T) int {
+func (f fixture) restoredEvents(t testing.TB) int {
 	t.Helper()
 	list := &eventsv1.EventList{}
 	NewWithT(t).Expect(env.Client.List(t.Context(), list, client.InNamespace(ns))).To(Succeed())

@@ -26,6 +26,8 @@ const (
 	ConditionInitialized = "Initialized"
 	ConditionFailed      = "Failed"
 	ConditionCreating    = "Creating"
+	// ConditionPaused is Cluster API's v1beta2 Paused condition.
+	ConditionPaused = "Paused"
 )
 
 // Condition reasons set on a CAPTControlPlane.
@@ -38,6 +40,10 @@ const (
 	ReasonControlPlaneTimeout  = "ControlPlaneTimeout"
 	ReasonWorkspaceError       = "WorkspaceError"
 	ReasonEndpointUpdateFailed = "EndpointUpdateFailed"
+	ReasonPaused               = "Paused"
+	ReasonNotPaused            = "NotPaused"
+	ReasonTemplateNotFound     = "TemplateNotFound"
+	ReasonDeleting             = "Deleting"
 )
 
 // CAPTControlPlaneSpec is the desired state of an EKS control plane.
@@ -194,12 +200,37 @@ type CAPTControlPlaneStatus struct {
 	// +optional
 	Phase Phase `json:"phase,omitempty"`
 
+	// Initialization reports the Cluster API v1beta2 contract's
+	// initialization; initialized above is its v1beta1 form.
+	// +optional
+	Initialization *Initialization `json:"initialization,omitempty"`
+
+	// Version is the Kubernetes version the control plane runs, once ready.
+	// +optional
+	Version string `json:"version,omitempty"`
+
+	// ExternalManagedControlPlane tells Cluster API that the control plane
+	// has no Machines: EKS runs it.
+	// +optional
+	ExternalManagedControlPlane *bool `json:"externalManagedControlPlane,omitempty"`
+
+	// ObservedGeneration is the generation the status was computed for.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
 	// Conditions of the control plane. Each type is owned by the manager
 	// that sets it, so the list merges by type.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// Initialization reports when the control plane can take requests.
+type Initialization struct {
+	// ControlPlaneInitialized is true once the API server can take requests.
+	// +optional
+	ControlPlaneInitialized *bool `json:"controlPlaneInitialized,omitempty"`
 }
 
 // WorkspaceTemplateStatus summarises the WorkspaceTemplateApply of a
@@ -270,6 +301,7 @@ type WorkspaceStatus struct {
 // +kubebuilder:resource:path=captcontrolplanes,scope=Namespaced,categories=cluster-api
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/provider=control-plane-capt"
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta1=v1beta1"
+// +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta2=v1beta1"
 // +kubebuilder:printcolumn:name="Ready",type=boolean,JSONPath=`.status.ready`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`

@@ -23,6 +23,7 @@ type CaptControlPlaneTemplateResource struct {
 // +kubebuilder:resource:path=captcontrolplanetemplates,scope=Namespaced,categories=cluster-api
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/provider=control-plane-capt"
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta1=v1beta1"
+// +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta2=v1beta1"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type CaptControlPlaneTemplate struct {
 	metav1.TypeMeta   `json:",inline"`

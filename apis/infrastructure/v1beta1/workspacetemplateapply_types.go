@@ -1,6 +1,8 @@
 package v1beta1
 
 import (
+	"strings"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
@@ -101,4 +103,41 @@ type WorkspaceTemplateApplyList struct {
 
 func init() {
 	objectTypes = append(objectTypes, &WorkspaceTemplateApply{}, &WorkspaceTemplateApplyList{})
+}
+
+// Labels the WorkspaceTemplateApply controller puts on the Workspaces it
+// renders: a namespaced apply cannot own a cluster-scoped Workspace, so the
+// link goes by labels, and a Workspace whose labels name another apply is
+// never adopted.
+const (
+	LabelApplyName      = "infrastructure.cluster.x-k8s.io/workspacetemplateapply-name"
+	LabelApplyNamespace = "infrastructure.cluster.x-k8s.io/workspacetemplateapply-namespace"
+)
+
+// WorkspaceTemplateApplyFinalizer lets the controller delete the Workspace
+// before the apply goes away.
+const WorkspaceTemplateApplyFinalizer = "infrastructure.cluster.x-k8s.io/workspacetemplateapply"
+
+// Condition types and reasons an apply reports besides the Workspace's own
+// Ready and Synced.
+const (
+	// ReasonWaitingForSecrets: a Secret in spec.waitForSecrets is missing.
+	ReasonWaitingForSecrets = "WaitingForSecrets"
+	// ReasonWaitingForWorkspaces: a Workspace in spec.waitForWorkspaces is
+	// missing or not Ready.
+	ReasonWaitingForWorkspaces = "WaitingForWorkspaces"
+	// ReasonTemplateNotFound: spec.templateRef names no WorkspaceTemplate.
+	ReasonTemplateNotFound = "TemplateNotFound"
+	// ReasonRenderFailed: the template has a placeholder with no value.
+	ReasonRenderFailed = "RenderFailed"
+	// ReasonWorkspaceNameConflict: the Workspace name belongs to another apply.
+	ReasonWorkspaceNameConflict = "WorkspaceNameConflict"
+	// ReasonWorkspaceApplied: the Workspace was rendered and applied.
+	ReasonWorkspaceApplied = "WorkspaceApplied"
+)
+
+// WorkspaceName is the name of the Workspace an apply renders: the apply's
+// name without its "-apply" suffix, as existing CAPT names it.
+func (a *WorkspaceTemplateApply) WorkspaceName() string {
+	return strings.TrimSuffix(a.Name, "-apply")
 }

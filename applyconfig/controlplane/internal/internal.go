@@ -112,15 +112,24 @@ var schemaYAML = typed.YAMLObject(`types:
           elementRelationship: associative
           keys:
           - type
+    - name: externalManagedControlPlane
+      type:
+        scalar: boolean
     - name: failureMessage
       type:
         scalar: string
     - name: failureReason
       type:
         scalar: string
+    - name: initialization
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.Initialization
     - name: initialized
       type:
         scalar: boolean
+    - name: observedGeneration
+      type:
+        scalar: numeric
     - name: phase
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.Phase
@@ -131,6 +140,9 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: boolean
       default: false
+    - name: version
+      type:
+        scalar: string
     - name: workspaceStatus
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.WorkspaceStatus
@@ -197,6 +209,12 @@ var schemaYAML = typed.YAMLObject(`types:
           elementType:
             scalar: string
           elementRelationship: atomic
+- name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.Initialization
+  map:
+    fields:
+    - name: controlPlaneInitialized
+      type:
+        scalar: boolean
 - name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.Phase
   scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.Timeouts

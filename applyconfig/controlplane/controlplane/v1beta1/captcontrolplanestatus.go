@@ -48,6 +48,16 @@ type CAPTControlPlaneStatusApplyConfiguration struct {
 	FailureMessage *string `json:"failureMessage,omitempty"`
 	// Phase is the coarse lifecycle state.
 	Phase *controlplanev1beta1.Phase `json:"phase,omitempty"`
+	// Initialization reports the Cluster API v1beta2 contract's
+	// initialization; initialized above is its v1beta1 form.
+	Initialization *InitializationApplyConfiguration `json:"initialization,omitempty"`
+	// Version is the Kubernetes version the control plane runs, once ready.
+	Version *string `json:"version,omitempty"`
+	// ExternalManagedControlPlane tells Cluster API that the control plane
+	// has no Machines: EKS runs it.
+	ExternalManagedControlPlane *bool `json:"externalManagedControlPlane,omitempty"`
+	// ObservedGeneration is the generation the status was computed for.
+	ObservedGeneration *int64 `json:"observedGeneration,omitempty"`
 	// Conditions of the control plane. Each type is owned by the manager
 	// that sets it, so the list merges by type.
 	Conditions []v1.ConditionApplyConfiguration `json:"conditions,omitempty"`
@@ -120,6 +130,38 @@ func (b *CAPTControlPlaneStatusApplyConfiguration) WithFailureMessage(value stri
 // If called multiple times, the Phase field is set to the value of the last call.
 func (b *CAPTControlPlaneStatusApplyConfiguration) WithPhase(value controlplanev1beta1.Phase) *CAPTControlPlaneStatusApplyConfiguration {
 	b.Phase = &value
+	return b
+}
+
+// WithInitialization sets the Initialization field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Initialization field is set to the value of the last call.
+func (b *CAPTControlPlaneStatusApplyConfiguration) WithInitialization(value *InitializationApplyConfiguration) *CAPTControlPlaneStatusApplyConfiguration {
+	b.Initialization = value
+	return b
+}
+
+// WithVersion sets the Version field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Version field is set to the value of the last call.
+func (b *CAPTControlPlaneStatusApplyConfiguration) WithVersion(value string) *CAPTControlPlaneStatusApplyConfiguration {
+	b.Version = &value
+	return b
+}
+
+// WithExternalManagedControlPlane sets the ExternalManagedControlPlane field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the ExternalManagedControlPlane field is set to the value of the last call.
+func (b *CAPTControlPlaneStatusApplyConfiguration) WithExternalManagedControlPlane(value bool) *CAPTControlPlaneStatusApplyConfiguration {
+	b.ExternalManagedControlPlane = &value
+	return b
+}
+
+// WithObservedGeneration sets the ObservedGeneration field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the ObservedGeneration field is set to the value of the last call.
+func (b *CAPTControlPlaneStatusApplyConfiguration) WithObservedGeneration(value int64) *CAPTControlPlaneStatusApplyConfiguration {
+	b.ObservedGeneration = &value
 	return b
 }
 
