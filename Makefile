@@ -25,6 +25,10 @@ all: build
 k8s-binaries: ## Build kube-apiserver, etcd and kubectl into bin/k8s (no-op when current).
 	hack/build-k8s.sh $(K8S_BIN)
 
+.PHONY: cluster-api-crds
+cluster-api-crds: ## Copy Cluster API's Cluster CRD from its module source into bin/crds (for envtest).
+	hack/cluster-api-crds.sh $(BIN)/crds/cluster-api
+
 $(CONTROLLER_GEN):
 	mkdir -p $(BIN)
 	cd hack/tools && go build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
@@ -76,7 +80,7 @@ verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mo
 ##@ Test
 
 .PHONY: test
-test: k8s-binaries build ## Unit, envtest integration and end-to-end tests against bin/k8s.
+test: k8s-binaries cluster-api-crds build ## Unit, envtest integration and end-to-end tests against bin/k8s.
 	go test $(GO_TEST_FLAGS) ./...
 	$(MAKE) e2e
 
@@ -86,7 +90,7 @@ e2e: k8s-binaries build ## The demo walk-through, run once against a fresh local
 		go run ./test/demo --once --assets $(K8S_BIN) --manager $(BIN)/manager --dir "$$dir"
 
 .PHONY: bench
-bench: k8s-binaries ## Go benchmarks against envtest (restore latency over 100 trials).
+bench: k8s-binaries cluster-api-crds ## Go benchmarks against envtest (restore latency over 100 trials).
 	go test ./controllers/workspacestatus -run '^$$' -bench . -benchtime 100x
 
 .PHONY: fuzz

@@ -2,6 +2,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"flag"
 	"fmt"
@@ -22,7 +23,9 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/controlplane"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
+	"github.com/capt-controlplane/capt-controlplane/controllers/workspacetemplateapply"
 	"github.com/capt-controlplane/capt-controlplane/internal/scheme"
 )
 
@@ -113,8 +116,17 @@ func run(o options) error {
 	}
 
 	ctx := ctrl.SetupSignalHandler()
-	if err := (&workspacestatus.Reconciler{}).SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: o.concurrency}); err != nil {
-		return fmt.Errorf("setting up the %s controller: %w", workspacestatus.ControllerName, err)
+	controllers := map[string]interface {
+		SetupWithManager(context.Context, ctrl.Manager, controller.Options) error
+	}{
+		workspacestatus.ControllerName:        &workspacestatus.Reconciler{},
+		controlplane.ControllerName:           &controlplane.Reconciler{},
+		workspacetemplateapply.ControllerName: &workspacetemplateapply.Reconciler{},
+	}
+	for name, c := range controllers {
+		if err := c.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: o.concurrency}); err != nil {
+			return fmt.Errorf("setting up the %s controller: %w", name, err)
+		}
 	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -3,7 +3,6 @@ package ssa
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 )
 
 // JSONEqual reports whether a and b marshal to the same JSON value: key
@@ -27,13 +26,9 @@ func JSONEqual(a, b any) (bool, error) {
 }
 
 func canonical(v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
+	g, err := generic(v)
 	if err != nil {
-		return nil, fmt.Errorf("marshalling for comparison: %w", err)
+		return nil, err
 	}
-	var generic any
-	if err := json.Unmarshal(raw, &generic); err != nil {
-		return nil, fmt.Errorf("unmarshalling for comparison: %w", err)
-	}
-	return json.Marshal(generic)
+	return json.Marshal(g)
 }

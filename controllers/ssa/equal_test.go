@@ -74,3 +74,31 @@ func FuzzJSONEqual(f *testing.F) {
 		}
 	})
 }
+
+func TestCovers(t *testing.T) {
+	cases := []struct {
+		name          string
+		desired, live string
+		want          bool
+	}{
+		{"same", `{"a":1}`, `{"a":1}`, true},
+		{"live has defaults", `{"spec":{"a":"x"}}`, `{"spec":{"a":"x","deletionPolicy":"Delete"}}`, true},
+		{"changed value", `{"spec":{"a":"x"}}`, `{"spec":{"a":"y"}}`, false},
+		{"missing field", `{"spec":{"a":"x","b":1}}`, `{"spec":{"a":"x"}}`, false},
+		{"list items covered", `{"l":[{"k":"a"}]}`, `{"l":[{"k":"a","d":1}]}`, true},
+		{"list longer in live", `{"l":[1]}`, `{"l":[1,2]}`, false},
+		{"number spelling", `{"n":1e3}`, `{"n":1000}`, true},
+		{"object against scalar", `{"a":{"b":1}}`, `{"a":1}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Covers(raw(tc.desired), raw(tc.live))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("Covers = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

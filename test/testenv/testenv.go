@@ -43,7 +43,10 @@ func Start() (*Env, error) {
 	s := scheme.New()
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: filepath.Join(root, "bin", "k8s"), // KUBEBUILDER_ASSETS wins when set
-		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
+		CRDDirectoryPaths: []string{
+			filepath.Join(root, "config", "crd", "bases"),
+			filepath.Join(root, "bin", "crds", "cluster-api"), // `make cluster-api-crds`
+		},
 		ErrorIfCRDPathMissing: true,
 		Scheme:                s,
 	}

@@ -1,0 +1,105 @@
+package controlplane
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api/v1"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+)
+
+// kubeconfigKey is the data key Cluster API reads the kubeconfig from.
+const kubeconfigKey = "value"
+
+// applyKubeconfig applies the Cluster API kubeconfig Secret
+// "<cluster>-kubeconfig" once the endpoint is known, and reports whether it
+// exists. A control plane without a Cluster gets none.
+func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed, endpoint *controlplanev1beta1.APIEndpoint) (bool, error) {
+	cluster := ownerClusterName(cp)
+	if cluster == "" || endpoint == nil || obs.workspace == nil {
+		return false, nil
+	}
+	kubeconfig, err := buildKubeconfig(cluster, cp, obs, *endpoint)
+	if err != nil {
+		return false, err
+	}
+	name := cluster + "-kubeconfig"
+	desired := corev1ac.Secret(name, cp.Namespace).
+		WithType(clusterv1.ClusterSecretType).
+		WithLabels(map[string]string{clusterv1.ClusterNameLabel: cluster}).
+		WithOwnerReferences(metav1ac.OwnerReference().
+			WithAPIVersion(controlplanev1beta1.GroupVersion.String()).WithKind("CAPTControlPlane").
+			WithName(cp.Name).WithUID(cp.UID).WithController(true).WithBlockOwnerDeletion(true)).
+		WithData(map[string][]byte{kubeconfigKey: kubeconfig})
+
+	live := &corev1.Secret{}
+	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: name}, live); {
+	case err == nil:
+		owned, err := corev1ac.ExtractSecret(live, FieldManager)
+		if err != nil {
+			return false, err
+		}
+		if current, err := ssa.JSONEqual(desired, owned); err != nil || current {
+			return err == nil, err
+		}
+	case !apierrors.IsNotFound(err):
+		return false, err
+	}
+	if err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return false, fmt.Errorf("applying Secret %s/%s: %w", cp.Namespace, name, err)
+	}
+	return true, nil
+}
+
+// buildKubeconfig writes a kubeconfig for the EKS endpoint that gets its
+// token from `aws eks get-token`, as EKS kubeconfigs do.
+func buildKubeconfig(cluster string, cp *controlplanev1beta1.CAPTControlPlane, obs observed, endpoint controlplanev1beta1.APIEndpoint) ([]byte, error) {
+	outputs := obs.workspace.Status.AtProvider.Outputs
+	eksName := cluster
+	if raw, ok := outputs["cluster_name"]; ok {
+		_ = json.Unmarshal(raw.Raw, &eksName)
+	}
+	var ca []byte
+	if raw, ok := outputs["cluster_certificate_authority_data"]; ok {
+		var encoded string
+		if err := json.Unmarshal(raw.Raw, &encoded); err == nil {
+			if decoded, err := base64.StdEncoding.DecodeString(encoded); err == nil {
+				ca = decoded
+			}
+		}
+	}
+	region := ""
+	if cp.Spec.ControlPlaneConfig != nil {
+		region = cp.Spec.ControlPlaneConfig.Region
+	}
+	user := cluster + "-admin"
+	cfg := clientcmdapi.Config{
+		APIVersion: "v1",
+		Kind:       "Config",
+		Clusters: []clientcmdapi.NamedCluster{{Name: cluster, Cluster: clientcmdapi.Cluster{
+			Server:                   fmt.Sprintf("https://%s:%d", endpoint.Host, endpoint.Port),
+			CertificateAuthorityData: ca,
+		}}},
+		AuthInfos: []clientcmdapi.NamedAuthInfo{{Name: user, AuthInfo: clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{
+			APIVersion:      "client.authentication.k8s.io/v1beta1",
+			Command:         "aws",
+			Args:            []string{"eks", "get-token", "--cluster-name", eksName, "--region", region},
+			InteractiveMode: clientcmdapi.NeverExecInteractiveMode,
+		}}}},
+		Contexts:       []clientcmdapi.NamedContext{{Name: user + "@" + cluster, Context: clientcmdapi.Context{Cluster: cluster, AuthInfo: user}}},
+		CurrentContext: user + "@" + cluster,
+	}
+	return yaml.Marshal(cfg)
+}

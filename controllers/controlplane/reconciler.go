@@ -1,0 +1,181 @@
+package controlplane
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-logr/logr"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+)
+
+const (
+	// FieldManager owns the control plane's finalizer, its recorded spec
+	// fields, its WorkspaceTemplateApply, its kubeconfig Secret and every
+	// status field but workspaceStatus.
+	FieldManager = "capt-controlplane"
+
+	// ControllerName names this controller in logs and metrics.
+	ControllerName = "controlplane"
+)
+
+// Reconciler drives a CAPTControlPlane to a ready EKS control plane.
+type Reconciler struct {
+	// Client reads from the manager's cache and writes to the API server.
+	Client client.Client
+	// Recorder records Events on control planes.
+	Recorder events.EventRecorder
+	// Now is the clock, for the creation timeout; time.Now when nil.
+	Now func() time.Time
+}
+
+// observed is what a reconcile reads about a control plane.
+type observed struct {
+	cluster   *clusterv1.Cluster // the owner Cluster, nil when none
+	paused    bool
+	apply     *infrastructurev1beta1.WorkspaceTemplateApply
+	workspace *tfv1beta1.Workspace
+}
+
+// +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes/status,verbs=patch
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=tf.upbound.io,resources=workspaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=clusters,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile runs reconcileNormal or reconcileDelete.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	cp := &controlplanev1beta1.CAPTControlPlane{}
+	if err := r.Client.Get(ctx, req.NamespacedName, cp); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	obs, err := r.observe(ctx, cp)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if !cp.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, cp, obs)
+	}
+	return r.reconcileNormal(ctx, cp, obs)
+}
+
+func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed) (ctrl.Result, error) {
+	status := desiredStatus(cp, obs, r.now())
+	if !obs.paused {
+		if err := r.applySpec(ctx, cp, status.endpoint, true); err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := r.applyWorkspaceTemplateApply(ctx, cp, obs); err != nil {
+			return ctrl.Result{}, err
+		}
+		secretReady, err := r.applyKubeconfig(ctx, cp, obs, status.endpoint)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		status.apply.WithSecretsReady(secretReady)
+	} else {
+		status.apply.WithSecretsReady(cp.Status.SecretsReady)
+	}
+	if status.endpointErr != nil {
+		r.Recorder.Eventf(cp, nil, "Warning", controlplanev1beta1.ReasonEndpointUpdateFailed, "ReadEndpoint", status.endpointErr.Error())
+	}
+	if err := r.applyStatus(ctx, cp, status.apply); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: status.requeue}, nil
+}
+
+// observe reads the owner Cluster, the WorkspaceTemplateApply and the
+// Workspace; missing ones stay nil.
+func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (observed, error) {
+	var obs observed
+	_, obs.paused = cp.Annotations[clusterv1.PausedAnnotation]
+
+	if name := ownerClusterName(cp); name != "" {
+		cluster := &clusterv1.Cluster{}
+		err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: name}, cluster)
+		switch {
+		case err == nil:
+			obs.cluster = cluster
+			obs.paused = obs.paused || (cluster.Spec.Paused != nil && *cluster.Spec.Paused)
+		case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
+		default:
+			return obs, err
+		}
+	}
+
+	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
+	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: cp.EffectiveWorkspaceTemplateApplyName()}, apply); {
+	case err == nil:
+		obs.apply = apply
+	case !apierrors.IsNotFound(err):
+		return obs, err
+	}
+
+	wsName := workspaceNameOf(cp, obs.apply)
+	ws := &tfv1beta1.Workspace{}
+	switch err := r.Client.Get(ctx, types.NamespacedName{Name: wsName}, ws); {
+	case err == nil:
+		if owner, ok := ws.Labels[controlplanev1beta1.LabelControlPlaneName]; ok &&
+			(owner != cp.Name || ws.Labels[controlplanev1beta1.LabelControlPlaneNamespace] != cp.Namespace) {
+			break // another control plane's Workspace of the same name
+		}
+		obs.workspace = ws
+	case !apierrors.IsNotFound(err):
+		return obs, err
+	}
+	return obs, nil
+}
+
+// workspaceNameOf is the apply's status.workspaceName, else the name the
+// apply renders.
+func workspaceNameOf(cp *controlplanev1beta1.CAPTControlPlane, apply *infrastructurev1beta1.WorkspaceTemplateApply) string {
+	if apply != nil && apply.Status.WorkspaceName != "" {
+		return apply.Status.WorkspaceName
+	}
+	named := &infrastructurev1beta1.WorkspaceTemplateApply{}
+	named.Name = cp.EffectiveWorkspaceTemplateApplyName()
+	return named.WorkspaceName()
+}
+
+// ownerClusterName is the name of the Cluster API Cluster that owns the
+// control plane, from its owner reference or Cluster API's label.
+func ownerClusterName(cp *controlplanev1beta1.CAPTControlPlane) string {
+	for _, ref := range cp.OwnerReferences {
+		if ref.Kind == "Cluster" && groupOf(ref.APIVersion) == clusterv1.GroupVersion.Group {
+			return ref.Name
+		}
+	}
+	return cp.Labels[clusterv1.ClusterNameLabel]
+}
+
+func groupOf(apiVersion string) string {
+	for i := range apiVersion {
+		if apiVersion[i] == '/' {
+			return apiVersion[:i]
+		}
+	}
+	return ""
+}
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Reconciler) log(ctx context.Context) logr.Logger {
+	return ctrl.LoggerFrom(ctx).WithName(ControllerName)
+}

@@ -1,0 +1,67 @@
+package controlplane
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/types"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+)
+
+// SetupWithManager registers the watches: control planes, the applies they
+// own, their Workspaces (by label) and, when Cluster API is installed, their
+// Clusters (for spec.paused).
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, options controller.Options) error {
+	if r.Client == nil {
+		r.Client = mgr.GetClient()
+	}
+	if r.Recorder == nil {
+		r.Recorder = mgr.GetEventRecorder(FieldManager)
+	}
+	b := ctrl.NewControllerManagedBy(mgr).
+		Named(ControllerName).
+		For(&controlplanev1beta1.CAPTControlPlane{}).
+		Owns(&infrastructurev1beta1.WorkspaceTemplateApply{}).
+		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneForWorkspace)).
+		WithOptions(options)
+	if _, err := mgr.GetRESTMapper().RESTMapping(clusterv1.GroupVersion.WithKind("Cluster").GroupKind(), clusterv1.GroupVersion.Version); err == nil {
+		b = b.Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForCluster))
+	} else {
+		mgr.GetLogger().Info("Cluster API's Cluster kind is not installed; not watching Clusters", "error", err.Error())
+	}
+	return b.Complete(r)
+}
+
+func controlPlaneForWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
+	labels := obj.GetLabels()
+	ns, okNS := labels[controlplanev1beta1.LabelControlPlaneNamespace]
+	name, okName := labels[controlplanev1beta1.LabelControlPlaneName]
+	if !okNS || !okName {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+}
+
+// controlPlanesForCluster maps a Cluster to the control planes it owns.
+func (r *Reconciler) controlPlanesForCluster(ctx context.Context, obj client.Object) []reconcile.Request {
+	list := &controlplanev1beta1.CAPTControlPlaneList{}
+	if err := r.Client.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
+		r.log(ctx).Error(err, "listing control planes of a Cluster", "cluster", client.ObjectKeyFromObject(obj))
+		return nil
+	}
+	var requests []reconcile.Request
+	for i := range list.Items {
+		if ownerClusterName(&list.Items[i]) == obj.GetName() {
+			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
+	}
+	return requests
+}

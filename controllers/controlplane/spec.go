@@ -1,0 +1,44 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+)
+
+// applySpec applies what FieldManager owns of the main resource: the
+// finalizer (when keepFinalizer), spec.workspaceTemplateApplyName and
+// spec.controlPlaneEndpoint. A missing endpoint keeps the one set before:
+// the endpoint never goes backwards on a gap in the Terraform outputs.
+func (r *Reconciler) applySpec(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, endpoint *controlplanev1beta1.APIEndpoint, keepFinalizer bool) error {
+	owned, err := cpac.ExtractCAPTControlPlane(cp, FieldManager)
+	if err != nil {
+		return err
+	}
+	spec := cpac.CAPTControlPlaneSpec().WithWorkspaceTemplateApplyName(cp.EffectiveWorkspaceTemplateApplyName())
+	switch {
+	case endpoint != nil:
+		spec.WithControlPlaneEndpoint(cpac.APIEndpoint().WithHost(endpoint.Host).WithPort(endpoint.Port))
+	case owned.Spec != nil && owned.Spec.ControlPlaneEndpoint != nil:
+		spec.WithControlPlaneEndpoint(cpac.APIEndpoint().
+			WithHost(cp.Spec.ControlPlaneEndpoint.Host).WithPort(cp.Spec.ControlPlaneEndpoint.Port))
+	}
+	// The UID makes the apply fail instead of creating the object again
+	// when it was deleted since the cache saw it.
+	desired := cpac.CAPTControlPlane(cp.Name, cp.Namespace).WithUID(cp.UID).WithSpec(spec)
+	if keepFinalizer {
+		desired.WithFinalizers(controlplanev1beta1.CAPTControlPlaneFinalizer)
+	}
+	if current, err := ssa.JSONEqual(desired, owned); err != nil || current {
+		return err
+	}
+	if err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying the spec of %s/%s: %w", cp.Namespace, cp.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,158 @@
+package controlplane
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+)
+
+// defaultControlPlaneTimeout applies when spec.controlPlaneConfig.timeouts
+// is not set (the CRD default, in minutes).
+const defaultControlPlaneTimeout = 30
+
+// statusPlan is the desired status and what the reconcile learned computing it.
+type statusPlan struct {
+	apply       *cpac.CAPTControlPlaneStatusApplyConfiguration
+	endpoint    *controlplanev1beta1.APIEndpoint // from cluster_endpoint, nil when absent or malformed
+	endpointErr error
+	requeue     time.Duration // when the creation timeout falls due
+}
+
+// desiredStatus computes every status field capt-controlplane owns, from
+// scratch: never workspaceStatus. cp's live conditions only keep the
+// lastTransitionTime of a condition whose status did not change.
+func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now time.Time) statusPlan {
+	var plan statusPlan
+	ws := obs.workspace
+	var wsReady, wsSynced *tfv1beta1.Condition
+	if ws != nil {
+		wsReady = tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady)
+		wsSynced = tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeSynced)
+		if raw, ok := ws.Status.AtProvider.Outputs["cluster_endpoint"]; ok {
+			var s string
+			if err := json.Unmarshal(raw.Raw, &s); err != nil {
+				plan.endpointErr = fmt.Errorf("cluster_endpoint %s is not a string", string(raw.Raw))
+			} else if ep, err := parseEndpoint(s); err != nil {
+				plan.endpointErr = err
+			} else {
+				plan.endpoint = &ep
+			}
+		}
+	}
+	workspaceReady := wsReady != nil && wsReady.Status == metav1.ConditionTrue
+	ready := workspaceReady && plan.endpoint != nil
+	initialized := ready || cp.Status.Initialized
+
+	timeout := defaultControlPlaneTimeout
+	if c := cp.Spec.ControlPlaneConfig; c != nil && c.Timeouts != nil && c.Timeouts.ControlPlaneTimeout > 0 {
+		timeout = c.Timeouts.ControlPlaneTimeout
+	}
+	deadline := cp.CreationTimestamp.Add(time.Duration(timeout) * time.Minute)
+	timedOut := !initialized && !now.Before(deadline)
+	if !ready && !timedOut {
+		plan.requeue = max(deadline.Sub(now), time.Second)
+	}
+
+	phase := controlplanev1beta1.PhaseCreating
+	readyReason, readyMessage := controlplanev1beta1.ReasonCreating, "waiting for the Terraform workspace"
+	switch {
+	case ready:
+		phase, readyReason, readyMessage = controlplanev1beta1.PhaseReady, controlplanev1beta1.ReasonReady, "the EKS control plane is ready"
+	case timedOut:
+		phase, readyReason = controlplanev1beta1.PhaseFailed, controlplanev1beta1.ReasonControlPlaneTimeout
+		readyMessage = fmt.Sprintf("the control plane was not ready within %d minutes", timeout)
+	case plan.endpointErr != nil:
+		readyReason, readyMessage = controlplanev1beta1.ReasonEndpointUpdateFailed, plan.endpointErr.Error()
+	case wsSynced != nil && wsSynced.Status == metav1.ConditionFalse:
+		readyReason, readyMessage = controlplanev1beta1.ReasonWorkspaceError, wsSynced.Message
+	case workspaceReady:
+		readyMessage = "the workspace is ready but has no cluster_endpoint output yet"
+	}
+
+	gen := cp.Generation
+	live := cp.Status.Conditions
+	conditions := []*metav1ac.ConditionApplyConfiguration{
+		condition(controlplanev1beta1.ConditionReady, ready, readyReason, readyMessage, gen, live, now),
+		condition(controlplanev1beta1.ConditionInitialized, initialized, pick(initialized, controlplanev1beta1.ReasonReady, controlplanev1beta1.ReasonCreating), "", gen, live, now),
+		condition(controlplanev1beta1.ConditionCreating, phase == controlplanev1beta1.PhaseCreating, pick(phase == controlplanev1beta1.PhaseCreating, controlplanev1beta1.ReasonCreating, string(phase)), "", gen, live, now),
+		condition(controlplanev1beta1.ConditionFailed, timedOut, pick(timedOut, controlplanev1beta1.ReasonControlPlaneTimeout, string(phase)), pick(timedOut, readyMessage, ""), gen, live, now),
+		condition(controlplanev1beta1.ConditionPaused, obs.paused, pick(obs.paused, controlplanev1beta1.ReasonPaused, controlplanev1beta1.ReasonNotPaused), "", gen, live, now),
+	}
+
+	status := cpac.CAPTControlPlaneStatus().
+		WithReady(ready).
+		WithInitialized(initialized).
+		WithInitialization(cpac.Initialization().WithControlPlaneInitialized(initialized)).
+		WithExternalManagedControlPlane(true).
+		WithPhase(phase).
+		WithObservedGeneration(gen).
+		WithConditions(conditions...)
+	if ready {
+		status.WithVersion(cp.Spec.Version)
+	}
+	if timedOut {
+		status.WithFailureReason(controlplanev1beta1.ReasonControlPlaneTimeout).WithFailureMessage(readyMessage)
+	}
+	if obs.apply != nil || ws != nil {
+		wts := cpac.WorkspaceTemplateStatus().WithReady(workspaceReady).WithWorkspaceName(workspaceNameOf(cp, obs.apply))
+		if wsReady != nil {
+			wts.WithState(wsReady.Reason)
+		}
+		if wsSynced != nil && wsSynced.Status == metav1.ConditionFalse {
+			wts.WithLastFailureMessage(wsSynced.Message)
+		}
+		status.WithWorkspaceTemplateStatus(wts)
+	}
+	plan.apply = status
+	return plan
+}
+
+func pick(cond bool, yes, no string) string {
+	if cond {
+		return yes
+	}
+	return no
+}
+
+// condition builds a condition whose lastTransitionTime moves only when its
+// status changes from the one in live.
+func condition(t string, isTrue bool, reason, message string, generation int64, live []metav1.Condition, now time.Time) *metav1ac.ConditionApplyConfiguration {
+	status := metav1.ConditionFalse
+	if isTrue {
+		status = metav1.ConditionTrue
+	}
+	transition := metav1.NewTime(now.Truncate(time.Second))
+	for _, c := range live {
+		if c.Type == t && c.Status == status {
+			transition = c.LastTransitionTime
+		}
+	}
+	return metav1ac.Condition().WithType(t).WithStatus(status).WithReason(reason).WithMessage(message).
+		WithObservedGeneration(generation).WithLastTransitionTime(transition)
+}
+
+// applyStatus sends the status when it differs from what FieldManager owns.
+func (r *Reconciler) applyStatus(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, status *cpac.CAPTControlPlaneStatusApplyConfiguration) error {
+	desired := cpac.CAPTControlPlane(cp.Name, cp.Namespace).WithStatus(status)
+	owned, err := cpac.ExtractCAPTControlPlaneStatus(cp, FieldManager)
+	if err != nil {
+		return err
+	}
+	if current, err := ssa.JSONEqual(desired, owned); err != nil || current {
+		return err
+	}
+	if err := r.Client.Status().Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying the status of %s/%s: %w", cp.Namespace, cp.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package controlplane
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	infraac "github.com/capt-controlplane/capt-controlplane/applyconfig/infrastructure/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+)
+
+// connectionSecretSuffix names the Secret that receives the Terraform
+// outputs, as existing CAPT names it.
+const connectionSecretSuffix = "-eks-connection"
+
+// applyWorkspaceTemplateApply applies the control plane's
+// WorkspaceTemplateApply when it differs from what FieldManager owns.
+func (r *Reconciler) applyWorkspaceTemplateApply(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed) error {
+	desired := desiredWorkspaceTemplateApply(cp, clusterName(cp))
+	if obs.apply != nil {
+		owned, err := infraac.ExtractWorkspaceTemplateApply(obs.apply, FieldManager)
+		if err != nil {
+			return err
+		}
+		if current, err := ssa.JSONEqual(desired, owned); err != nil || current {
+			return err
+		}
+	}
+	if err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying WorkspaceTemplateApply %s/%s: %w", cp.Namespace, cp.EffectiveWorkspaceTemplateApplyName(), err)
+	}
+	return nil
+}
+
+// desiredWorkspaceTemplateApply is the apply that renders the control
+// plane's Workspace, with the variables existing CAPT passes to Terraform.
+func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, cluster string) *infraac.WorkspaceTemplateApplyApplyConfiguration {
+	tmplNamespace := cp.Spec.WorkspaceTemplateRef.Namespace
+	if tmplNamespace == "" {
+		tmplNamespace = cp.Namespace
+	}
+	vars := map[string]string{
+		"cluster_name":       cluster,
+		"kubernetes_version": cp.Spec.Version,
+	}
+	if c := cp.Spec.ControlPlaneConfig; c != nil {
+		vars["region"] = c.Region
+		if e := c.EndpointAccess; e != nil {
+			vars["endpoint_public_access"] = strconv.FormatBool(e.Public)
+			vars["endpoint_private_access"] = strconv.FormatBool(e.Private)
+			vars["public_access_cidrs"] = mustJSON(e.PublicCIDRs)
+		}
+		if len(c.Addons) > 0 {
+			vars["addons"] = mustJSON(c.Addons)
+		}
+	}
+	if len(cp.Spec.AdditionalTags) > 0 {
+		vars["additional_tags"] = mustJSON(cp.Spec.AdditionalTags)
+	}
+
+	return infraac.WorkspaceTemplateApply(cp.EffectiveWorkspaceTemplateApplyName(), cp.Namespace).
+		WithLabels(map[string]string{
+			controlplanev1beta1.LabelControlPlaneNamespace: cp.Namespace,
+			controlplanev1beta1.LabelControlPlaneName:      cp.Name,
+		}).
+		WithOwnerReferences(metav1ac.OwnerReference().
+			WithAPIVersion(controlplanev1beta1.GroupVersion.String()).WithKind("CAPTControlPlane").
+			WithName(cp.Name).WithUID(cp.UID).WithController(true).WithBlockOwnerDeletion(true)).
+		WithSpec(infraac.WorkspaceTemplateApplySpec().
+			WithTemplateRef(infraac.WorkspaceTemplateReference().WithName(cp.Spec.WorkspaceTemplateRef.Name).WithNamespace(tmplNamespace)).
+			WithWriteConnectionSecretToRef(infraac.SecretReference().WithName(cp.Name + connectionSecretSuffix).WithNamespace(cp.Namespace)).
+			WithVariables(vars))
+}
+
+// clusterName is the Cluster API cluster the control plane belongs to, or
+// the control plane's own name when it stands alone.
+func clusterName(cp *controlplanev1beta1.CAPTControlPlane) string {
+	if name := ownerClusterName(cp); name != "" {
+		return name
+	}
+	return cp.Name
+}
+
+func mustJSON(v any) string {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // plain API types always marshal
+	}
+	return string(raw)
+}

@@ -1,0 +1,67 @@
+package workspacetemplateapply
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+)
+
+// indexTemplate indexes applies by the namespace/name of their template.
+const indexTemplate = "capt.workspacetemplateapply/template"
+
+func templateOf(obj client.Object) []string {
+	apply := obj.(*infrastructurev1beta1.WorkspaceTemplateApply)
+	ns := apply.Spec.TemplateRef.Namespace
+	if ns == "" {
+		ns = apply.Namespace
+	}
+	return []string{ns + "/" + apply.Spec.TemplateRef.Name}
+}
+
+// SetupWithManager registers the watches: applies, the Workspaces they
+// render (found by label) and the templates they use.
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, options controller.Options) error {
+	if r.Client == nil {
+		r.Client = mgr.GetClient()
+	}
+	if r.Recorder == nil {
+		r.Recorder = mgr.GetEventRecorder(FieldManager)
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &infrastructurev1beta1.WorkspaceTemplateApply{}, indexTemplate, templateOf); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(ControllerName).
+		For(&infrastructurev1beta1.WorkspaceTemplateApply{}).
+		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(applyForWorkspace)).
+		Watches(&infrastructurev1beta1.WorkspaceTemplate{}, handler.EnqueueRequestsFromMapFunc(r.appliesForTemplate)).
+		WithOptions(options).
+		Complete(r)
+}
+
+func applyForWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
+	if owner, ok := applyOwner(obj.(*tfv1beta1.Workspace)); ok {
+		return []reconcile.Request{{NamespacedName: owner}}
+	}
+	return nil
+}
+
+func (r *Reconciler) appliesForTemplate(ctx context.Context, obj client.Object) []reconcile.Request {
+	list := &infrastructurev1beta1.WorkspaceTemplateApplyList{}
+	if err := r.Client.List(ctx, list, client.MatchingFields{indexTemplate: obj.GetNamespace() + "/" + obj.GetName()}); err != nil {
+		r.log(ctx).Error(err, "listing the applies of a template", "template", client.ObjectKeyFromObject(obj))
+		return nil
+	}
+	requests := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	}
+	return requests
+}

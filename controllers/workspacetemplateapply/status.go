@@ -1,0 +1,75 @@
+package workspacetemplateapply
+
+import (
+	"context"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	infraac "github.com/capt-controlplane/capt-controlplane/applyconfig/infrastructure/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+)
+
+// applyStatus applies the apply's status when it differs from what
+// FieldManager owns: the Workspace name, whether it was applied and when,
+// and Ready and Synced conditions.
+func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, out outcome) error {
+	status := infraac.WorkspaceTemplateApplyStatus().WithApplied(out.workspace != nil)
+	if out.workspace != nil {
+		status.WithWorkspaceName(out.workspace.Name)
+	}
+	switch {
+	case out.appliedAt != nil:
+		status.WithLastAppliedTime(*out.appliedAt)
+	case apply.Status.LastAppliedTime != nil:
+		status.WithLastAppliedTime(*apply.Status.LastAppliedTime)
+	}
+
+	ready := &tfv1beta1.Condition{Type: tfv1beta1.TypeReady, Status: metav1.ConditionFalse, Reason: tfv1beta1.ReasonCreating}
+	synced := out.synced
+	if out.workspace != nil {
+		if c := tfv1beta1.FindCondition(out.workspace.Status.Conditions, tfv1beta1.TypeReady); c != nil {
+			ready = c
+		}
+		if synced == nil {
+			synced = tfv1beta1.FindCondition(out.workspace.Status.Conditions, tfv1beta1.TypeSynced)
+		}
+		if synced == nil {
+			synced = &tfv1beta1.Condition{Type: tfv1beta1.TypeSynced, Status: metav1.ConditionTrue, Reason: infrastructurev1beta1.ReasonWorkspaceApplied}
+		}
+	}
+	for _, c := range []*tfv1beta1.Condition{ready, synced} {
+		if c != nil {
+			status.WithConditions(conditionApply(*c, apply.Status.Conditions))
+		}
+	}
+
+	desired := infraac.WorkspaceTemplateApply(apply.Name, apply.Namespace).WithStatus(status)
+	owned, err := infraac.ExtractWorkspaceTemplateApplyStatus(apply, FieldManager)
+	if err != nil {
+		return err
+	}
+	if current, err := ssa.JSONEqual(desired, owned); err != nil || current {
+		return err
+	}
+	if err := r.Client.Status().Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying the status of %s/%s: %w", apply.Namespace, apply.Name, err)
+	}
+	return nil
+}
+
+// conditionApply builds a condition whose lastTransitionTime moves only
+// when its status changes from the one in live.
+func conditionApply(c tfv1beta1.Condition, live []tfv1beta1.Condition) tfv1beta1.Condition {
+	if prev := tfv1beta1.FindCondition(live, c.Type); prev != nil && prev.Status == c.Status {
+		c.LastTransitionTime = prev.LastTransitionTime
+	}
+	if c.LastTransitionTime.IsZero() {
+		c.LastTransitionTime = metav1.Now().Rfc3339Copy()
+	}
+	c.ObservedGeneration = 0
+	return c
+}

@@ -1,0 +1,325 @@
+package lifecycle
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
+)
+
+var readyOutputs = map[string]any{
+	"cluster_endpoint":                   "https://ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com",
+	"cluster_name":                       "flow-eks",
+	"cluster_certificate_authority_data": base64.StdEncoding.EncodeToString([]byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")),
+}
+
+// TestFlowToReady drives a control plane owned by a Cluster from creation
+// to Ready, and checks every object the controllers write and who owns
+// which of its fields.
+func TestFlowToReady(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "flow")
+	newTemplate(t, ns, "eks")
+	cluster := newCluster(t, ns, "flow")
+	cp := newControlPlane(t, ns, "flow-control-plane", cluster)
+	key := client.ObjectKeyFromObject(cp)
+	applyKey := types.NamespacedName{Namespace: ns, Name: "flow-control-plane-eks-controlplane-apply"}
+
+	// The apply, with the variables, connection Secret, owner and labels.
+	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
+	g.Eventually(func() error { return env.Client.Get(t.Context(), applyKey, apply) }, timeout, poll).Should(Succeed())
+	g.Expect(apply.Spec.Variables).To(HaveKeyWithValue("cluster_name", "flow"))
+	g.Expect(apply.Spec.Variables).To(HaveKeyWithValue("kubernetes_version", "1.31"))
+	g.Expect(apply.Spec.Variables).To(HaveKeyWithValue("region", "ap-northeast-1"))
+	g.Expect(apply.Spec.WriteConnectionSecretToRef).To(Equal(&infrastructurev1beta1.SecretReference{Name: "flow-control-plane-eks-connection", Namespace: ns}))
+	g.Expect(apply.OwnerReferences).To(HaveLen(1))
+	g.Expect(apply.OwnerReferences[0].Name).To(Equal(cp.Name))
+	g.Expect(*apply.OwnerReferences[0].Controller).To(BeTrue())
+
+	// The Workspace, rendered with the variables and linked by labels.
+	ws := waitWorkspace(t, "flow-control-plane-eks-controlplane")
+	g.Expect(ws.Spec.ForProvider.Vars).To(ConsistOf(
+		tfv1beta1.Var{Key: "cluster_name", Value: "flow"}, tfv1beta1.Var{Key: "region", Value: "ap-northeast-1"}))
+	// The apply's connection Secret wins over the template's.
+	g.Expect(ws.Spec.WriteConnectionSecretToReference).To(Equal(&tfv1beta1.SecretReference{Name: "flow-control-plane-eks-connection", Namespace: ns}))
+	g.Expect(ws.Labels).To(Equal(map[string]string{
+		infrastructurev1beta1.LabelApplyNamespace:      ns,
+		infrastructurev1beta1.LabelApplyName:           applyKey.Name,
+		controlplanev1beta1.LabelControlPlaneNamespace: ns,
+		controlplanev1beta1.LabelControlPlaneName:      cp.Name,
+	}))
+
+	// Creating until the provider reports the workspace ready.
+	g.Eventually(func(g Gomega) {
+		got := get(g, key, &controlplanev1beta1.CAPTControlPlane{})
+		g.Expect(got.Status.Phase).To(Equal(controlplanev1beta1.PhaseCreating))
+		g.Expect(got.Finalizers).To(ContainElement(controlplanev1beta1.CAPTControlPlaneFinalizer))
+		g.Expect(got.Spec.WorkspaceTemplateApplyName).To(Equal(applyKey.Name))
+	}, timeout, poll).Should(Succeed())
+
+	provide(t, ws.Name, true, tfv1beta1.ReasonAvailable, readyOutputs)
+	var ready *controlplanev1beta1.CAPTControlPlane
+	g.Eventually(func(g Gomega) {
+		ready = get(g, key, &controlplanev1beta1.CAPTControlPlane{})
+		g.Expect(ready.Status.Phase).To(Equal(controlplanev1beta1.PhaseReady))
+		g.Expect(ready.Status.Ready).To(BeTrue())
+		g.Expect(ready.Status.Initialized).To(BeTrue())
+		g.Expect(ready.Status.SecretsReady).To(BeTrue())
+		g.Expect(ready.Status.WorkspaceStatus).NotTo(BeNil())
+		g.Expect(ready.Status.WorkspaceStatus.Ready).To(BeTrue())
+		// The spec apply of the endpoint bumped the generation; the status
+		// follows it.
+		g.Expect(ready.Status.ObservedGeneration).To(Equal(ready.Generation))
+	}, timeout, poll).Should(Succeed())
+	g.Expect(ready.Spec.ControlPlaneEndpoint).To(Equal(controlplanev1beta1.APIEndpoint{Host: "ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com", Port: 443}))
+	g.Expect(*ready.Status.Initialization.ControlPlaneInitialized).To(BeTrue())
+	g.Expect(*ready.Status.ExternalManagedControlPlane).To(BeTrue())
+	g.Expect(ready.Status.Version).To(Equal("1.31"))
+	g.Expect(ready.Status.WorkspaceTemplateStatus.WorkspaceName).To(Equal(ws.Name))
+	readyCond := findCondition(ready.Status.Conditions, controlplanev1beta1.ConditionReady)
+	g.Expect(readyCond.Status).To(Equal(metav1.ConditionTrue))
+	g.Expect(readyCond.ObservedGeneration).To(Equal(ready.Generation))
+	g.Expect(findCondition(ready.Status.Conditions, controlplanev1beta1.ConditionPaused).Status).To(Equal(metav1.ConditionFalse))
+
+	// The kubeconfig Secret of the Cluster API contract.
+	secret := get(g, types.NamespacedName{Namespace: ns, Name: "flow-kubeconfig"}, &corev1.Secret{})
+	g.Expect(secret.Type).To(Equal(clusterv1.ClusterSecretType))
+	g.Expect(secret.Labels).To(HaveKeyWithValue(clusterv1.ClusterNameLabel, "flow"))
+	g.Expect(string(secret.Data["value"])).To(ContainSubstring("server: https://ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com:443"))
+	g.Expect(string(secret.Data["value"])).To(ContainSubstring("- flow-eks"))
+
+	// Every manager owns only its own fields.
+	mainFields := fieldsOf(g, ready, "capt-controlplane", "")
+	g.Expect(mainFields).To(Equal(testenv.MustJSON(`{"f:metadata":{"f:finalizers":{"v:\"controlplane.cluster.x-k8s.io/captcontrolplane\"":{}}},
+		"f:spec":{"f:controlPlaneEndpoint":{"f:host":{},"f:port":{}},"f:workspaceTemplateApplyName":{}}}`)))
+	statusFields := fieldsOf(g, ready, "capt-controlplane", "status")["f:status"].(map[string]any)
+	g.Expect(statusFields).NotTo(HaveKey("f:workspaceStatus"))
+	g.Expect(keys(statusFields)).To(ConsistOf("f:conditions", "f:externalManagedControlPlane", "f:initialization", "f:initialized",
+		"f:observedGeneration", "f:phase", "f:ready", "f:secretsReady", "f:version", "f:workspaceTemplateStatus"))
+	g.Expect(fieldsOf(g, ready, "capt-workspace-status", "status")).To(Equal(
+		testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)))
+
+	apply = get(g, applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
+	g.Expect(keys(fieldsOf(g, apply, "capt-controlplane", ""))).To(ConsistOf("f:metadata", "f:spec"))
+	g.Expect(fieldsOf(g, apply, "capt-workspacetemplateapply", "")).To(Equal(testenv.MustJSON(
+		`{"f:metadata":{"f:finalizers":{"v:\"infrastructure.cluster.x-k8s.io/workspacetemplateapply\"":{}}}}`)))
+	g.Expect(keys(fieldsOf(g, apply, "capt-workspacetemplateapply", "status"))).To(ConsistOf("f:status"))
+	ws = get(g, types.NamespacedName{Name: ws.Name}, &tfv1beta1.Workspace{})
+	wsFields := fieldsOf(g, ws, "capt-workspacetemplateapply", "")
+	g.Expect(keys(wsFields)).To(ConsistOf("f:metadata", "f:spec"))
+	g.Expect(keys(wsFields["f:metadata"].(map[string]any))).To(ConsistOf("f:labels"))
+
+	// The apply reports the Workspace's conditions.
+	g.Eventually(func(g Gomega) {
+		apply := get(g, applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
+		g.Expect(apply.Status.Applied).To(BeTrue())
+		g.Expect(apply.Status.WorkspaceName).To(Equal(ws.Name))
+		g.Expect(findTFCondition(apply.Status.Conditions, tfv1beta1.TypeReady).Status).To(Equal(metav1.ConditionTrue))
+	}, timeout, poll).Should(Succeed())
+
+	// A stale full status update never leaves a wrong phase or a lost mirror.
+	stale := get(g, key, &controlplanev1beta1.CAPTControlPlane{})
+	stale.Status = controlplanev1beta1.CAPTControlPlaneStatus{Phase: controlplanev1beta1.PhaseCreating}
+	g.Expect(env.Client.Status().Update(t.Context(), stale, client.FieldOwner("stale-writer"))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		got := get(g, key, &controlplanev1beta1.CAPTControlPlane{})
+		g.Expect(got.Status.Phase).To(Equal(controlplanev1beta1.PhaseReady))
+		g.Expect(got.Status.Ready).To(BeTrue())
+		g.Expect(got.Status.WorkspaceStatus).NotTo(BeNil())
+		g.Expect(got.Status.WorkspaceStatus.AtProvider).NotTo(BeNil())
+		g.Expect(findCondition(got.Status.Conditions, controlplanev1beta1.ConditionReady)).NotTo(BeNil())
+	}, timeout, poll).Should(Succeed())
+
+	// lastTransitionTime moves only on a real transition.
+	before := findCondition(get(g, key, &controlplanev1beta1.CAPTControlPlane{}).Status.Conditions, controlplanev1beta1.ConditionInitialized).LastTransitionTime
+	g.Expect(env.Client.Patch(t.Context(), &controlplanev1beta1.CAPTControlPlane{ObjectMeta: metav1.ObjectMeta{Name: cp.Name, Namespace: ns}},
+		client.RawPatch(types.MergePatchType, []byte(`{"spec":{"additionalTags":{"touch":"1"}}}`)))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		got := get(g, key, &controlplanev1beta1.CAPTControlPlane{})
+		c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionInitialized)
+		g.Expect(c.ObservedGeneration).To(Equal(got.Generation))
+		g.Expect(c.LastTransitionTime).To(Equal(before))
+	}, timeout, poll).Should(Succeed())
+}
+
+func TestMalformedEndpointIsACondition(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "badendpoint")
+	newTemplate(t, ns, "eks")
+	cp := newControlPlane(t, ns, "bad", nil)
+	ws := waitWorkspace(t, "bad-eks-controlplane")
+	provide(t, ws.Name, true, tfv1beta1.ReasonAvailable, map[string]any{"cluster_endpoint": "ftp://not-an-endpoint"})
+	g.Eventually(func(g Gomega) {
+		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
+		c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionReady)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonEndpointUpdateFailed))
+		g.Expect(c.Message).To(ContainSubstring("ftp://not-an-endpoint"))
+		g.Expect(got.Status.Phase).To(Equal(controlplanev1beta1.PhaseCreating))
+		g.Expect(got.Spec.ControlPlaneEndpoint.Host).To(BeEmpty())
+		// The mirror is unaffected.
+		g.Expect(got.Status.WorkspaceStatus).NotTo(BeNil())
+	}, timeout, poll).Should(Succeed())
+}
+
+func TestCreationTimeoutFails(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "timeout")
+	newTemplate(t, ns, "eks")
+	cp := newControlPlane(t, ns, "slow", nil, func(cp *controlplanev1beta1.CAPTControlPlane) {
+		cp.Spec.ControlPlaneConfig.Timeouts = &controlplanev1beta1.Timeouts{ControlPlaneTimeout: 5, VPCReadyTimeout: 5}
+	})
+	waitWorkspace(t, "slow-eks-controlplane")
+	clockOffset.Store(int64(6 * time.Minute))
+	defer clockOffset.Store(0)
+	// Any event reconciles it with the shifted clock.
+	g.Expect(env.Client.Patch(t.Context(), &controlplanev1beta1.CAPTControlPlane{ObjectMeta: metav1.ObjectMeta{Name: cp.Name, Namespace: ns}},
+		client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"poke":"1"}}}`)))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
+		g.Expect(got.Status.Phase).To(Equal(controlplanev1beta1.PhaseFailed))
+		g.Expect(got.Status.FailureReason).To(Equal(controlplanev1beta1.ReasonControlPlaneTimeout))
+		c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionFailed)
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonControlPlaneTimeout))
+	}, timeout, poll).Should(Succeed())
+}
+
+func TestPausedControlPlaneWaits(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "paused")
+	newTemplate(t, ns, "eks")
+	cluster := newCluster(t, ns, "paused")
+	g.Expect(env.Client.Patch(t.Context(), cluster, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"paused":true}}`)))).To(Succeed())
+	cp := newControlPlane(t, ns, "paused-cp", cluster)
+	applyKey := types.NamespacedName{Namespace: ns, Name: "paused-cp-eks-controlplane-apply"}
+
+	g.Eventually(func(g Gomega) {
+		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
+		c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionPaused)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+	}, timeout, poll).Should(Succeed())
+	g.Consistently(func() error {
+		return env.Client.Get(t.Context(), applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
+	}, time.Second, 100*time.Millisecond).ShouldNot(Succeed())
+
+	g.Expect(env.Client.Patch(t.Context(), cluster, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"paused":false}}`)))).To(Succeed())
+	g.Eventually(func() error {
+		return env.Client.Get(t.Context(), applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
+	}, timeout, poll).Should(Succeed())
+}
+
+func TestDeletion(t *testing.T) {
+	for _, retain := range []bool{false, true} {
+		name := map[bool]string{false: "delete", true: "retain"}[retain]
+		t.Run(name, func(t *testing.T) {
+			g := NewWithT(t)
+			ns := newNamespace(t, "deletion-"+name)
+			newTemplate(t, ns, "eks")
+			cp := newControlPlane(t, ns, name, nil)
+			ws := waitWorkspace(t, name+"-eks-controlplane")
+			applyKey := types.NamespacedName{Namespace: ns, Name: name + "-eks-controlplane-apply"}
+			if retain {
+				// A user setting a field capt-controlplane does not own.
+				g.Expect(env.Client.Patch(t.Context(), &infrastructurev1beta1.WorkspaceTemplateApply{ObjectMeta: metav1.ObjectMeta{Name: applyKey.Name, Namespace: ns}},
+					client.RawPatch(types.MergePatchType, []byte(`{"spec":{"retainWorkspaceOnDelete":true}}`)))).To(Succeed())
+			}
+			g.Eventually(func(g Gomega) {
+				g.Expect(get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{}).Finalizers).NotTo(BeEmpty())
+				g.Expect(get(g, applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{}).Finalizers).NotTo(BeEmpty())
+			}, timeout, poll).Should(Succeed())
+
+			g.Expect(env.Client.Delete(t.Context(), cp)).To(Succeed())
+			g.Eventually(func() bool {
+				return isNotFound(env.Client.Get(t.Context(), client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{}))
+			}, timeout, poll).Should(BeTrue(), "the control plane was not deleted")
+			g.Expect(isNotFound(env.Client.Get(t.Context(), applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{}))).To(BeTrue())
+			wsErr := env.Client.Get(t.Context(), types.NamespacedName{Name: ws.Name}, &tfv1beta1.Workspace{})
+			if retain {
+				g.Expect(wsErr).NotTo(HaveOccurred(), "a retained Workspace was deleted")
+			} else {
+				g.Expect(isNotFound(wsErr)).To(BeTrue(), "the Workspace outlived its control plane")
+			}
+		})
+	}
+}
+
+// Two namespaces that render the same cluster-scoped Workspace name: the
+// second apply is refused and the Workspace keeps its owner.
+func TestWorkspaceNameCollisionIsRefused(t *testing.T) {
+	g := NewWithT(t)
+	first, second := newNamespace(t, "collide-a"), newNamespace(t, "collide-b")
+	newTemplate(t, first, "eks")
+	newTemplate(t, second, "eks")
+	newControlPlane(t, first, "same", nil)
+	ws := waitWorkspace(t, "same-eks-controlplane")
+	newControlPlane(t, second, "same", nil)
+
+	g.Eventually(func(g Gomega) {
+		apply := get(g, types.NamespacedName{Namespace: second, Name: "same-eks-controlplane-apply"}, &infrastructurev1beta1.WorkspaceTemplateApply{})
+		c := findTFCondition(apply.Status.Conditions, tfv1beta1.TypeSynced)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Reason).To(Equal(infrastructurev1beta1.ReasonWorkspaceNameConflict))
+		g.Expect(c.Message).To(ContainSubstring(first + "/same-eks-controlplane-apply"))
+		g.Expect(apply.Status.Applied).To(BeFalse())
+	}, timeout, poll).Should(Succeed())
+	got := get(g, types.NamespacedName{Name: ws.Name}, &tfv1beta1.Workspace{})
+	g.Expect(got.Labels[infrastructurev1beta1.LabelApplyNamespace]).To(Equal(first))
+	g.Expect(got.Labels[controlplanev1beta1.LabelControlPlaneNamespace]).To(Equal(first))
+}
+
+func TestWaitsForSecretsAndRejectsUnknownVariables(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "waits")
+	newTemplate(t, ns, "eks")
+	newTemplate(t, ns, "broken", tfv1beta1.Var{Key: "x", Value: "${no_such_variable}"})
+	apply := &infrastructurev1beta1.WorkspaceTemplateApply{
+		ObjectMeta: metav1.ObjectMeta{Name: "waiting-apply", Namespace: ns},
+		Spec: infrastructurev1beta1.WorkspaceTemplateApplySpec{
+			TemplateRef:    infrastructurev1beta1.WorkspaceTemplateReference{Name: "eks"},
+			Variables:      map[string]string{"cluster_name": "c", "region": "r"},
+			WaitForSecrets: []infrastructurev1beta1.SecretReference{{Name: "credentials"}},
+		},
+	}
+	g.Expect(env.Client.Create(t.Context(), apply)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		got := get(g, client.ObjectKeyFromObject(apply), &infrastructurev1beta1.WorkspaceTemplateApply{})
+		c := findTFCondition(got.Status.Conditions, tfv1beta1.TypeSynced)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Reason).To(Equal(infrastructurev1beta1.ReasonWaitingForSecrets))
+		g.Expect(c.Message).To(ContainSubstring(ns + "/credentials"))
+	}, timeout, poll).Should(Succeed())
+	g.Expect(env.Client.Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "credentials", Namespace: ns}})).To(Succeed())
+	waitWorkspace(t, "waiting")
+
+	broken := &infrastructurev1beta1.WorkspaceTemplateApply{
+		ObjectMeta: metav1.ObjectMeta{Name: "broken-apply", Namespace: ns},
+		Spec:       infrastructurev1beta1.WorkspaceTemplateApplySpec{TemplateRef: infrastructurev1beta1.WorkspaceTemplateReference{Name: "broken"}},
+	}
+	g.Expect(env.Client.Create(t.Context(), broken)).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		got := get(g, client.ObjectKeyFromObject(broken), &infrastructurev1beta1.WorkspaceTemplateApply{})
+		c := findTFCondition(got.Status.Conditions, tfv1beta1.TypeSynced)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Reason).To(Equal(infrastructurev1beta1.ReasonRenderFailed))
+		g.Expect(c.Message).To(ContainSubstring("${no_such_variable}"))
+	}, timeout, poll).Should(Succeed())
+	g.Expect(isNotFound(env.Client.Get(t.Context(), types.NamespacedName{Name: "broken"}, &tfv1beta1.Workspace{}))).To(BeTrue())
+}
+
+func isNotFound(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "not found")
+}

@@ -1,0 +1,157 @@
+package lifecycle
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+)
+
+const (
+	timeout = 20 * time.Second
+	poll    = 25 * time.Millisecond
+)
+
+func newNamespace(t *testing.T, name string) string {
+	t.Helper()
+	NewWithT(t).Expect(env.Client.Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+	return name
+}
+
+func newTemplate(t *testing.T, ns, name string, vars ...tfv1beta1.Var) {
+	t.Helper()
+	if len(vars) == 0 {
+		vars = []tfv1beta1.Var{{Key: "cluster_name", Value: "${cluster_name}"}, {Key: "region", Value: "${region}"}}
+	}
+	tmpl := &infrastructurev1beta1.WorkspaceTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{
+			Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
+				ForProvider: tfv1beta1.WorkspaceParameters{Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://example.com/eks.git", Vars: vars},
+			}},
+			WriteConnectionSecretToRef: &infrastructurev1beta1.SecretReference{Name: "${WORKSPACE_NAME}-outputs"},
+		},
+	}
+	NewWithT(t).Expect(env.Client.Create(t.Context(), tmpl)).To(Succeed())
+}
+
+// newCluster creates a Cluster API Cluster (no controller runs for it).
+func newCluster(t *testing.T, ns, name string) *clusterv1.Cluster {
+	t.Helper()
+	paused := false
+	c := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: clusterv1.ClusterSpec{Paused: &paused}}
+	NewWithT(t).Expect(env.Client.Create(t.Context(), c)).To(Succeed())
+	return c
+}
+
+// newControlPlane creates a control plane from the template "eks", owned by
+// cluster when given.
+func newControlPlane(t *testing.T, ns, name string, cluster *clusterv1.Cluster, mutate ...func(*controlplanev1beta1.CAPTControlPlane)) *controlplanev1beta1.CAPTControlPlane {
+	t.Helper()
+	cp := &controlplanev1beta1.CAPTControlPlane{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
+			Version:              "1.31",
+			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"},
+			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"},
+		},
+	}
+	if cluster != nil {
+		cp.OwnerReferences = []metav1.OwnerReference{{APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID}}
+	}
+	for _, m := range mutate {
+		m(cp)
+	}
+	NewWithT(t).Expect(env.Client.Create(t.Context(), cp, client.FieldOwner("test-user"))).To(Succeed())
+	return cp
+}
+
+// get reads an object, failing through g (inside Eventually, a retry).
+func get[T client.Object](g Gomega, key types.NamespacedName, obj T) T {
+	g.Expect(env.Client.Get(context.Background(), key, obj)).To(Succeed())
+	return obj
+}
+
+// waitWorkspace waits until the Workspace exists and returns it.
+func waitWorkspace(t *testing.T, name string) *tfv1beta1.Workspace {
+	t.Helper()
+	ws := &tfv1beta1.Workspace{}
+	NewWithT(t).Eventually(func() error {
+		return env.Client.Get(t.Context(), types.NamespacedName{Name: name}, ws)
+	}, timeout, poll).Should(Succeed())
+	return ws
+}
+
+// provide plays provider-terraform: the Workspace's status by plain update.
+func provide(t *testing.T, name string, ready bool, reason string, outputs map[string]any) {
+	t.Helper()
+	NewWithT(t).Eventually(func() error {
+		ws := &tfv1beta1.Workspace{}
+		if err := env.Client.Get(t.Context(), types.NamespacedName{Name: name}, ws); err != nil {
+			return err
+		}
+		raw, _ := json.Marshal(map[string]any{"checksum": "sum-" + reason, "outputs": outputs})
+		ws.Status.AtProvider = tfv1beta1.WorkspaceObservation{}
+		if err := json.Unmarshal(raw, &ws.Status.AtProvider); err != nil {
+			return StopTrying(err.Error())
+		}
+		status := metav1.ConditionFalse
+		if ready {
+			status = metav1.ConditionTrue
+		}
+		now := metav1.Now()
+		ws.Status.Conditions = []tfv1beta1.Condition{
+			{Type: tfv1beta1.TypeReady, Status: status, Reason: reason, LastTransitionTime: now},
+			{Type: tfv1beta1.TypeSynced, Status: metav1.ConditionTrue, Reason: "ReconcileSuccess", LastTransitionTime: now},
+		}
+		return env.Client.Status().Update(t.Context(), ws, client.FieldOwner("provider-terraform"))
+	}, timeout, poll).Should(Succeed())
+}
+
+func findCondition(conditions []metav1.Condition, t string) *metav1.Condition {
+	for i := range conditions {
+		if conditions[i].Type == t {
+			return &conditions[i]
+		}
+	}
+	return nil
+}
+
+func findTFCondition(conditions []tfv1beta1.Condition, t tfv1beta1.ConditionType) *tfv1beta1.Condition {
+	return tfv1beta1.FindCondition(conditions, t)
+}
+
+// fieldsOf returns the parsed fieldsV1 of the entry of manager on
+// subresource, failing when there is not exactly one.
+func fieldsOf(g Gomega, obj metav1.Object, manager, subresource string) map[string]any {
+	var found []map[string]any
+	for _, e := range obj.GetManagedFields() {
+		if e.Manager == manager && e.Subresource == subresource {
+			g.Expect(e.Operation).To(Equal(metav1.ManagedFieldsOperationApply), "%s on %q", manager, subresource)
+			var v map[string]any
+			g.Expect(json.Unmarshal(e.FieldsV1.GetRawBytes(), &v)).To(Succeed())
+			found = append(found, v)
+		}
+	}
+	g.Expect(found).To(HaveLen(1), "entries of %s on %q", manager, subresource)
+	return found[0]
+}
+
+func keys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
