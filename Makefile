@@ -82,10 +82,15 @@ verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mo
 .PHONY: test
 test: k8s-binaries cluster-api-crds build ## Unit, envtest integration and end-to-end tests against bin/k8s.
 	go test $(GO_TEST_FLAGS) ./...
-	$(MAKE) e2e
+	$(MAKE) demo-check
 
 .PHONY: e2e
-e2e: k8s-binaries build ## The demo walk-through, run once against a fresh local control plane.
+e2e: k8s-binaries build ## kubectl end-to-end tests and the demo walk-through.
+	go test $(GO_TEST_FLAGS) ./test/e2e
+	$(MAKE) demo-check
+
+.PHONY: demo-check
+demo-check: k8s-binaries build ## The demo walk-through, run once against a fresh local control plane.
 	dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 		go run ./test/demo --once --assets $(K8S_BIN) --manager $(BIN)/manager --dir "$$dir"
 
@@ -100,8 +105,32 @@ fuzz: ## Run the fuzz tests for FUZZTIME each (default 30s).
 ##@ Build
 
 .PHONY: build
-build: ## Build bin/manager.
+build: ## Build bin/manager and the kubectl plugin bin/kubectl-capt.
 	go build -o $(BIN)/manager ./cmd/manager
+	go build -o $(BIN)/kubectl-capt ./cmd/kubectl-capt
+
+IMG ?= ghcr.io/capt-controlplane/capt-controlplane:v0.1.0
+
+.PHONY: build-installer
+build-installer: k8s-binaries ## Write dist/install.yaml: CRDs, RBAC, namespace and manager Deployment.
+	mkdir -p dist
+	$(KUBECTL) kustomize config/default > dist/install.yaml
+
+.PHONY: docker-build
+docker-build: ## Build the manager image (needs a Docker engine).
+	docker build -t $(IMG) .
+
+.PHONY: install
+install: k8s-binaries ## Install the CRDs into the cluster of the current kubeconfig.
+	$(KUBECTL) apply -k config/crd
+
+.PHONY: deploy
+deploy: k8s-binaries ## Install everything into the cluster of the current kubeconfig.
+	$(KUBECTL) apply -k config/default
+
+.PHONY: run
+run: build ## Run the manager against the current kubeconfig.
+	$(BIN)/manager --metrics-bind-address=0
 
 ##@ Demo
 

@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 type options struct {
@@ -85,7 +87,11 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	d := &demo{kubectl: filepath.Join(o.assets, "kubectl"), kubeconfig: filepath.Join(o.dir, "kubeconfig")}
+	d := &demo{
+		kubectl:    filepath.Join(o.assets, "kubectl"),
+		plugin:     filepath.Join(filepath.Dir(o.manager), "kubectl-capt"),
+		kubeconfig: filepath.Join(o.dir, "kubeconfig"),
+	}
 	if err := os.WriteFile(d.kubeconfig, kc, 0o600); err != nil {
 		return err
 	}
@@ -102,6 +108,7 @@ func run(o options) error {
 	step("The control plane keeps running. Try:")
 	fmt.Printf("  export KUBECONFIG=%s\n", d.kubeconfig)
 	fmt.Printf("  %s get captcontrolplane demo-cluster -o yaml --show-managed-fields\n", d.kubectl)
+	fmt.Printf("  %s owners captcontrolplane demo-cluster\n", d.plugin)
 	fmt.Println("Ctrl-C or `make demo-down` stops it.")
 	<-ctx.Done()
 	return nil
@@ -130,6 +137,7 @@ func stopRunning(dir string) error {
 
 type demo struct {
 	kubectl    string
+	plugin     string // kubectl-capt
 	kubeconfig string
 }
 
@@ -173,8 +181,8 @@ func indent(s string) string {
 }
 
 func (d *demo) walkThrough(ctx context.Context, o options) error {
-	step("Installing the CRDs with kubectl apply -k, and provider-terraform's Workspace CRD")
-	if err := d.run(nil, "apply", "-k", "config/crd"); err != nil {
+	step("Installing the provider with kubectl apply -k config/default, and provider-terraform's Workspace CRD")
+	if err := d.run(nil, "apply", "-k", "config/default"); err != nil {
 		return err
 	}
 	// On a real cluster Crossplane installs the Workspace CRD.
@@ -185,14 +193,26 @@ func (d *demo) walkThrough(ctx context.Context, o options) error {
 		return err
 	}
 
-	step("Running the manager")
+	step("Running the manager out of cluster, as its ServiceAccount (" + testenv.ManagerServiceAccount + ")")
+	admin, err := os.ReadFile(d.kubeconfig)
+	if err != nil {
+		return err
+	}
+	saConfig, err := testenv.ImpersonatingKubeconfig(admin)
+	if err != nil {
+		return err
+	}
+	saKubeconfig := filepath.Join(o.dir, "manager.kubeconfig")
+	if err := os.WriteFile(saKubeconfig, saConfig, 0o600); err != nil {
+		return err
+	}
 	logPath := filepath.Join(o.dir, "manager.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = logFile.Close() }()
-	mgr := exec.CommandContext(ctx, o.manager, "--kubeconfig", d.kubeconfig,
+	mgr := exec.CommandContext(ctx, o.manager, "--kubeconfig", saKubeconfig,
 		"--metrics-bind-address", "0", "--health-probe-bind-address", "0")
 	mgr.Stdout, mgr.Stderr = logFile, logFile
 	if err := mgr.Start(); err != nil {
@@ -208,11 +228,14 @@ func (d *demo) walkThrough(ctx context.Context, o options) error {
 		}
 	}
 
-	step("Playing the WorkspaceTemplateApply controller and provider-terraform")
-	if err := d.playProvider(); err != nil {
+	step("The controllers rendered the Workspace; playing provider-terraform for it")
+	if err := d.playProvider(ctx); err != nil {
 		return err
 	}
 	if err := d.waitMirror(ctx, "fff6ccdeaf6c49ea185e47e6cf18dc47"); err != nil {
+		return err
+	}
+	if err := d.run(nil, "get", "captcontrolplane", "demo-cluster"); err != nil {
 		return err
 	}
 	if err := d.run(nil, "get", "captcontrolplane", "demo-cluster", "-o", "jsonpath={.status.workspaceStatus}"); err != nil {
@@ -220,7 +243,7 @@ func (d *demo) walkThrough(ctx context.Context, o options) error {
 	}
 	fmt.Println()
 
-	step("Who owns which field (kubectl get --show-managed-fields, summarised)")
+	step("Who owns which field (kubectl capt owners; the reference is kubectl get -o yaml --show-managed-fields)")
 	if err := d.showOwners(); err != nil {
 		return err
 	}
@@ -255,27 +278,24 @@ func (d *demo) walkThrough(ctx context.Context, o options) error {
 	return d.showOwners()
 }
 
-// playProvider does what the WorkspaceTemplateApply controller and
-// provider-terraform would: a Workspace with a Ready condition and outputs,
-// its status written with a plain status update.
-func (d *demo) playProvider() error {
-	apply := `{"apiVersion":"infrastructure.cluster.x-k8s.io/v1beta1","kind":"WorkspaceTemplateApply",
-"metadata":{"name":"demo-cluster-eks-controlplane-apply","namespace":"default"},
-"spec":{"templateRef":{"name":"eks-controlplane-template"},"variables":{"cluster_name":"demo-cluster"}}}`
-	if err := d.run([]byte(apply), "apply", "-f", "-"); err != nil {
-		return err
+// playProvider does what provider-terraform would once Terraform has run:
+// it writes the rendered Workspace's status, with a Ready condition and
+// outputs, by a plain status update.
+func (d *demo) playProvider(ctx context.Context) error {
+	const name = "demo-cluster-eks-controlplane"
+	var raw []byte
+	for {
+		var err error
+		if raw, err = d.quiet(nil, "get", "workspace", name, "-o", "json"); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	if err := d.run([]byte(`{"status":{"workspaceName":"demo-cluster-eks-controlplane"}}`),
-		"patch", "workspacetemplateapply", "demo-cluster-eks-controlplane-apply", "--subresource=status", "--type=merge", "--patch-file=/dev/stdin"); err != nil {
-		return err
-	}
-	ws := `{"apiVersion":"tf.upbound.io/v1beta1","kind":"Workspace","metadata":{"name":"demo-cluster-eks-controlplane"},
-"spec":{"forProvider":{"source":"Remote","module":"git::https://github.com/terraform-aws-modules/terraform-aws-eks.git"}}}`
-	if err := d.run([]byte(ws), "apply", "-f", "-"); err != nil {
-		return err
-	}
-	raw, err := d.quiet(nil, "get", "workspace", "demo-cluster-eks-controlplane", "-o", "json")
-	if err != nil {
+	if err := d.run(nil, "get", "workspacetemplateapply,workspace"); err != nil {
 		return err
 	}
 	var obj map[string]any
@@ -319,6 +339,8 @@ func (d *demo) waitMirror(ctx context.Context, checksum string) error {
 }
 
 func (d *demo) showOwners() error {
-	return d.run(nil, "get", "captcontrolplane", "demo-cluster", "--show-managed-fields", "-o",
-		`jsonpath={range .metadata.managedFields[*]}{.manager}{"\t"}{.operation}{"\t"}{.subresource}{"\t"}{.fieldsV1}{"\n"}{end}`)
+	fmt.Println("$ kubectl capt owners captcontrolplane demo-cluster --depth 3")
+	out, err := exec.Command(d.plugin, "owners", "captcontrolplane", "demo-cluster", "-n", "default", "--depth", "3", "--kubeconfig", d.kubeconfig).CombinedOutput()
+	fmt.Print(indent(string(out)))
+	return err
 }

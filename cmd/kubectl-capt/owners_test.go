@@ -1,0 +1,61 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestOwnerRows(t *testing.T) {
+	now := metav1.NewTime(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	entries := []metav1.ManagedFieldsEntry{
+		{Manager: "capt-workspace-status", Operation: metav1.ManagedFieldsOperationApply, Subresource: "status", Time: &now,
+			FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)},
+		{Manager: "capt-controlplane", Operation: metav1.ManagedFieldsOperationApply, Time: &now,
+			FieldsV1: metav1.NewFieldsV1(`{"f:metadata":{"f:finalizers":{"v:\"x\"":{}}},"f:spec":{"f:workspaceTemplateApplyName":{}}}`)},
+	}
+	rows, err := ownerRows(entries, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := printRows(&out, rows); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"PATH MANAGER OPERATION SUBRESOURCE TIME",
+		`.metadata.finalizers[="x"] capt-controlplane Apply - 2026-11-25T12:00:00Z`,
+		".spec.workspaceTemplateApplyName capt-controlplane Apply - 2026-11-25T12:00:00Z",
+		".status.workspaceStatus.atProvider capt-workspace-status Apply status 2026-11-25T12:00:00Z",
+		".status.workspaceStatus.ready capt-workspace-status Apply status 2026-11-25T12:00:00Z",
+		".status.workspaceStatus.state capt-workspace-status Apply status 2026-11-25T12:00:00Z",
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines:\n%s", len(lines), out.String())
+	}
+	for i, line := range lines {
+		if got := strings.Join(strings.Fields(line), " "); got != want[i] {
+			t.Errorf("line %d: got %q, want %q", i, got, want[i])
+		}
+	}
+}
+
+func TestOwnerRowsDepth(t *testing.T) {
+	entries := []metav1.ManagedFieldsEntry{{Manager: "m", Operation: metav1.ManagedFieldsOperationApply, Subresource: "status",
+		FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:conditions":{"k:{\"type\":\"Ready\"}":{"f:reason":{},"f:status":{}}},"f:ready":{}}}`)}}
+	rows, err := ownerRows(entries, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, r := range rows {
+		paths = append(paths, r.path)
+	}
+	want := []string{`.status.conditions[type="Ready"]`, ".status.ready"}
+	if strings.Join(paths, ",") != strings.Join(want, ",") {
+		t.Fatalf("got %v, want %v", paths, want)
+	}
+}
