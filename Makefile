@@ -98,6 +98,11 @@ demo-check: k8s-binaries build ## The demo walk-through, run once against a fres
 bench: k8s-binaries cluster-api-crds ## Go benchmarks against envtest (restore latency over 100 trials).
 	go test ./controllers/workspacestatus -run '^$$' -bench . -benchtime 100x
 
+.PHONY: bench-harness
+bench-harness: k8s-binaries ## The four-writer benchmark harness; writes docs/benchmarks.md (about 25 minutes).
+	mkdir -p docs
+	go run ./test/bench -assets $(K8S_BIN) -n 100,1000 -churn 60s -out docs/benchmarks.md
+
 .PHONY: fuzz
 fuzz: ## Run the fuzz tests for FUZZTIME each (default 30s).
 	go test ./controllers/ssa -run '^$$' -fuzz FuzzJSONEqual -fuzztime $(or $(FUZZTIME),30s)

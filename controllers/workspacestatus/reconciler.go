@@ -46,11 +46,20 @@ type Reconciler struct {
 	// Recorder records Events on control planes.
 	Recorder events.EventRecorder
 
-	// lastApplied holds, per control plane, the workspaceStatus JSON this
-	// process last applied. It tells a repair (the Workspace did not change,
-	// the object did) from a mirror of a new observation, and it keeps the
-	// last atProvider when another writer wiped it during a Workspace gap.
-	lastApplied sync.Map // types.NamespacedName -> []byte
+	// lastApplied holds, per control plane, what this process last applied.
+	// It tells a repair (the Workspace did not change, the object did) from
+	// a mirror of a new observation, keeps the last atProvider when another
+	// writer wiped it during a Workspace gap, and stops a second apply of
+	// the same value while the cache has not yet seen the first.
+	lastApplied sync.Map // types.NamespacedName -> lastApply
+}
+
+// lastApply is one apply this process sent.
+type lastApply struct {
+	sent []byte // the workspaceStatus JSON
+	// readVersion is the resourceVersion of the cached object the apply was
+	// computed from.
+	readVersion string
 }
 
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch;patch
@@ -96,7 +105,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	remembered := r.remembered(req.NamespacedName)
+	last, remembered := r.remembered(req.NamespacedName)
 	desired, err := desiredWorkspaceStatus(ws, previous(owned, remembered))
 	if err != nil {
 		return ctrl.Result{}, err
@@ -108,6 +117,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	current, err := ssa.JSONEqual(desired, owned)
 	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if !current && remembered != nil && last.readVersion == cp.ResourceVersion {
+		// The cache still holds the version the last apply was computed
+		// from; if that apply sent this same value, it only has not arrived
+		// yet, and its watch event brings us back.
+		if current, err = ssa.JSONEqual(desired, remembered); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	if current {
 		skipsTotal.WithLabelValues(ControllerName).Inc()
@@ -129,7 +146,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if err := r.Client.Status().Apply(ctx, apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		return ctrl.Result{}, fmt.Errorf("applying status.workspaceStatus of %s: %w", req.NamespacedName, err)
 	}
-	r.lastApplied.Store(req.NamespacedName, sent)
+	r.lastApplied.Store(req.NamespacedName, lastApply{sent: sent, readVersion: cp.ResourceVersion})
 	appliesTotal.WithLabelValues(ControllerName).Inc()
 
 	if restoring {
@@ -154,17 +171,19 @@ func ownedWorkspaceStatus(cp *controlplanev1beta1.CAPTControlPlane) (*cpac.Works
 	return owned.Status.WorkspaceStatus, nil
 }
 
-// remembered is the workspaceStatus this process last applied, or nil.
-func (r *Reconciler) remembered(key types.NamespacedName) *cpac.WorkspaceStatusApplyConfiguration {
-	raw, ok := r.lastApplied.Load(key)
+// remembered is the last apply this process sent for key and its
+// workspaceStatus, or a nil status when there was none.
+func (r *Reconciler) remembered(key types.NamespacedName) (lastApply, *cpac.WorkspaceStatusApplyConfiguration) {
+	v, ok := r.lastApplied.Load(key)
 	if !ok {
-		return nil
+		return lastApply{}, nil
 	}
+	last := v.(lastApply)
 	ws := &cpac.WorkspaceStatusApplyConfiguration{}
-	if err := json.Unmarshal(raw.([]byte), ws); err != nil {
-		return nil
+	if err := json.Unmarshal(last.sent, ws); err != nil {
+		return lastApply{}, nil
 	}
-	return ws
+	return last, ws
 }
 
 // previous is what was mirrored before: the owned fields, with the

@@ -1,0 +1,487 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/scheme"
+)
+
+// Workloads, in the order they run for each writer.
+const (
+	wlInitial    = "1 initial convergence"
+	wlSteady     = "2 steady state"
+	wlChurn      = "3 churn"
+	wlContention = "4 churn + contention"
+	wlSaturated  = "5 saturated churn"
+)
+
+var workloads = []string{wlInitial, wlSteady, wlChurn, wlContention, wlSaturated}
+
+// measurement is one writer's figures for one workload.
+type measurement struct {
+	writer, workload string
+	n                int
+	duration         time.Duration
+	changes          int // Workspace changes made
+	mirrored         int // changes seen mirrored
+	requests         counters
+	latencies        []time.Duration
+	losses           int
+	lossTime         time.Duration
+	maxLoss          time.Duration
+	cpu              time.Duration // writer process
+	peakRSS          int64         // writer process, bytes
+}
+
+type harness struct {
+	o          options
+	c          client.WithWatch
+	kubeconfig string
+}
+
+func runHarness(o options) error {
+	ctx := context.Background()
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: o.assets,
+		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		return fmt.Errorf("starting kube-apiserver from %s (make k8s-binaries): %w", o.assets, err)
+	}
+	defer func() { _ = env.Stop() }()
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = 2000, 4000
+	c, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme.New()})
+	if err != nil {
+		return err
+	}
+	user, err := env.ControlPlane.AddUser(envtest.User{Name: "bench", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return err
+	}
+	kc, err := user.KubeConfig()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "capt-bench")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	h := &harness{o: o, c: c, kubeconfig: filepath.Join(dir, "kubeconfig")}
+	if err := os.WriteFile(h.kubeconfig, kc, 0o600); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(os.Stderr, "measuring the raw status-apply ceiling")
+	ceiling, err := h.ceiling(ctx)
+	if err != nil {
+		return err
+	}
+	var results []measurement
+	for _, n := range o.sizes {
+		for _, w := range strings.Split(o.onlyWriters, ",") {
+			fmt.Fprintf(os.Stderr, "N=%d writer %s\n", n, w)
+			ms, err := h.runWriter(ctx, w, n)
+			if err != nil {
+				return fmt.Errorf("writer %s, N=%d: %w", w, n, err)
+			}
+			results = append(results, ms...)
+		}
+	}
+	report := renderReport(o, results, ceiling)
+	fmt.Print(report)
+	if o.out != "" {
+		return os.WriteFile(o.out, []byte(report), 0o644)
+	}
+	return nil
+}
+
+// runWriter runs the four workloads through one writer process on fresh
+// objects in a namespace of their own.
+func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurement, error) {
+	ns := fmt.Sprintf("%s-%d", strings.ToLower(kind), n)
+	if err := h.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		return nil, err
+	}
+	child := exec.Command(os.Args[0], "-writer", kind, "-writer-kubeconfig", h.kubeconfig, "-namespace", ns, "-resync", h.o.resync.String())
+	child.Stderr = io.Discard
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := child.Start(); err != nil {
+		return nil, err
+	}
+	defer func() { _ = child.Process.Signal(syscall.SIGTERM); _ = child.Wait() }()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("writer process: %w", err)
+	}
+	countersURL := "http://" + strings.TrimSpace(strings.TrimPrefix(line, "COUNTERS ")) + "/"
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+
+	t, err := newTracker(ctx, h.c, ns)
+	if err != nil {
+		return nil, err
+	}
+	defer t.stop()
+	w := &workload{h: h, ns: ns, n: n, tracker: t, seq: make([]int, n), rng: rand.New(rand.NewPCG(uint64(n), 7))}
+
+	var out []measurement
+	for _, wl := range workloads {
+		before, err := readCounters(countersURL)
+		if err != nil {
+			return nil, err
+		}
+		cpuBefore, _ := processCPU(child.Process.Pid)
+		t.resetPhase()
+		start := time.Now()
+		changes, err := w.run(ctx, wl)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", wl, err)
+		}
+		duration := time.Since(start)
+		after, err := readCounters(countersURL)
+		if err != nil {
+			return nil, err
+		}
+		cpuAfter, rss := processCPU(child.Process.Pid)
+		p := t.resetPhase()
+		out = append(out, measurement{
+			writer: kind, workload: wl, n: n, duration: duration, changes: changes, mirrored: len(p.latencies),
+			requests: after.minus(before), latencies: p.latencies, losses: p.losses, lossTime: p.lossTime, maxLoss: p.maxLoss,
+			cpu: cpuAfter - cpuBefore, peakRSS: rss,
+		})
+	}
+	return out, nil
+}
+
+func readCounters(url string) (counters, error) {
+	resp, err := http.Get(url) //nolint:noctx // a local process
+	if err != nil {
+		return counters{}, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var c counters
+	return c, json.NewDecoder(resp.Body).Decode(&c)
+}
+
+func (c counters) minus(before counters) counters {
+	out := counters{Verbs: map[string]int64{}, Bytes: c.Bytes - before.Bytes}
+	for k, v := range c.Verbs {
+		if d := v - before.Verbs[k]; d != 0 {
+			out.Verbs[k] = d
+		}
+	}
+	return out
+}
+
+func (c counters) writes() int64 {
+	return c.Verbs["POST"] + c.Verbs["PUT"] + c.Verbs["PATCH"] + c.Verbs["DELETE"]
+}
+
+// workload drives the Workspaces (and the contending writer) of one
+// writer's namespace.
+type workload struct {
+	h       *harness
+	ns      string
+	n       int
+	tracker *tracker
+	seq     []int // last observation sequence per control plane
+	rng     *rand.Rand
+	mu      sync.Mutex
+}
+
+func cpName(i int) string { return fmt.Sprintf("cp-%04d", i) }
+
+func (w *workload) run(ctx context.Context, wl string) (int, error) {
+	switch wl {
+	case wlInitial:
+		return w.initial(ctx)
+	case wlSteady:
+		time.Sleep(5 * w.h.o.resync)
+		return 0, nil
+	case wlChurn:
+		return w.churn(ctx, false)
+	case wlContention:
+		return w.churn(ctx, true)
+	default:
+		return w.saturate(ctx)
+	}
+}
+
+// saturate changes Workspaces as fast as four concurrent writers can, to
+// find the writer's throughput limit.
+func (w *workload) saturate(ctx context.Context) (int, error) {
+	deadline := time.Now().Add(w.h.o.saturation)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	changes := 0
+	var firstErr error
+	const goroutines = 4
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each goroutine owns every fourth Workspace, so that the
+			// changes of one Workspace are written in sequence order.
+			for k := g; time.Now().Before(deadline); k += goroutines {
+				i := k % w.n
+				if i%goroutines != g {
+					continue
+				}
+				err := w.change(ctx, i)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				changes++
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return changes, firstErr
+	}
+	return changes, w.tracker.waitMirrored(w.n, w.seq, 2*time.Minute)
+}
+
+// initial creates N control planes and their Workspaces, and waits until
+// every control plane mirrors its Workspace.
+func (w *workload) initial(ctx context.Context) (int, error) {
+	for i := range w.n {
+		cp := &controlplanev1beta1.CAPTControlPlane{
+			ObjectMeta: metav1.ObjectMeta{Name: cpName(i), Namespace: w.ns},
+			Spec: controlplanev1beta1.CAPTControlPlaneSpec{
+				Version: "1.31", WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"},
+				WorkspaceTemplateApplyName: cpName(i) + "-none",
+			},
+		}
+		if err := w.h.c.Create(ctx, cp); err != nil {
+			return 0, err
+		}
+		ws := &tfv1beta1.Workspace{
+			ObjectMeta: metav1.ObjectMeta{Name: workspaceName(w.ns, cpName(i)), Labels: map[string]string{
+				controlplanev1beta1.LabelControlPlaneNamespace: w.ns, controlplanev1beta1.LabelControlPlaneName: cpName(i),
+			}},
+			Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline}},
+		}
+		if err := w.h.c.Create(ctx, ws); err != nil {
+			return 0, err
+		}
+	}
+	for i := range w.n {
+		if err := w.change(ctx, i); err != nil {
+			return 0, err
+		}
+	}
+	return w.n, w.tracker.waitMirrored(w.n, w.seq, 10*time.Minute)
+}
+
+// churn changes the outputs of random Workspaces at the churn rate; with
+// contention, another writer updates other status fields of random control
+// planes with plain updates at the same time.
+func (w *workload) churn(ctx context.Context, contention bool) (int, error) {
+	deadline := time.Now().Add(w.h.o.churn)
+	var wg sync.WaitGroup
+	var contentionErr error
+	if contention {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			contentionErr = w.contend(ctx, deadline)
+		}()
+	}
+	interval := time.Duration(float64(time.Second) / w.h.o.churnRate)
+	changes := 0
+	for next := time.Now(); time.Now().Before(deadline); next = next.Add(interval) {
+		time.Sleep(time.Until(next))
+		w.mu.Lock()
+		i := w.rng.IntN(w.n)
+		w.mu.Unlock()
+		if err := w.change(ctx, i); err != nil {
+			return changes, err
+		}
+		changes++
+	}
+	wg.Wait()
+	if contentionErr != nil {
+		return changes, contentionErr
+	}
+	return changes, w.tracker.waitMirrored(w.n, w.seq, 2*time.Minute)
+}
+
+// contend is the rest of a reconciler: plain full-status updates of other
+// fields, from a fresh read, retried on conflict.
+func (w *workload) contend(ctx context.Context, deadline time.Time) error {
+	interval := time.Duration(float64(time.Second) / w.h.o.contention)
+	k := 0
+	for next := time.Now(); time.Now().Before(deadline); next = next.Add(interval) {
+		time.Sleep(time.Until(next))
+		w.mu.Lock()
+		i := w.rng.IntN(w.n)
+		w.mu.Unlock()
+		k++
+		for attempt := 0; attempt < 5; attempt++ {
+			cp := &controlplanev1beta1.CAPTControlPlane{}
+			if err := w.h.c.Get(ctx, client.ObjectKey{Namespace: w.ns, Name: cpName(i)}, cp); err != nil {
+				return err
+			}
+			cp.Status.FailureMessage = fmt.Sprintf("contention %d", k)
+			cp.Status.Phase = controlplanev1beta1.PhaseCreating
+			err := w.h.c.Status().Update(ctx, cp, client.FieldOwner("contending-reconciler"))
+			if !apierrors.IsConflict(err) {
+				if err != nil {
+					return err
+				}
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// change writes a new observation into Workspace i, as provider-terraform
+// does: a plain status update.
+func (w *workload) change(ctx context.Context, i int) error {
+	w.mu.Lock()
+	w.seq[i]++
+	seq := w.seq[i]
+	w.mu.Unlock()
+	name := workspaceName(w.ns, cpName(i))
+	for {
+		ws := &tfv1beta1.Workspace{}
+		if err := w.h.c.Get(ctx, client.ObjectKey{Name: name}, ws); err != nil {
+			return err
+		}
+		ws.Status.AtProvider = observation(seq, w.h.o.outputBytes)
+		now := metav1.Now()
+		ws.Status.Conditions = []tfv1beta1.Condition{{Type: tfv1beta1.TypeReady, Status: "True", Reason: tfv1beta1.ReasonAvailable, LastTransitionTime: now}}
+		w.tracker.expect(cpName(i), seq, time.Now())
+		err := w.h.c.Status().Update(ctx, ws, client.FieldOwner("provider-terraform"))
+		if !apierrors.IsConflict(err) {
+			return err
+		}
+	}
+}
+
+// observation is an atProvider of about size bytes: ten outputs with nested
+// values; the checksum carries the sequence number.
+func observation(seq, size int) tfv1beta1.WorkspaceObservation {
+	outputs := map[string]any{
+		"cluster_endpoint":       fmt.Sprintf("https://%08X.gr7.ap-northeast-1.eks.amazonaws.com", seq),
+		"cluster_name":           "bench",
+		"cluster_arn":            "arn:aws:eks:ap-northeast-1:123456789012:cluster/bench",
+		"oidc_provider_arn":      "arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-1.amazonaws.com/id/0123456789",
+		"node_security_group_id": "sg-0123456789abcdef0",
+		"subnet_ids":             []string{"subnet-0a", "subnet-0b", "subnet-0c", "subnet-0d", "subnet-0e", "subnet-0f"},
+		"tags":                   map[string]any{"env": "bench", "team": "capt", "nested": map[string]any{"seq": seq, "ok": true}},
+		"kubernetes_version":     "1.31",
+		"node_count":             3,
+	}
+	raw, _ := json.Marshal(outputs)
+	if pad := size - len(raw) - 100; pad > 0 {
+		outputs["cluster_certificate_authority_data"] = strings.Repeat("Q", pad)
+	}
+	obs := tfv1beta1.WorkspaceObservation{Checksum: fmt.Sprintf("s-%d", seq)}
+	raw, _ = json.Marshal(map[string]any{"checksum": obs.Checksum, "outputs": outputs})
+	_ = json.Unmarshal(raw, &obs)
+	return obs
+}
+
+// ceiling measures the status applies per second the API server accepts
+// from a tight loop (four workers, 2 KiB atProvider each).
+func (h *harness) ceiling(ctx context.Context) (float64, error) {
+	const ns, objects, workers = "ceiling", 40, 4
+	if err := h.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		return 0, err
+	}
+	for i := range objects {
+		cp := &controlplanev1beta1.CAPTControlPlane{
+			ObjectMeta: metav1.ObjectMeta{Name: cpName(i), Namespace: ns},
+			Spec:       controlplanev1beta1.CAPTControlPlaneSpec{Version: "1.31", WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"}},
+		}
+		if err := h.c.Create(ctx, cp); err != nil {
+			return 0, err
+		}
+	}
+	deadline := time.Now().Add(h.o.ceilingFor)
+	var mu sync.Mutex
+	total := 0
+	var firstErr error
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := g; time.Now().Before(deadline); k += workers {
+				raw, _ := json.Marshal(observation(k, h.o.outputBytes))
+				ac := cpac.CAPTControlPlane(cpName(k%objects), ns).WithStatus(cpac.CAPTControlPlaneStatus().WithWorkspaceStatus(
+					cpac.WorkspaceStatus().WithReady(true).WithState("Available").WithAtProvider(runtime.RawExtension{Raw: raw})))
+				if err := h.c.Status().Apply(ctx, ac, client.FieldOwner("ceiling"), client.ForceOwnership); err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+				mu.Lock()
+				total++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(total) / h.o.ceilingFor.Seconds(), firstErr
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}

@@ -1,0 +1,73 @@
+// Command bench is the benchmark harness: it runs the same workloads
+// through four writers of CAPTControlPlane status.workspaceStatus — A, the
+// original full Status().Update; B, the CAPTEP-0040 MergeFrom patch; C, a
+// naive Status().Apply on every reconcile; D, controllers/workspacestatus —
+// one after the other on fresh objects, against a local kube-apiserver built
+// from source (bin/k8s), and prints a markdown table.
+//
+//	go run ./test/bench -n 100,1000 -churn 60s -out docs/benchmarks.md
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type options struct {
+	sizes       []int
+	churn       time.Duration
+	saturation  time.Duration
+	churnRate   float64
+	contention  float64
+	resync      time.Duration
+	ceilingFor  time.Duration
+	outputBytes int
+	out         string
+	assets      string
+	onlyWriters string
+	writerKind  string // child mode
+	kubeconfig  string
+	namespace   string
+}
+
+func main() {
+	var o options
+	sizes := flag.String("n", "100,1000", "numbers of control planes, comma separated")
+	flag.DurationVar(&o.churn, "churn", 60*time.Second, "duration of the churn and contention workloads")
+	flag.DurationVar(&o.saturation, "saturation", 20*time.Second, "duration of the saturated churn workload")
+	flag.Float64Var(&o.churnRate, "churn-rate", 50, "Workspace changes per second during churn")
+	flag.Float64Var(&o.contention, "contention-rate", 20, "other-status updates per second during contention")
+	flag.DurationVar(&o.resync, "resync", 2*time.Second, "the writers' cache resync period (steady state runs 5 of them)")
+	flag.DurationVar(&o.ceilingFor, "ceiling", 10*time.Second, "duration of the raw status-apply ceiling measurement")
+	flag.IntVar(&o.outputBytes, "atprovider-bytes", 2048, "approximate size of each atProvider")
+	flag.StringVar(&o.out, "out", "", "also write the report to this markdown file")
+	flag.StringVar(&o.assets, "assets", "bin/k8s", "folder with kube-apiserver and etcd")
+	flag.StringVar(&o.onlyWriters, "writers", strings.Join(writers, ","), "writers to run")
+	flag.StringVar(&o.writerKind, "writer", "", "(internal) run as the writer process of this kind")
+	flag.StringVar(&o.kubeconfig, "writer-kubeconfig", "", "(internal) kubeconfig of the writer process")
+	flag.StringVar(&o.namespace, "namespace", "", "(internal) namespace of the writer process")
+	flag.Parse()
+
+	var err error
+	if o.writerKind != "" {
+		err = runWriter(o.writerKind, o.kubeconfig, o.namespace, o.resync)
+	} else {
+		for _, s := range strings.Split(*sizes, ",") {
+			n, convErr := strconv.Atoi(strings.TrimSpace(s))
+			if convErr != nil || n < 1 {
+				fmt.Fprintf(os.Stderr, "bench: bad -n %q\n", s)
+				os.Exit(2)
+			}
+			o.sizes = append(o.sizes, n)
+		}
+		err = runHarness(o)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+)
+
+func percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	idx := (len(s)*p + 99) / 100
+	return s[max(idx, 1)-1]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }
+
+func verbs(c counters) string {
+	keys := make([]string, 0, len(c.Verbs))
+	for k := range c.Verbs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, c.Verbs[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func machine() string {
+	cpu := "unknown CPU"
+	if out, err := exec.Command("sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").Output(); err == nil && len(out) > 0 {
+		cpu = strings.TrimSpace(string(out))
+	}
+	return fmt.Sprintf("%s, %d cores, %s %s/%s", cpu, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+func renderReport(o options, results []measurement, ceiling float64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Benchmarks: writers of status.workspaceStatus\n\n")
+	fmt.Fprintf(&b, "Measured %s on %s, against kube-apiserver v1.37.2 and etcd v3.6.16 built from source (bin/k8s), all on one machine.\n\n",
+		time.Now().UTC().Format("2006-01-02"), machine())
+	fmt.Fprintf(&b, "Reproduce: `make bench-harness` (= `go run ./test/bench -n %s -churn %s -churn-rate %g -contention-rate %g -resync %s -out docs/benchmarks.md`).\n\n",
+		joinInts(o.sizes), o.churn, o.churnRate, o.contention, o.resync)
+	fmt.Fprintf(&b, "Writers: **A** get + full `Status().Update` with retry on conflict (the original controller); **B** `MergeFrom` patch (CAPTEP-0040); "+
+		"**C** `Status().Apply` on every reconcile; **D** this project's `controllers/workspacestatus`. Each runs in its own process on fresh objects; "+
+		"requests and bytes are counted in that process, CPU and peak RSS read from /proc. Latency: from the Workspace status write to the watch event that "+
+		"shows it mirrored. Loss: a version whose atProvider is missing or older than one already mirrored, until a current one is back. "+
+		"Workloads: 1 create N control planes and Workspaces (atProvider ≈ %d B, ten outputs, nested); 2 five resync periods (%s each) with no change; "+
+		"3 churn at %g changes/s for %s; 4 the same churn while another writer sends plain full-status updates of other fields at %g/s; "+
+		"5 four harness goroutines change Workspaces as fast as they can for %s (every change is itself a status write the API server must take).\n\n",
+		o.outputBytes, o.resync, o.churnRate, o.churn, o.contention, o.saturation)
+	fmt.Fprintf(&b, "Ceiling: %.0f status applies/s accepted from a tight loop (4 workers).\n\n", ceiling)
+
+	for _, n := range o.sizes {
+		fmt.Fprintf(&b, "## N = %d\n\n", n)
+		fmt.Fprintf(&b, "| writer | workload | changes | requests by verb | writes | request KiB | KiB/change | p50 ms | p99 ms | losses | loss ms (max) | CPU s | peak RSS MiB |\n")
+		fmt.Fprintf(&b, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, m := range results {
+			if m.n != n {
+				continue
+			}
+			perChange := "-"
+			if m.changes > 0 {
+				perChange = fmt.Sprintf("%.2f", float64(m.requests.Bytes)/1024/float64(m.changes))
+			}
+			fmt.Fprintf(&b, "| %s | %s | %d | %s | %d | %.0f | %s | %s | %s | %d | %s (%s) | %.2f | %.0f |\n",
+				m.writer, m.workload, m.changes, verbs(m.requests), m.requests.writes(), float64(m.requests.Bytes)/1024, perChange,
+				ms(percentile(m.latencies, 50)), ms(percentile(m.latencies, 99)), m.losses, ms(m.lossTime), ms(m.maxLoss),
+				m.cpu.Seconds(), float64(m.peakRSS)/(1<<20))
+		}
+		b.WriteString("\n")
+		b.WriteString(targets(results, n, ceiling))
+	}
+	return b.String()
+}
+
+// targets checks D against the issue's targets, from the same run.
+func targets(results []measurement, n int, ceiling float64) string {
+	find := func(writer, wl string) *measurement {
+		for i := range results {
+			if results[i].n == n && results[i].writer == writer && results[i].workload == wl {
+				return &results[i]
+			}
+		}
+		return nil
+	}
+	d, a := find(writerOurs, wlChurn), find(writerUpdate, wlChurn)
+	steady, contention, saturated := find(writerOurs, wlSteady), find(writerOurs, wlContention), find(writerOurs, wlSaturated)
+	if d == nil || a == nil || steady == nil || contention == nil || saturated == nil {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Targets for D (N = %d):\n\n", n)
+	check := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "**not met**"
+	}
+	fmt.Fprintf(&b, "- writes in steady state: %d (target 0): %s\n", steady.requests.writes(), check(steady.requests.writes() == 0))
+	applies := d.requests.Verbs["PATCH"]
+	fmt.Fprintf(&b, "- applies per real Workspace change (churn): %d applies / %d changes (%d mirrored; changes superseded before their reconcile coalesce): %s\n",
+		applies, d.changes, d.mirrored, check(applies <= int64(d.changes)))
+	fmt.Fprintf(&b, "- atProvider losses under contention: %d (target 0): %s\n", contention.losses, check(contention.losses == 0))
+	ratio := (float64(d.requests.Bytes) / float64(max(d.changes, 1))) / (float64(a.requests.Bytes) / float64(max(a.changes, 1)))
+	fmt.Fprintf(&b, "- request bytes per change D/A: %.2f (target ≤ 0.33): %s\n", ratio, check(ratio <= 1.0/3))
+	p99d, p99a := percentile(d.latencies, 99), percentile(a.latencies, 99)
+	fmt.Fprintf(&b, "- p99 change-to-mirror D/A: %s / %s ms = %.2f (target ≤ 1): %s\n", ms(p99d), ms(p99a), float64(p99d)/float64(max(p99a, 1)), check(p99d <= p99a))
+	applied := float64(saturated.requests.Verbs["PATCH"]) / saturated.duration.Seconds()
+	fmt.Fprintf(&b, "- saturated churn: %.0f Workspace changes/s offered, %.0f applies/s sent = %.0f%% of the %.0f/s apply ceiling, all latest values mirrored (target ≥ 80%%): %s\n\n",
+		float64(saturated.changes)/saturated.duration.Seconds(), applied, 100*applied/ceiling, ceiling, check(applied >= 0.8*ceiling))
+	return b.String()
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, ",")
+}

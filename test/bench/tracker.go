@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+)
+
+// tracker watches the control planes of one namespace and measures, for
+// every Workspace change, when its observation shows up in the mirror; and
+// every loss: a version whose atProvider is missing or older than one
+// already mirrored, until a current one is back.
+type tracker struct {
+	mu       sync.Mutex
+	w        watch.Interface
+	pending  map[string]map[int]time.Time // control plane → seq → change time
+	mirrored map[string]int               // highest seq seen mirrored
+	lossFrom map[string]time.Time         // open loss windows
+	phase    phaseResult
+}
+
+type phaseResult struct {
+	latencies []time.Duration
+	losses    int
+	lossTime  time.Duration
+	maxLoss   time.Duration
+}
+
+func newTracker(ctx context.Context, c client.WithWatch, ns string) (*tracker, error) {
+	w, err := c.Watch(ctx, &controlplanev1beta1.CAPTControlPlaneList{}, client.InNamespace(ns))
+	if err != nil {
+		return nil, err
+	}
+	t := &tracker{w: w, pending: map[string]map[int]time.Time{}, mirrored: map[string]int{}, lossFrom: map[string]time.Time{}}
+	go func() {
+		for ev := range w.ResultChan() {
+			if cp, ok := ev.Object.(*controlplanev1beta1.CAPTControlPlane); ok && ev.Type != watch.Deleted {
+				t.observe(cp, time.Now())
+			}
+		}
+	}()
+	return t, nil
+}
+
+func (t *tracker) stop() { t.w.Stop() }
+
+// expect records that the Workspace of cp got observation seq at time at.
+func (t *tracker) expect(cp string, seq int, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.pending[cp] == nil {
+		t.pending[cp] = map[int]time.Time{}
+	}
+	t.pending[cp][seq] = at
+}
+
+func (t *tracker) observe(cp *controlplanev1beta1.CAPTControlPlane, now time.Time) {
+	seq := -1
+	if ws := cp.Status.WorkspaceStatus; ws != nil && ws.AtProvider != nil {
+		var v struct {
+			Checksum string `json:"checksum"`
+		}
+		if json.Unmarshal(ws.AtProvider.Raw, &v) == nil {
+			if n, err := strconv.Atoi(strings.TrimPrefix(v.Checksum, "s-")); err == nil {
+				seq = n
+			}
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	best := t.mirrored[cp.Name]
+	if seq < best {
+		if best > 0 {
+			if _, open := t.lossFrom[cp.Name]; !open {
+				t.lossFrom[cp.Name] = now
+				t.phase.losses++
+			}
+		}
+		return
+	}
+	if from, open := t.lossFrom[cp.Name]; open {
+		d := now.Sub(from)
+		t.phase.lossTime += d
+		t.phase.maxLoss = max(t.phase.maxLoss, d)
+		delete(t.lossFrom, cp.Name)
+	}
+	t.mirrored[cp.Name] = seq
+	for s, at := range t.pending[cp.Name] {
+		if s <= seq {
+			// Changes superseded before they were mirrored are not counted.
+			if s == seq {
+				t.phase.latencies = append(t.phase.latencies, now.Sub(at))
+			}
+			delete(t.pending[cp.Name], s)
+		}
+	}
+}
+
+// waitMirrored waits until every control plane mirrors its latest seq.
+func (t *tracker) waitMirrored(n int, seq []int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		t.mu.Lock()
+		done := 0
+		for i := range n {
+			if t.mirrored[cpName(i)] >= seq[i] {
+				done++
+			}
+		}
+		t.mu.Unlock()
+		if done == n {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("not every control plane mirrored its Workspace within %s", timeout)
+}
+
+// resetPhase closes the phase: open loss windows count up to now.
+func (t *tracker) resetPhase() phaseResult {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := time.Now()
+	for name, from := range t.lossFrom {
+		d := now.Sub(from)
+		t.phase.lossTime += d
+		t.phase.maxLoss = max(t.phase.maxLoss, d)
+		t.lossFrom[name] = now
+	}
+	p := t.phase
+	t.phase = phaseResult{}
+	return p
+}

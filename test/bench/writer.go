@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
+	"github.com/capt-controlplane/capt-controlplane/internal/scheme"
+)
+
+// The four writers of status.workspaceStatus the harness compares.
+const (
+	writerUpdate = "A-update"     // get, set the whole status, Status().Update, retry on conflict
+	writerMerge  = "B-mergefrom"  // the CAPTEP-0040 MergeFrom patch
+	writerApply  = "C-naiveapply" // Status().Apply on every reconcile
+	writerOurs   = "D-ours"       // controllers/workspacestatus
+)
+
+var writers = []string{writerUpdate, writerMerge, writerApply, writerOurs}
+
+// counters are the requests one writer process sent.
+type counters struct {
+	Verbs map[string]int64 `json:"verbs"`
+	Bytes int64            `json:"bytes"` // request bodies
+}
+
+type countingTransport struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	c    counters
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	verb := req.Method
+	if req.URL.Query().Get("watch") == "true" {
+		verb = "WATCH"
+	}
+	t.mu.Lock()
+	t.c.Verbs[verb]++
+	if req.ContentLength > 0 {
+		t.c.Bytes += req.ContentLength
+	}
+	t.mu.Unlock()
+	return t.next.RoundTrip(req)
+}
+
+func (t *countingTransport) snapshot() counters {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := counters{Verbs: map[string]int64{}, Bytes: t.c.Bytes}
+	for k, v := range t.c.Verbs {
+		out.Verbs[k] = v
+	}
+	return out
+}
+
+// runWriter is the child process: one writer in a controller-runtime
+// manager, its request counters served on a local address it prints.
+func runWriter(kind, kubeconfig, namespace string, resync time.Duration) error {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return err
+	}
+	cfg.QPS, cfg.Burst = 500, 1000
+	counting := &countingTransport{c: counters{Verbs: map[string]int64{}}}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { counting.next = rt; return counting })
+
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:  scheme.New(),
+		Metrics: metricsserver.Options{BindAddress: "0"},
+		Cache: cache.Options{
+			SyncPeriod:        &resync,
+			DefaultNamespaces: map[string]cache.Config{namespace: {}},
+		},
+	})
+	if err != nil {
+		return err
+	}
+	ctx := ctrl.SetupSignalHandler()
+	opts := controller.Options{MaxConcurrentReconciles: 4}
+	if kind == writerOurs {
+		err = (&workspacestatus.Reconciler{}).SetupWithManager(ctx, mgr, opts)
+	} else {
+		b := &baseline{client: mgr.GetClient(), reader: mgr.GetAPIReader(), kind: kind}
+		err = ctrl.NewControllerManagedBy(mgr).Named("baseline").
+			For(&controlplanev1beta1.CAPTControlPlane{}).
+			Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneOfWorkspace)).
+			WithOptions(opts).Complete(b)
+	}
+	if err != nil {
+		return err
+	}
+	// Serve the counters once the caches are synced, so that the harness
+	// measures reconciles and not start-up.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go func() {
+		if !mgr.GetCache().WaitForCacheSync(ctx) {
+			return
+		}
+		time.Sleep(time.Second) // controllers start their workers after the sync
+		go func() {
+			_ = http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				_ = json.NewEncoder(w).Encode(counting.snapshot())
+			}))
+		}()
+		fmt.Printf("COUNTERS %s\n", l.Addr())
+	}()
+	return mgr.Start(ctx)
+}
+
+func controlPlaneOfWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
+	l := obj.GetLabels()
+	ns, name := l[controlplanev1beta1.LabelControlPlaneNamespace], l[controlplanev1beta1.LabelControlPlaneName]
+	if ns == "" || name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+}
+
+// baseline is a writer of the designs this project replaces: it mirrors on
+// every reconcile, with no ownership, no skip and no gap guard.
+type baseline struct {
+	client client.Client
+	reader client.Reader
+	kind   string
+}
+
+func (b *baseline) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	cp := &controlplanev1beta1.CAPTControlPlane{}
+	if err := b.client.Get(ctx, req.NamespacedName, cp); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	ws := &tfv1beta1.Workspace{}
+	if err := b.client.Get(ctx, types.NamespacedName{Name: workspaceName(cp.Namespace, cp.Name)}, ws); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	desired := mirrorOf(ws)
+	switch b.kind {
+	case writerUpdate:
+		return reconcile.Result{}, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			cp.Status.WorkspaceStatus = desired.DeepCopy()
+			err := b.client.Status().Update(ctx, cp)
+			if err != nil && strings.Contains(err.Error(), "the object has been modified") {
+				if getErr := b.reader.Get(ctx, req.NamespacedName, cp); getErr != nil {
+					return getErr
+				}
+			}
+			return err
+		})
+	case writerMerge:
+		orig := cp.DeepCopy()
+		cp.Status.WorkspaceStatus = desired
+		return reconcile.Result{}, b.client.Status().Patch(ctx, cp, client.MergeFrom(orig))
+	default:
+		ac := cpac.WorkspaceStatus().WithReady(desired.Ready).WithState(desired.State)
+		if desired.AtProvider != nil {
+			ac.WithAtProvider(*desired.AtProvider)
+		}
+		return reconcile.Result{}, b.client.Status().Apply(ctx,
+			cpac.CAPTControlPlane(cp.Name, cp.Namespace).WithStatus(cpac.CAPTControlPlaneStatus().WithWorkspaceStatus(ac)),
+			client.FieldOwner("naive-apply"), client.ForceOwnership)
+	}
+}
+
+// mirrorOf is the workspaceStatus a baseline writes: a plain copy.
+func mirrorOf(ws *tfv1beta1.Workspace) *controlplanev1beta1.WorkspaceStatus {
+	out := &controlplanev1beta1.WorkspaceStatus{}
+	if c := tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady); c != nil {
+		out.Ready = c.Status == "True"
+		out.State = c.Reason
+	}
+	raw, _ := json.Marshal(ws.Status.AtProvider)
+	out.AtProvider = &runtime.RawExtension{Raw: raw}
+	return out
+}
+
+func workspaceName(namespace, name string) string { return namespace + "-" + name }
