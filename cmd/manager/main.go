@@ -119,7 +119,7 @@ func run(o options) error {
 	controllers := map[string]interface {
 		SetupWithManager(context.Context, ctrl.Manager, controller.Options) error
 	}{
-		workspacestatus.ControllerName:        &workspacestatus.Reconciler{},
+		workspacestatus.ControllerName:        &workspacestatus.Reconciler{Namespace: o.namespace},
 		controlplane.ControllerName:           &controlplane.Reconciler{},
 		workspacetemplateapply.ControllerName: &workspacetemplateapply.Reconciler{},
 	}

@@ -13,7 +13,6 @@ import (
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api/v1"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
@@ -44,21 +43,18 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 			WithName(cp.Name).WithUID(cp.UID).WithController(true).WithBlockOwnerDeletion(true)).
 		WithData(map[string][]byte{kubeconfigKey: kubeconfig})
 
+	var owned *corev1ac.SecretApplyConfiguration
 	live := &corev1.Secret{}
 	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: name}, live); {
 	case err == nil:
-		owned, err := corev1ac.ExtractSecret(live, FieldManager)
-		if err != nil {
+		if owned, err = corev1ac.ExtractSecret(live, FieldManager); err != nil {
 			return false, err
-		}
-		if current, err := ssa.JSONEqual(desired, owned); err != nil || current {
-			return err == nil, err
 		}
 	case !apierrors.IsNotFound(err):
 		return false, err
 	}
-	if err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return false, fmt.Errorf("applying Secret %s/%s: %w", cp.Namespace, name, err)
+	if _, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
+		return false, fmt.Errorf("Secret %s/%s: %w", cp.Namespace, name, err)
 	}
 	return true, nil
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
@@ -34,11 +32,8 @@ func (r *Reconciler) applySpec(ctx context.Context, cp *controlplanev1beta1.CAPT
 	if keepFinalizer {
 		desired.WithFinalizers(controlplanev1beta1.CAPTControlPlaneFinalizer)
 	}
-	if current, err := ssa.JSONEqual(desired, owned); err != nil || current {
-		return err
-	}
-	if err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return fmt.Errorf("applying the spec of %s/%s: %w", cp.Namespace, cp.Name, err)
+	if _, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
+		return fmt.Errorf("control plane %s/%s: %w", cp.Namespace, cp.Name, err)
 	}
 	return nil
 }

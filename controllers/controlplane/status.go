@@ -8,7 +8,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
@@ -148,11 +147,8 @@ func (r *Reconciler) applyStatus(ctx context.Context, cp *controlplanev1beta1.CA
 	if err != nil {
 		return err
 	}
-	if current, err := ssa.JSONEqual(desired, owned); err != nil || current {
-		return err
-	}
-	if err := r.Client.Status().Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return fmt.Errorf("applying the status of %s/%s: %w", cp.Namespace, cp.Name, err)
+	if _, err := ssa.ApplyStatusIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
+		return fmt.Errorf("control plane %s/%s: %w", cp.Namespace, cp.Name, err)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	infraac "github.com/capt-controlplane/capt-controlplane/applyconfig/infrastructure/infrastructure/v1beta1"
@@ -22,17 +21,15 @@ const connectionSecretSuffix = "-eks-connection"
 // WorkspaceTemplateApply when it differs from what FieldManager owns.
 func (r *Reconciler) applyWorkspaceTemplateApply(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed) error {
 	desired := desiredWorkspaceTemplateApply(cp, clusterName(cp))
+	var owned *infraac.WorkspaceTemplateApplyApplyConfiguration
 	if obs.apply != nil {
-		owned, err := infraac.ExtractWorkspaceTemplateApply(obs.apply, FieldManager)
-		if err != nil {
-			return err
-		}
-		if current, err := ssa.JSONEqual(desired, owned); err != nil || current {
+		var err error
+		if owned, err = infraac.ExtractWorkspaceTemplateApply(obs.apply, FieldManager); err != nil {
 			return err
 		}
 	}
-	if err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return fmt.Errorf("applying WorkspaceTemplateApply %s/%s: %w", cp.Namespace, cp.EffectiveWorkspaceTemplateApplyName(), err)
+	if _, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
+		return fmt.Errorf("WorkspaceTemplateApply %s/%s: %w", cp.Namespace, cp.EffectiveWorkspaceTemplateApplyName(), err)
 	}
 	return nil
 }

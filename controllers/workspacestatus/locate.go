@@ -22,7 +22,16 @@ const (
 	// indexWorkspaceName indexes WorkspaceTemplateApplies by the Workspace
 	// they rendered.
 	indexWorkspaceName = "capt.workspacestatus/workspaceName"
+	// indexOwner indexes Workspaces by the control plane their labels name.
+	indexOwner = "capt.workspacestatus/owner"
 )
+
+func ownerOf(obj client.Object) []string {
+	if owner, ok := labelledOwner(obj.(*tfv1beta1.Workspace)); ok {
+		return []string{owner.String()}
+	}
+	return nil
+}
 
 func applyNameOf(obj client.Object) []string {
 	return []string{obj.(*controlplanev1beta1.CAPTControlPlane).EffectiveWorkspaceTemplateApplyName()}
@@ -46,8 +55,9 @@ func (e errForeignWorkspace) Error() string {
 // workspaceFor finds the control plane's Workspace the way existing CAPT
 // does (spec.workspaceTemplateApplyName → that apply's status.workspaceName),
 // and else by the labels this project puts on the Workspaces it renders.
-// It returns nil, nil when there is no Workspace (yet, or any more).
-func (r *Reconciler) workspaceFor(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (*tfv1beta1.Workspace, error) {
+// It returns a nil Workspace when there is none (yet, or any more), and the
+// resourceVersion of the apply it went through ("" for none).
+func (r *Reconciler) workspaceFor(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (*tfv1beta1.Workspace, string, error) {
 	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
 	err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: cp.EffectiveWorkspaceTemplateApplyName()}, apply)
 	switch {
@@ -55,33 +65,30 @@ func (r *Reconciler) workspaceFor(ctx context.Context, cp *controlplanev1beta1.C
 		ws := &tfv1beta1.Workspace{}
 		err := r.Client.Get(ctx, types.NamespacedName{Name: apply.Status.WorkspaceName}, ws)
 		if apierrors.IsNotFound(err) {
-			return nil, nil
+			return nil, apply.ResourceVersion, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if owner, ok := labelledOwner(ws); ok && owner != (types.NamespacedName{Namespace: cp.Namespace, Name: cp.Name}) {
-			return nil, errForeignWorkspace{workspace: ws.Name, owner: owner.String()}
+			return nil, "", errForeignWorkspace{workspace: ws.Name, owner: owner.String()}
 		}
-		return ws, nil
+		return ws, apply.ResourceVersion, nil
 	case err != nil && !apierrors.IsNotFound(err):
-		return nil, err
+		return nil, "", err
 	}
 
 	list := &tfv1beta1.WorkspaceList{}
-	if err := r.Client.List(ctx, list, client.MatchingLabels{
-		controlplanev1beta1.LabelControlPlaneNamespace: cp.Namespace,
-		controlplanev1beta1.LabelControlPlaneName:      cp.Name,
-	}); err != nil {
-		return nil, err
+	if err := r.Client.List(ctx, list, client.MatchingFields{indexOwner: client.ObjectKeyFromObject(cp).String()}); err != nil {
+		return nil, "", err
 	}
 	switch len(list.Items) {
 	case 0:
-		return nil, nil
+		return nil, apply.ResourceVersion, nil
 	case 1:
-		return &list.Items[0], nil
+		return &list.Items[0], apply.ResourceVersion, nil
 	default:
-		return nil, fmt.Errorf("%d workspaces carry the labels of control plane %s/%s", len(list.Items), cp.Namespace, cp.Name)
+		return nil, "", fmt.Errorf("%d workspaces carry the labels of control plane %s/%s", len(list.Items), cp.Namespace, cp.Name)
 	}
 }
 
@@ -95,11 +102,11 @@ func labelledOwner(ws *tfv1beta1.Workspace) (types.NamespacedName, bool) {
 // label, and through the WorkspaceTemplateApplies that rendered it.
 func (r *Reconciler) controlPlanesForWorkspace(ctx context.Context, obj client.Object) []reconcile.Request {
 	var requests []reconcile.Request
-	if owner, ok := labelledOwner(obj.(*tfv1beta1.Workspace)); ok {
+	if owner, ok := labelledOwner(obj.(*tfv1beta1.Workspace)); ok && r.watches(owner.Namespace) {
 		requests = append(requests, reconcile.Request{NamespacedName: owner})
 	}
 	applies := &infrastructurev1beta1.WorkspaceTemplateApplyList{}
-	if err := r.Client.List(ctx, applies, client.MatchingFields{indexWorkspaceName: obj.GetName()}); err != nil {
+	if err := r.Client.List(ctx, applies, client.MatchingFields{indexWorkspaceName: obj.GetName()}, client.InNamespace(r.Namespace)); err != nil {
 		r.log(ctx).Error(err, "listing WorkspaceTemplateApplies of a workspace", "workspace", obj.GetName())
 		return requests
 	}
@@ -122,4 +129,10 @@ func (r *Reconciler) controlPlanesForApply(ctx context.Context, obj client.Objec
 		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&cps.Items[i])})
 	}
 	return requests
+}
+
+// watches reports whether control planes in namespace are this
+// controller's: Workspaces are cluster-scoped and may name any namespace.
+func (r *Reconciler) watches(namespace string) bool {
+	return r.Namespace == "" || r.Namespace == namespace
 }

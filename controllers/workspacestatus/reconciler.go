@@ -45,6 +45,9 @@ type Reconciler struct {
 	Client client.Client
 	// Recorder records Events on control planes.
 	Recorder events.EventRecorder
+	// Namespace restricts the controller to one namespace's control planes;
+	// empty for all. It must match the manager's cache.
+	Namespace string
 
 	// lastApplied holds, per control plane, what this process last applied.
 	// It tells a repair (the Workspace did not change, the object did) from
@@ -52,7 +55,15 @@ type Reconciler struct {
 	// writer wiped it during a Workspace gap, and stops a second apply of
 	// the same value while the cache has not yet seen the first.
 	lastApplied sync.Map // types.NamespacedName -> lastApply
+
+	// settled holds, per control plane, the inputs of the last reconcile
+	// that found the mirror current. The same inputs give the same answer,
+	// so a resync or an unrelated event costs three cache reads.
+	settled sync.Map // types.NamespacedName -> inputs
 }
+
+// inputs are the resourceVersions a reconcile decides from.
+type inputs struct{ controlPlane, apply, workspace string }
 
 // lastApply is one apply this process sent.
 type lastApply struct {
@@ -81,17 +92,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if err := r.Client.Get(ctx, req.NamespacedName, cp); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.lastApplied.Delete(req.NamespacedName)
+			r.settled.Delete(req.NamespacedName)
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, err
 	}
 
-	if migrated, err := r.migrate(ctx, cp); err != nil || migrated {
-		// The watch brings the migrated object; reconcile it then.
-		return ctrl.Result{}, err
-	}
-
-	ws, err := r.workspaceFor(ctx, cp)
+	ws, applyVersion, err := r.workspaceFor(ctx, cp)
 	if foreign := (errForeignWorkspace{}); errors.As(err, &foreign) {
 		// Nothing to retry until the Workspace or the control plane changes.
 		r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, ReasonWorkspaceOwnedElsewhere, "Mirror", "%s; not mirroring it", foreign.Error())
@@ -99,6 +106,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("finding the workspace of %s: %w", req.NamespacedName, err)
+	}
+	in := inputs{controlPlane: cp.ResourceVersion, apply: applyVersion}
+	if ws != nil {
+		in.workspace = ws.ResourceVersion
+	}
+	if settled, ok := r.settled.Load(req.NamespacedName); ok && settled.(inputs) == in {
+		skipsTotal.WithLabelValues(ControllerName).Inc()
+		return ctrl.Result{}, nil
+	}
+
+	if migrated, err := r.migrate(ctx, cp); err != nil || migrated {
+		// The watch brings the migrated object; reconcile it then.
+		return ctrl.Result{}, err
 	}
 
 	owned, err := ownedWorkspaceStatus(cp)
@@ -111,6 +131,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, err
 	}
 	if desired == nil {
+		r.settled.Store(req.NamespacedName, in)
 		return ctrl.Result{}, nil
 	}
 
@@ -127,6 +148,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		}
 	}
 	if current {
+		r.settled.Store(req.NamespacedName, in)
 		skipsTotal.WithLabelValues(ControllerName).Inc()
 		return ctrl.Result{}, nil
 	}

@@ -1,7 +1,6 @@
 package workspacestatus
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -12,10 +11,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
@@ -78,32 +74,13 @@ func run(m *testing.M) int {
 
 	cfg := rest.CopyConfig(env.Config)
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &loggingTransport{next: rt, log: writeLog} })
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:  env.Scheme,
-		Metrics: metricsserver.Options{BindAddress: "0"},
-		Controller: config.Controller{
-			SkipNameValidation: ptr(true),
-		},
-	})
+	stop, err := env.StartManager(cfg, &Reconciler{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := (&Reconciler{}).SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		fmt.Fprintln(os.Stderr, "cache did not sync")
-		return 1
-	}
 	code := m.Run()
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "manager:", err)
 	}
 	return code
@@ -115,5 +92,3 @@ func zapLevel() zapcore.Level {
 	}
 	return zapcore.ErrorLevel // keeps test output readable
 }
-
-func ptr[T any](v T) *T { return &v }

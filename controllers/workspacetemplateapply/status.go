@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
@@ -52,11 +51,8 @@ func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1bet
 	if err != nil {
 		return err
 	}
-	if current, err := ssa.JSONEqual(desired, owned); err != nil || current {
-		return err
-	}
-	if err := r.Client.Status().Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return fmt.Errorf("applying the status of %s/%s: %w", apply.Namespace, apply.Name, err)
+	if _, err := ssa.ApplyStatusIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
+		return fmt.Errorf("WorkspaceTemplateApply %s/%s: %w", apply.Namespace, apply.Name, err)
 	}
 	return nil
 }

@@ -144,6 +144,12 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		return nil, err
 	}
 	defer func() { _ = child.Process.Signal(syscall.SIGTERM); _ = child.Wait() }()
+	// Every writer starts with no other writer's objects in the cluster:
+	// Workspaces are cluster-scoped and every process caches all of them.
+	defer func() {
+		_ = h.c.DeleteAllOf(ctx, &tfv1beta1.Workspace{}, client.MatchingLabels{controlplanev1beta1.LabelControlPlaneNamespace: ns})
+		_ = h.c.DeleteAllOf(ctx, &controlplanev1beta1.CAPTControlPlane{}, client.InNamespace(ns))
+	}()
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		return nil, fmt.Errorf("writer process: %w", err)

@@ -100,12 +100,12 @@ func runWriter(kind, kubeconfig, namespace string, resync time.Duration) error {
 	ctx := ctrl.SetupSignalHandler()
 	opts := controller.Options{MaxConcurrentReconciles: 4}
 	if kind == writerOurs {
-		err = (&workspacestatus.Reconciler{}).SetupWithManager(ctx, mgr, opts)
+		err = (&workspacestatus.Reconciler{Namespace: namespace}).SetupWithManager(ctx, mgr, opts)
 	} else {
 		b := &baseline{client: mgr.GetClient(), reader: mgr.GetAPIReader(), kind: kind}
 		err = ctrl.NewControllerManagedBy(mgr).Named("baseline").
 			For(&controlplanev1beta1.CAPTControlPlane{}).
-			Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneOfWorkspace)).
+			Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneOfWorkspace(namespace))).
 			WithOptions(opts).Complete(b)
 	}
 	if err != nil {
@@ -132,13 +132,17 @@ func runWriter(kind, kubeconfig, namespace string, resync time.Duration) error {
 	return mgr.Start(ctx)
 }
 
-func controlPlaneOfWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
-	l := obj.GetLabels()
-	ns, name := l[controlplanev1beta1.LabelControlPlaneNamespace], l[controlplanev1beta1.LabelControlPlaneName]
-	if ns == "" || name == "" {
-		return nil
+// controlPlaneOfWorkspace maps a Workspace of the writer's namespace to its
+// control plane.
+func controlPlaneOfWorkspace(namespace string) handler.MapFunc {
+	return func(_ context.Context, obj client.Object) []reconcile.Request {
+		l := obj.GetLabels()
+		ns, name := l[controlplanev1beta1.LabelControlPlaneNamespace], l[controlplanev1beta1.LabelControlPlaneName]
+		if ns != namespace || name == "" {
+			return nil
+		}
+		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
 	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
 }
 
 // baseline is a writer of the designs this project replaces: it mirrors on

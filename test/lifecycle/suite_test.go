@@ -6,7 +6,6 @@
 package lifecycle
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"sync/atomic"
@@ -15,10 +14,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/capt-controlplane/capt-controlplane/controllers/controlplane"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
@@ -48,41 +44,18 @@ func run(m *testing.M) int {
 	}
 	defer func() { _ = env.Stop() }()
 
-	skip := true
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:     env.Scheme,
-		Metrics:    metricsserver.Options{BindAddress: "0"},
-		Controller: config.Controller{SkipNameValidation: &skip},
-	})
+	clock := func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
+	stop, err := env.StartManager(env.Config,
+		&workspacestatus.Reconciler{},
+		&controlplane.Reconciler{Now: clock},
+		&workspacetemplateapply.Reconciler{},
+	)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	opts := controller.Options{MaxConcurrentReconciles: 2}
-	clock := func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
-	for _, c := range []interface {
-		SetupWithManager(context.Context, ctrl.Manager, controller.Options) error
-	}{
-		&workspacestatus.Reconciler{},
-		&controlplane.Reconciler{Now: clock},
-		&workspacetemplateapply.Reconciler{},
-	} {
-		if err := c.SetupWithManager(ctx, mgr, opts); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-	}
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		fmt.Fprintln(os.Stderr, "cache did not sync")
-		return 1
-	}
 	code := m.Run()
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "manager:", err)
 	}
 	return code

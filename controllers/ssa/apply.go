@@ -1,0 +1,45 @@
+package ssa
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// ApplyIfChanged applies desired to the main resource under manager, with
+// ForceOwnership, unless it equals owned: what the object already holds for
+// that manager (the generated Extract function's result, nil when the object
+// does not exist). It reports whether it sent the apply.
+func ApplyIfChanged(ctx context.Context, c client.Client, manager string, desired, owned runtime.ApplyConfiguration) (bool, error) {
+	if current, err := current(desired, owned); err != nil || current {
+		return false, err
+	}
+	if err := c.Apply(ctx, desired, client.FieldOwner(manager), client.ForceOwnership); err != nil {
+		return false, fmt.Errorf("applying as %s: %w", manager, err)
+	}
+	return true, nil
+}
+
+// ApplyStatusIfChanged is ApplyIfChanged for the status subresource.
+func ApplyStatusIfChanged(ctx context.Context, c client.Client, manager string, desired, owned runtime.ApplyConfiguration) (bool, error) {
+	if current, err := current(desired, owned); err != nil || current {
+		return false, err
+	}
+	if err := c.Status().Apply(ctx, desired, client.FieldOwner(manager), client.ForceOwnership); err != nil {
+		return false, fmt.Errorf("applying status as %s: %w", manager, err)
+	}
+	return true, nil
+}
+
+func current(desired, owned runtime.ApplyConfiguration) (bool, error) {
+	if owned == nil {
+		return false, nil
+	}
+	if v := reflect.ValueOf(owned); v.Kind() == reflect.Pointer && v.IsNil() {
+		return false, nil // a typed nil: the object does not exist
+	}
+	return JSONEqual(desired, owned)
+}
