@@ -7,6 +7,7 @@ import (
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -153,20 +154,11 @@ func workspaceNameOf(cp *controlplanev1beta1.CAPTControlPlane, apply *infrastruc
 // control plane, from its owner reference or Cluster API's label.
 func ownerClusterName(cp *controlplanev1beta1.CAPTControlPlane) string {
 	for _, ref := range cp.OwnerReferences {
-		if ref.Kind == "Cluster" && groupOf(ref.APIVersion) == clusterv1.GroupVersion.Group {
+		if gv, err := schema.ParseGroupVersion(ref.APIVersion); err == nil && ref.Kind == "Cluster" && gv.Group == clusterv1.GroupVersion.Group {
 			return ref.Name
 		}
 	}
 	return cp.Labels[clusterv1.ClusterNameLabel]
-}
-
-func groupOf(apiVersion string) string {
-	for i := range apiVersion {
-		if apiVersion[i] == '/' {
-			return apiVersion[:i]
-		}
-	}
-	return ""
 }
 
 func (r *Reconciler) now() time.Time {

@@ -169,6 +169,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, fmt.Errorf("applying status.workspaceStatus of %s: %w", req.NamespacedName, err)
 	}
 	r.lastApplied.Store(req.NamespacedName, lastApply{sent: sent, readVersion: cp.ResourceVersion})
+	// The response (decoded into the apply configuration) is the object
+	// with exactly what was sent: when its watch event comes back with the
+	// same inputs, there is nothing to decide.
+	if rv := apply.ResourceVersion; rv != nil {
+		r.settled.Store(req.NamespacedName, inputs{controlPlane: *rv, apply: in.apply, workspace: in.workspace})
+	}
 	appliesTotal.WithLabelValues(ControllerName).Inc()
 
 	if restoring {

@@ -34,6 +34,14 @@ func verbs(c counters) string {
 	return strings.Join(parts, ", ")
 }
 
+func commit() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
 func machine() string {
 	cpu := "unknown CPU"
 	if out, err := exec.Command("sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").Output(); err == nil && len(out) > 0 {
@@ -45,8 +53,8 @@ func machine() string {
 func renderReport(o options, results []measurement, ceiling float64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks: writers of status.workspaceStatus\n\n")
-	fmt.Fprintf(&b, "Measured %s on %s, against kube-apiserver v1.37.2 and etcd v3.6.16 built from source (bin/k8s), all on one machine.\n\n",
-		time.Now().UTC().Format("2006-01-02"), machine())
+	fmt.Fprintf(&b, "Measured %s at commit %s on %s, against kube-apiserver v1.37.2 and etcd v3.6.16 built from source (bin/k8s), all on one machine.\n\n",
+		time.Now().UTC().Format("2006-01-02"), commit(), machine())
 	fmt.Fprintf(&b, "Reproduce: `make bench-harness` (= `go run ./test/bench -n %s -churn %s -churn-rate %g -contention-rate %g -resync %s -out docs/benchmarks.md`).\n\n",
 		joinInts(o.sizes), o.churn, o.churnRate, o.contention, o.resync)
 	fmt.Fprintf(&b, "Writers: **A** get + full `Status().Update` with retry on conflict (the original controller); **B** `MergeFrom` patch (CAPTEP-0040); "+
