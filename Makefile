@@ -80,9 +80,9 @@ verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mo
 ##@ Test
 
 .PHONY: test
-test: k8s-binaries cluster-api-crds build ## Unit, envtest integration and end-to-end tests against bin/k8s.
-	go test $(GO_TEST_FLAGS) ./...
+test: k8s-binaries cluster-api-crds build ## The demo walk-through once, then unit, envtest integration and end-to-end tests.
 	$(MAKE) demo-check
+	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: e2e
 e2e: k8s-binaries build ## kubectl end-to-end tests and the demo walk-through.
