@@ -54,7 +54,7 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 		return false, err
 	}
 	if _, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
-		return false, fmt.Errorf("Secret %s/%s: %w", cp.Namespace, name, err)
+		return false, fmt.Errorf("kubeconfig secret %s/%s: %w", cp.Namespace, name, err)
 	}
 	return true, nil
 }
