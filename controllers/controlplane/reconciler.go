@@ -128,8 +128,7 @@ func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 	ws := &tfv1beta1.Workspace{}
 	switch err := r.Client.Get(ctx, types.NamespacedName{Name: wsName}, ws); {
 	case err == nil:
-		if owner, ok := ws.Labels[controlplanev1beta1.LabelControlPlaneName]; ok &&
-			(owner != cp.Name || ws.Labels[controlplanev1beta1.LabelControlPlaneNamespace] != cp.Namespace) {
+		if owner, ok := controlplanev1beta1.ControlPlaneOf(ws.Labels); ok && owner != client.ObjectKeyFromObject(cp) {
 			break // another control plane's Workspace of the same name
 		}
 		obs.workspace = ws

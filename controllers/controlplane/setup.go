@@ -3,7 +3,6 @@ package controlplane
 import (
 	"context"
 
-	"k8s.io/apimachinery/pkg/types"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -41,13 +40,11 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 }
 
 func controlPlaneForWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
-	labels := obj.GetLabels()
-	ns, okNS := labels[controlplanev1beta1.LabelControlPlaneNamespace]
-	name, okName := labels[controlplanev1beta1.LabelControlPlaneName]
-	if !okNS || !okName {
+	owner, ok := controlplanev1beta1.ControlPlaneOf(obj.GetLabels())
+	if !ok {
 		return nil
 	}
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+	return []reconcile.Request{{NamespacedName: owner}}
 }
 
 // controlPlanesForCluster maps a Cluster to the control planes it owns.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 
@@ -131,10 +132,8 @@ func condition(t string, isTrue bool, reason, message string, generation int64, 
 		status = metav1.ConditionTrue
 	}
 	transition := metav1.NewTime(now.Truncate(time.Second))
-	for _, c := range live {
-		if c.Type == t && c.Status == status {
-			transition = c.LastTransitionTime
-		}
+	if prev := meta.FindStatusCondition(live, t); prev != nil && prev.Status == status {
+		transition = prev.LastTransitionTime
 	}
 	return metav1ac.Condition().WithType(t).WithStatus(status).WithReason(reason).WithMessage(message).
 		WithObservedGeneration(generation).WithLastTransitionTime(transition)

@@ -27,7 +27,7 @@ const (
 )
 
 func ownerOf(obj client.Object) []string {
-	if owner, ok := labelledOwner(obj.(*tfv1beta1.Workspace)); ok {
+	if owner, ok := controlplanev1beta1.ControlPlaneOf(obj.GetLabels()); ok {
 		return []string{owner.String()}
 	}
 	return nil
@@ -70,7 +70,7 @@ func (r *Reconciler) workspaceFor(ctx context.Context, cp *controlplanev1beta1.C
 		if err != nil {
 			return nil, "", err
 		}
-		if owner, ok := labelledOwner(ws); ok && owner != (types.NamespacedName{Namespace: cp.Namespace, Name: cp.Name}) {
+		if owner, ok := controlplanev1beta1.ControlPlaneOf(ws.Labels); ok && owner != client.ObjectKeyFromObject(cp) {
 			return nil, "", errForeignWorkspace{workspace: ws.Name, owner: owner.String()}
 		}
 		return ws, apply.ResourceVersion, nil
@@ -92,17 +92,11 @@ func (r *Reconciler) workspaceFor(ctx context.Context, cp *controlplanev1beta1.C
 	}
 }
 
-func labelledOwner(ws *tfv1beta1.Workspace) (types.NamespacedName, bool) {
-	ns, okNS := ws.Labels[controlplanev1beta1.LabelControlPlaneNamespace]
-	name, okName := ws.Labels[controlplanev1beta1.LabelControlPlaneName]
-	return types.NamespacedName{Namespace: ns, Name: name}, okNS && okName
-}
-
 // controlPlanesForWorkspace maps a Workspace event to its control planes: by
 // label, and through the WorkspaceTemplateApplies that rendered it.
 func (r *Reconciler) controlPlanesForWorkspace(ctx context.Context, obj client.Object) []reconcile.Request {
 	var requests []reconcile.Request
-	if owner, ok := labelledOwner(obj.(*tfv1beta1.Workspace)); ok && r.watches(owner.Namespace) {
+	if owner, ok := controlplanev1beta1.ControlPlaneOf(obj.GetLabels()); ok && r.watches(owner.Namespace) {
 		requests = append(requests, reconcile.Request{NamespacedName: owner})
 	}
 	applies := &infrastructurev1beta1.WorkspaceTemplateApplyList{}

@@ -136,12 +136,11 @@ func runWriter(kind, kubeconfig, namespace string, resync time.Duration) error {
 // control plane.
 func controlPlaneOfWorkspace(namespace string) handler.MapFunc {
 	return func(_ context.Context, obj client.Object) []reconcile.Request {
-		l := obj.GetLabels()
-		ns, name := l[controlplanev1beta1.LabelControlPlaneNamespace], l[controlplanev1beta1.LabelControlPlaneName]
-		if ns != namespace || name == "" {
+		owner, ok := controlplanev1beta1.ControlPlaneOf(obj.GetLabels())
+		if !ok || owner.Namespace != namespace {
 			return nil
 		}
-		return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+		return []reconcile.Request{{NamespacedName: owner}}
 	}
 }
 
