@@ -181,12 +181,9 @@ func TestOperatorWorkflow(t *testing.T) {
 
 	// kubectl writes that drop workspaceStatus are repaired.
 	checksum := jsonpath("{.status.workspaceStatus.atProvider.checksum}")
-	full := c.mustKubectl("", "get", "captcontrolplane", "demo-cluster", "-o", "json")
-	var fullObj map[string]any
-	g.Expect(json.Unmarshal([]byte(full), &fullObj)).To(Succeed())
-	delete(fullObj["status"].(map[string]any), "workspaceStatus")
-	stale, _ := json.Marshal(fullObj)
-	c.mustKubectl(string(stale), "replace", "--subresource=status", "-f", "-")
+	c.replaceStatus("captcontrolplane", "demo-cluster", func(obj map[string]any) {
+		delete(obj["status"].(map[string]any), "workspaceStatus")
+	})
 	g.Eventually(checksum).Should(Equal("fff6ccdeaf6c49ea185e47e6cf18dc47"), "not repaired after kubectl replace")
 	c.mustKubectl("", "patch", "captcontrolplane", "demo-cluster", "--subresource=status", "--type=merge", "-p", `{"status":{"workspaceStatus":null}}`)
 	g.Eventually(checksum).Should(Equal("fff6ccdeaf6c49ea185e47e6cf18dc47"), "not repaired after kubectl patch")
@@ -222,21 +219,42 @@ func TestOperatorWorkflow(t *testing.T) {
 // provideWorkspace writes the Workspace's status as provider-terraform does.
 func provideWorkspace(c *cluster, checksum string) {
 	c.t.Helper()
-	var ws map[string]any
-	NewWithT(c.t).Expect(json.Unmarshal([]byte(c.mustKubectl("", "get", "workspace", "demo-cluster-eks-controlplane", "-o", "json")), &ws)).To(Succeed())
 	now := time.Now().UTC().Format(time.RFC3339)
-	ws["status"] = map[string]any{
-		"atProvider": map[string]any{"checksum": checksum, "outputs": map[string]any{
-			"cluster_endpoint": "https://0123456789ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com",
-			"cluster_name":     "demo-cluster",
-		}},
-		"conditions": []any{
-			map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": now},
-			map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": now},
-		},
-	}
-	raw, _ := json.Marshal(ws)
-	c.mustKubectl(string(raw), "replace", "--subresource=status", "-f", "-")
+	c.replaceStatus("workspace", "demo-cluster-eks-controlplane", func(ws map[string]any) {
+		ws["status"] = map[string]any{
+			"atProvider": map[string]any{"checksum": checksum, "outputs": map[string]any{
+				"cluster_endpoint": "https://0123456789ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com",
+				"cluster_name":     "demo-cluster",
+			}},
+			"conditions": []any{
+				map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": now},
+				map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": now},
+			},
+		}
+	})
+}
+
+// replaceStatus is `kubectl get -o json`, an edit, then `kubectl replace
+// --subresource=status`, repeated on conflict: the controllers may write the
+// object between the read and the replace.
+func (c *cluster) replaceStatus(resource, name string, edit func(obj map[string]any)) {
+	c.t.Helper()
+	NewWithT(c.t).Eventually(func() error {
+		out, err := c.kubectl("", "get", resource, name, "-o", "json")
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(out), &obj); err != nil {
+			return err
+		}
+		edit(obj)
+		raw, _ := json.Marshal(obj)
+		if out, err := c.kubectl(string(raw), "replace", "--subresource=status", "-f", "-"); err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
+	}, 30*time.Second, 100*time.Millisecond).Should(Succeed())
 }
 
 func normalize(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -130,9 +130,13 @@ func TestFlowToReady(t *testing.T) {
 	}, timeout, poll).Should(Succeed())
 
 	// A stale full status update never leaves a wrong phase or a lost mirror.
-	stale := get(g, key, &controlplanev1beta1.CAPTControlPlane{})
-	stale.Status = controlplanev1beta1.CAPTControlPlaneStatus{Phase: controlplanev1beta1.PhaseCreating}
-	g.Expect(env.Client.Status().Update(t.Context(), stale, client.FieldOwner("stale-writer"))).To(Succeed())
+	// The controllers may still be writing, so the writer retries on conflict
+	// as any client of Update must.
+	g.Eventually(func() error {
+		stale := get(g, key, &controlplanev1beta1.CAPTControlPlane{})
+		stale.Status = controlplanev1beta1.CAPTControlPlaneStatus{Phase: controlplanev1beta1.PhaseCreating}
+		return env.Client.Status().Update(t.Context(), stale, client.FieldOwner("stale-writer"))
+	}, timeout, poll).Should(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := get(g, key, &controlplanev1beta1.CAPTControlPlane{})
 		g.Expect(got.Status.Phase).To(Equal(controlplanev1beta1.PhaseReady))
