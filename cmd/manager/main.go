@@ -45,6 +45,10 @@ type options struct {
 	syncPeriod       time.Duration
 	gracefulShutdown time.Duration
 	enableHTTP2      bool
+	leaseDuration    time.Duration
+	renewDeadline    time.Duration
+	retryPeriod      time.Duration
+	maxAtProvider    int
 	zap              zap.Options
 }
 
@@ -57,6 +61,10 @@ func parseFlags() options {
 	flag.StringVar(&o.leaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election lease (default: the manager's own).")
 	flag.StringVar(&o.namespace, "namespace", "", "Watch only this namespace (default: all).")
 	flag.StringVar(&o.watchFilter, "watch-filter", "", fmt.Sprintf("Reconcile only objects labelled %s=<value>.", watchFilterLabel))
+	flag.DurationVar(&o.leaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a standby waits before taking over a lease that is not renewed.")
+	flag.DurationVar(&o.renewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader retries renewing its lease before giving up leadership.")
+	flag.DurationVar(&o.retryPeriod, "leader-elect-retry-period", 2*time.Second, "How often leader election clients act.")
+	flag.IntVar(&o.maxAtProvider, "max-atprovider-bytes", workspacestatus.DefaultMaxAtProviderBytes, "Largest Workspace atProvider (JSON bytes) mirrored; a larger one is refused with an Event.")
 	flag.IntVar(&o.concurrency, "concurrency", 4, "Control planes reconciled in parallel by each controller.")
 	flag.DurationVar(&o.syncPeriod, "sync-period", 10*time.Hour, "How often every object is reconciled even without events.")
 	flag.DurationVar(&o.gracefulShutdown, "graceful-shutdown-timeout", 30*time.Second, "How long running reconciles may take to finish on shutdown.")
@@ -109,6 +117,9 @@ func run(o options) error {
 		// The lease is given up on shutdown so that a new leader takes over
 		// at once instead of after the lease duration.
 		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &o.leaseDuration,
+		RenewDeadline:                 &o.renewDeadline,
+		RetryPeriod:                   &o.retryPeriod,
 		GracefulShutdownTimeout:       &o.gracefulShutdown,
 	})
 	if err != nil {
@@ -119,7 +130,7 @@ func run(o options) error {
 	controllers := map[string]interface {
 		SetupWithManager(context.Context, ctrl.Manager, controller.Options) error
 	}{
-		workspacestatus.ControllerName:        &workspacestatus.Reconciler{Namespace: o.namespace},
+		workspacestatus.ControllerName:        &workspacestatus.Reconciler{Namespace: o.namespace, MaxAtProviderBytes: o.maxAtProvider},
 		controlplane.ControllerName:           &controlplane.Reconciler{},
 		workspacetemplateapply.ControllerName: &workspacetemplateapply.Reconciler{},
 	}

@@ -12,6 +12,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 )
@@ -49,6 +50,15 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 			}
 		}
 	}
+	// The apply's Synced=False names input errors found before any
+	// Workspace exists: a missing template, an unknown variable, a name
+	// taken by another apply.
+	var applySynced *tfv1beta1.Condition
+	if obs.apply != nil {
+		if c := tfv1beta1.FindCondition(obs.apply.Status.Conditions, tfv1beta1.TypeSynced); c != nil && c.Status == metav1.ConditionFalse && refusedInput(c.Reason) {
+			applySynced = c
+		}
+	}
 	workspaceReady := wsReady != nil && wsReady.Status == metav1.ConditionTrue
 	ready := workspaceReady && plan.endpoint != nil
 	initialized := ready || cp.Status.Initialized
@@ -73,6 +83,8 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 		readyMessage = fmt.Sprintf("the control plane was not ready within %d minutes", timeout)
 	case plan.endpointErr != nil:
 		readyReason, readyMessage = controlplanev1beta1.ReasonEndpointUpdateFailed, plan.endpointErr.Error()
+	case applySynced != nil:
+		readyReason, readyMessage = applySynced.Reason, fmt.Sprintf("WorkspaceTemplateApply %s: %s", obs.apply.Name, applySynced.Message)
 	case wsSynced != nil && wsSynced.Status == metav1.ConditionFalse:
 		readyReason, readyMessage = controlplanev1beta1.ReasonWorkspaceError, wsSynced.Message
 	case workspaceReady:
@@ -108,13 +120,26 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 		if wsReady != nil {
 			wts.WithState(wsReady.Reason)
 		}
-		if wsSynced != nil && wsSynced.Status == metav1.ConditionFalse {
+		switch {
+		case applySynced != nil:
+			wts.WithLastFailureMessage(applySynced.Message)
+		case wsSynced != nil && wsSynced.Status == metav1.ConditionFalse:
 			wts.WithLastFailureMessage(wsSynced.Message)
 		}
 		status.WithWorkspaceTemplateStatus(wts)
 	}
 	plan.apply = status
 	return plan
+}
+
+// refusedInput reports whether an apply's Synced reason is an input error
+// that only a change of the inputs repairs (not a wait).
+func refusedInput(reason string) bool {
+	switch reason {
+	case infrastructurev1beta1.ReasonTemplateNotFound, infrastructurev1beta1.ReasonRenderFailed, infrastructurev1beta1.ReasonWorkspaceNameConflict:
+		return true
+	}
+	return false
 }
 
 func pick(cond bool, yes, no string) string {

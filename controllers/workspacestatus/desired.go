@@ -19,36 +19,60 @@ const (
 	StateUnknown = "Unknown"
 )
 
+// DefaultMaxAtProviderBytes is the largest atProvider (as JSON) mirrored
+// by default. etcd refuses objects over 1.5 MiB and the control plane holds
+// more than the mirror; a larger atProvider is refused with an Event rather
+// than sent to fail.
+const DefaultMaxAtProviderBytes = 1 << 20
+
+// Event reasons for an atProvider that is not mirrored.
+const (
+	// ReasonInvalidAtProvider: the Workspace's atProvider is not an
+	// observation (a string, a number, a list, outputs not an object).
+	ReasonInvalidAtProvider = "InvalidAtProvider"
+	// ReasonAtProviderTooLarge: the atProvider is over the size limit.
+	ReasonAtProviderTooLarge = "AtProviderTooLarge"
+)
+
+// refusedAtProvider says why a Workspace's atProvider is not mirrored. The
+// last mirrored atProvider stays; ready and state still follow the Workspace.
+type refusedAtProvider struct {
+	reason, message string
+}
+
+func (e *refusedAtProvider) Error() string { return e.message }
+
 // desiredWorkspaceStatus computes the workspaceStatus to mirror, built from
 // scratch. ws is the control plane's Workspace, nil when it cannot be found.
 // last is what was mirrored before (nil if nothing): its atProvider is kept
-// whenever the Workspace has none to offer, so the mirror never goes
-// backwards on a gap or when the Workspace is deleted. It returns nil when
-// there is nothing to mirror yet.
-func desiredWorkspaceStatus(ws *tfv1beta1.Workspace, last *cpac.WorkspaceStatusApplyConfiguration) (*cpac.WorkspaceStatusApplyConfiguration, error) {
+// whenever the Workspace has none to offer, or one that cannot be mirrored
+// (refused says why), so the mirror never goes backwards on a gap, on bad
+// input or when the Workspace is deleted. desired is nil when there is
+// nothing to mirror yet.
+func desiredWorkspaceStatus(ws *tfv1beta1.Workspace, last *cpac.WorkspaceStatusApplyConfiguration, maxBytes int) (desired *cpac.WorkspaceStatusApplyConfiguration, refused *refusedAtProvider, err error) {
 	var lastAtProvider *runtime.RawExtension
 	if last != nil {
 		lastAtProvider = last.AtProvider
 	}
 	if ws == nil {
 		if last == nil {
-			return nil, nil
+			return nil, nil, nil
 		}
 		desired := cpac.WorkspaceStatus().WithReady(false).WithState(StateDeleted)
 		if lastAtProvider != nil {
 			desired.WithAtProvider(*lastAtProvider)
 		}
-		return desired, nil
+		return desired, nil, nil
 	}
 
-	desired := cpac.WorkspaceStatus().WithReady(false).WithState(StateUnknown)
+	desired = cpac.WorkspaceStatus().WithReady(false).WithState(StateUnknown)
 	if ready := tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady); ready != nil {
 		desired.WithReady(ready.Status == metav1.ConditionTrue).WithState(ready.Reason)
 	}
 
-	atProvider, err := observation(ws.Status.AtProvider)
+	atProvider, refused, err := observation(ws, maxBytes)
 	if err != nil {
-		return nil, fmt.Errorf("workspace %s: %w", ws.Name, err)
+		return nil, nil, err
 	}
 	if atProvider == nil {
 		atProvider = lastAtProvider
@@ -56,18 +80,54 @@ func desiredWorkspaceStatus(ws *tfv1beta1.Workspace, last *cpac.WorkspaceStatusA
 	if atProvider != nil {
 		desired.WithAtProvider(*atProvider)
 	}
-	return desired, nil
+	return desired, refused, nil
 }
 
-// observation returns the Workspace's atProvider as raw JSON, or nil when it
-// is empty (a provider restart or a failed observe).
-func observation(o tfv1beta1.WorkspaceObservation) (*runtime.RawExtension, error) {
+// observation returns the Workspace's atProvider as raw JSON; nil when it is
+// empty (a provider restart or a failed observe), and nil with the reason
+// when it cannot be mirrored.
+func observation(ws *tfv1beta1.Workspace, maxBytes int) (*runtime.RawExtension, *refusedAtProvider, error) {
+	o := ws.Status.AtProvider
+	if o.Invalid != nil {
+		return nil, &refusedAtProvider{ReasonInvalidAtProvider, fmt.Sprintf(
+			"workspace %s: status.atProvider is %s, not an object with checksum and outputs; keeping the last mirrored atProvider",
+			ws.Name, jsonKind(o.Invalid))}, nil
+	}
 	if o.Checksum == "" && len(o.Outputs) == 0 && o.TFPlan == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	raw, err := json.Marshal(o)
 	if err != nil {
-		return nil, fmt.Errorf("encoding atProvider: %w", err)
+		return nil, nil, fmt.Errorf("workspace %s: encoding atProvider: %w", ws.Name, err)
 	}
-	return &runtime.RawExtension{Raw: raw}, nil
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxAtProviderBytes
+	}
+	if len(raw) > maxBytes {
+		return nil, &refusedAtProvider{ReasonAtProviderTooLarge, fmt.Sprintf(
+			"workspace %s: status.atProvider is %d bytes, over the limit of %d; keeping the last mirrored atProvider",
+			ws.Name, len(raw), maxBytes)}, nil
+	}
+	return &runtime.RawExtension{Raw: raw}, nil, nil
+}
+
+// jsonKind names the kind of a JSON value for messages.
+func jsonKind(raw []byte) string {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "not JSON"
+	}
+	switch v.(type) {
+	case string:
+		return "a string"
+	case float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object whose fields do not fit (outputs must be an object, checksum and tfPlan strings)"
+	}
+	return "null"
 }

@@ -2,6 +2,7 @@ package workspacestatus
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -39,31 +40,50 @@ func TestDesiredWorkspaceStatus(t *testing.T) {
 		ws   *tfv1beta1.Workspace
 		last *cpac.WorkspaceStatusApplyConfiguration
 		want string // JSON of the desired workspaceStatus; "" for nothing to mirror
+		// refused is the Event reason when the atProvider is not mirrored.
+		refused string
 	}{
-		{"no workspace, nothing mirrored yet", nil, nil, ""},
+		{"no workspace, nothing mirrored yet", nil, nil, "", ""},
 		{"workspace deleted keeps the last atProvider", nil, last,
-			`{"ready":false,"state":"Deleted","atProvider":` + old + `}`},
+			`{"ready":false,"state":"Deleted","atProvider":` + old + `}`, ""},
 		{"workspace deleted, nothing but ready mirrored", nil, cpac.WorkspaceStatus().WithReady(true).WithState("Creating"),
-			`{"ready":false,"state":"Deleted"}`},
+			`{"ready":false,"state":"Deleted"}`, ""},
 		{"ready and available", workspace(fresh, readyCondition(metav1.ConditionTrue, "Available")), nil,
-			`{"ready":true,"state":"Available","atProvider":` + fresh + `}`},
+			`{"ready":true,"state":"Available","atProvider":` + fresh + `}`, ""},
 		{"creating", workspace(fresh, readyCondition(metav1.ConditionFalse, "Creating")), nil,
-			`{"ready":false,"state":"Creating","atProvider":` + fresh + `}`},
-		{"no Ready condition yet", workspace("", nil), nil, `{"ready":false,"state":"Unknown"}`},
+			`{"ready":false,"state":"Creating","atProvider":` + fresh + `}`, ""},
+		{"no Ready condition yet", workspace("", nil), nil, `{"ready":false,"state":"Unknown"}`, ""},
 		{"gap keeps the last atProvider", workspace("", readyCondition(metav1.ConditionFalse, "Unavailable")), last,
-			`{"ready":false,"state":"Unavailable","atProvider":` + old + `}`},
+			`{"ready":false,"state":"Unavailable","atProvider":` + old + `}`, ""},
 		{"empty outputs map is a gap too", workspace(`{"outputs":{}}`, readyCondition(metav1.ConditionTrue, "Available")), last,
-			`{"ready":true,"state":"Available","atProvider":` + old + `}`},
+			`{"ready":true,"state":"Available","atProvider":` + old + `}`, ""},
 		{"newer observation replaces the last", workspace(fresh, readyCondition(metav1.ConditionTrue, "Available")), last,
-			`{"ready":true,"state":"Available","atProvider":` + fresh + `}`},
+			`{"ready":true,"state":"Available","atProvider":` + fresh + `}`, ""},
 		{"unknown status", workspace(fresh, readyCondition(metav1.ConditionUnknown, "Unavailable")), nil,
-			`{"ready":false,"state":"Unavailable","atProvider":` + fresh + `}`},
+			`{"ready":false,"state":"Unavailable","atProvider":` + fresh + `}`, ""},
+		{"null is a gap", workspace(`null`, readyCondition(metav1.ConditionTrue, "Available")), last,
+			`{"ready":true,"state":"Available","atProvider":` + old + `}`, ""},
+		{"a string is refused", workspace(`"oops"`, readyCondition(metav1.ConditionTrue, "Available")), last,
+			`{"ready":true,"state":"Available","atProvider":` + old + `}`, ReasonInvalidAtProvider},
+		{"a number is refused", workspace(`42`, readyCondition(metav1.ConditionTrue, "Available")), last,
+			`{"ready":true,"state":"Available","atProvider":` + old + `}`, ReasonInvalidAtProvider},
+		{"a list is refused", workspace(`[{"checksum":"x"}]`, readyCondition(metav1.ConditionFalse, "Creating")), last,
+			`{"ready":false,"state":"Creating","atProvider":` + old + `}`, ReasonInvalidAtProvider},
+		{"outputs that are not an object are refused", workspace(`{"checksum":"x","outputs":[1]}`, readyCondition(metav1.ConditionTrue, "Available")), last,
+			`{"ready":true,"state":"Available","atProvider":` + old + `}`, ReasonInvalidAtProvider},
+		{"refused with nothing mirrored yet", workspace(`"oops"`, readyCondition(metav1.ConditionTrue, "Available")), nil,
+			`{"ready":true,"state":"Available"}`, ReasonInvalidAtProvider},
+		{"too large is refused", workspace(`{"checksum":"`+strings.Repeat("x", DefaultMaxAtProviderBytes)+`"}`, readyCondition(metav1.ConditionTrue, "Available")), last,
+			`{"ready":true,"state":"Available","atProvider":` + old + `}`, ReasonAtProviderTooLarge},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := desiredWorkspaceStatus(tc.ws, tc.last)
+			got, refused, err := desiredWorkspaceStatus(tc.ws, tc.last, 0)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if reason := refusedReason(refused); reason != tc.refused {
+				t.Fatalf("refused with %q, want %q", reason, tc.refused)
 			}
 			if tc.want == "" {
 				if got != nil {
@@ -85,6 +105,16 @@ func TestDesiredWorkspaceStatus(t *testing.T) {
 			}
 		})
 	}
+}
+
+func refusedReason(r *refusedAtProvider) string {
+	if r == nil {
+		return ""
+	}
+	if !strings.Contains(r.message, "workspace ws:") {
+		panic("the message does not name the workspace: " + r.message)
+	}
+	return r.reason
 }
 
 func TestPreviousPrefersOwnedAndFillsAtProviderFromMemory(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/go-logr/logr"
@@ -36,6 +37,10 @@ const (
 	// ReasonWorkspaceOwnedElsewhere is the Event reason when the Workspace
 	// found by name belongs to another control plane.
 	ReasonWorkspaceOwnedElsewhere = "WorkspaceOwnedElsewhere"
+
+	// ReasonWorkspaceStatusRejected is the Event reason when the API server
+	// refuses the mirror itself (too large, invalid).
+	ReasonWorkspaceStatusRejected = "WorkspaceStatusRejected"
 )
 
 // Reconciler mirrors each CAPTControlPlane's Workspace into
@@ -48,6 +53,9 @@ type Reconciler struct {
 	// Namespace restricts the controller to one namespace's control planes;
 	// empty for all. It must match the manager's cache.
 	Namespace string
+	// MaxAtProviderBytes is the largest atProvider mirrored, as JSON;
+	// 0 means DefaultMaxAtProviderBytes.
+	MaxAtProviderBytes int
 
 	// lastApplied holds, per control plane, what this process last applied.
 	// It tells a repair (the Workspace did not change, the object did) from
@@ -126,9 +134,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, err
 	}
 	last, remembered := r.remembered(req.NamespacedName)
-	desired, err := desiredWorkspaceStatus(ws, previous(owned, remembered))
+	desired, refused, err := desiredWorkspaceStatus(ws, previous(owned, remembered), r.MaxAtProviderBytes)
 	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if refused != nil {
+		// Mirror ready and state all the same, then fail the reconcile so it
+		// is retried with backoff; the inputs are not settled.
+		r.Recorder.Eventf(cp, ws, corev1.EventTypeWarning, refused.reason, "Mirror", refused.message)
+		defer func() {
+			if err == nil {
+				err = fmt.Errorf("mirroring %s: %w", req.NamespacedName, refused)
+			}
+		}()
 	}
 	if desired == nil {
 		r.settled.Store(req.NamespacedName, in)
@@ -148,7 +166,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		}
 	}
 	if current {
-		r.settled.Store(req.NamespacedName, in)
+		if refused == nil {
+			r.settled.Store(req.NamespacedName, in)
+		}
 		skipsTotal.WithLabelValues(ControllerName).Inc()
 		return ctrl.Result{}, nil
 	}
@@ -166,13 +186,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	apply := cpac.CAPTControlPlane(cp.Name, cp.Namespace).
 		WithStatus(cpac.CAPTControlPlaneStatus().WithWorkspaceStatus(desired))
 	if err := r.Client.Status().Apply(ctx, apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		if rejected(err) {
+			// The object keeps what it had: a refused request changes nothing.
+			r.Recorder.Eventf(cp, ws, corev1.EventTypeWarning, ReasonWorkspaceStatusRejected, "Mirror",
+				"the API server refused status.workspaceStatus (%d bytes): %v", len(sent), err)
+		}
 		return ctrl.Result{}, fmt.Errorf("applying status.workspaceStatus of %s: %w", req.NamespacedName, err)
 	}
 	r.lastApplied.Store(req.NamespacedName, lastApply{sent: sent, readVersion: cp.ResourceVersion})
 	// The response (decoded into the apply configuration) is the object
 	// with exactly what was sent: when its watch event comes back with the
 	// same inputs, there is nothing to decide.
-	if rv := apply.ResourceVersion; rv != nil {
+	if rv := apply.ResourceVersion; rv != nil && refused == nil {
 		r.settled.Store(req.NamespacedName, inputs{controlPlane: *rv, apply: in.apply, workspace: in.workspace})
 	}
 	appliesTotal.WithLabelValues(ControllerName).Inc()
@@ -245,6 +270,13 @@ func damaged(cp *controlplanev1beta1.CAPTControlPlane, owned, desired, remembere
 	}
 	liveAtProvider := cp.Status.WorkspaceStatus != nil && cp.Status.WorkspaceStatus.AtProvider != nil
 	return owned.AtProvider == nil && liveAtProvider, nil
+}
+
+// rejected reports whether the API server refused the request for what it
+// holds, so that sending it again unchanged cannot succeed.
+func rejected(err error) bool {
+	return apierrors.IsRequestEntityTooLargeError(err) || apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) ||
+		strings.Contains(err.Error(), "request is too large")
 }
 
 func hasEntry(cp *controlplanev1beta1.CAPTControlPlane) bool {

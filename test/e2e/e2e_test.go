@@ -42,9 +42,9 @@ func (c *cluster) kubectl(stdin string, args ...string) (string, error) {
 	return string(out), err
 }
 
-func (c *cluster) mustKubectl(stdin string, args ...string) string {
+func (c *cluster) mustKubectl(args ...string) string {
 	c.t.Helper()
-	out, err := c.kubectl(stdin, args...)
+	out, err := c.kubectl("", args...)
 	NewWithT(c.t).Expect(err).NotTo(HaveOccurred(), "kubectl %s:\n%s", strings.Join(args, " "), out)
 	return out
 }
@@ -84,13 +84,13 @@ func TestOperatorWorkflow(t *testing.T) {
 	root := testenv.RepoRoot()
 
 	// Install with client-side apply, then again with server-side apply.
-	c.mustKubectl("", "apply", "-k", filepath.Join(root, "config", "default"))
-	c.mustKubectl("", "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
-	out := c.mustKubectl("", "apply", "--server-side", "-k", filepath.Join(root, "config", "default"))
+	c.mustKubectl("apply", "-k", filepath.Join(root, "config", "default"))
+	c.mustKubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+	out := c.mustKubectl("apply", "--server-side", "-k", filepath.Join(root, "config", "default"))
 	g.Expect(out).To(ContainSubstring("captcontrolplanes.controlplane.cluster.x-k8s.io serverside-applied"))
 	// Crossplane installs the Workspace CRD on a real cluster.
-	c.mustKubectl("", "apply", "-f", filepath.Join(root, "config", "crd", "bases", "tf.upbound.io_workspaces.yaml"))
-	c.mustKubectl("", "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+	c.mustKubectl("apply", "-f", filepath.Join(root, "config", "crd", "bases", "tf.upbound.io_workspaces.yaml"))
+	c.mustKubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
 
 	// What the ServiceAccount may and may not do.
 	for _, check := range []struct {
@@ -138,8 +138,8 @@ func TestOperatorWorkflow(t *testing.T) {
 	}()
 
 	// The sample flow, with the test playing provider-terraform.
-	c.mustKubectl("", "apply", "-f", filepath.Join(root, "config", "samples", "infrastructure_v1beta1_workspacetemplate.yaml"))
-	c.mustKubectl("", "apply", "-f", filepath.Join(root, "config", "samples", "controlplane_v1beta1_captcontrolplane.yaml"))
+	c.mustKubectl("apply", "-f", filepath.Join(root, "config", "samples", "infrastructure_v1beta1_workspacetemplate.yaml"))
+	c.mustKubectl("apply", "-f", filepath.Join(root, "config", "samples", "controlplane_v1beta1_captcontrolplane.yaml"))
 	g.Eventually(func() error {
 		_, err := c.kubectl("", "get", "workspace", "demo-cluster-eks-controlplane")
 		return err
@@ -163,7 +163,7 @@ func TestOperatorWorkflow(t *testing.T) {
 			}
 		}
 	}
-	g.Expect(json.Unmarshal([]byte(c.mustKubectl("", "get", "captcontrolplane", "demo-cluster", "--show-managed-fields", "-o", "json")), &obj)).To(Succeed())
+	g.Expect(json.Unmarshal([]byte(c.mustKubectl("get", "captcontrolplane", "demo-cluster", "--show-managed-fields", "-o", "json")), &obj)).To(Succeed())
 	found := false
 	for _, e := range obj.Metadata.ManagedFields {
 		if e.Manager == "capt-workspace-status" {
@@ -185,7 +185,7 @@ func TestOperatorWorkflow(t *testing.T) {
 		delete(obj["status"].(map[string]any), "workspaceStatus")
 	})
 	g.Eventually(checksum).Should(Equal("fff6ccdeaf6c49ea185e47e6cf18dc47"), "not repaired after kubectl replace")
-	c.mustKubectl("", "patch", "captcontrolplane", "demo-cluster", "--subresource=status", "--type=merge", "-p", `{"status":{"workspaceStatus":null}}`)
+	c.mustKubectl("patch", "captcontrolplane", "demo-cluster", "--subresource=status", "--type=merge", "-p", `{"status":{"workspaceStatus":null}}`)
 	g.Eventually(checksum).Should(Equal("fff6ccdeaf6c49ea185e47e6cf18dc47"), "not repaired after kubectl patch")
 
 	// Another manager's apply of a different atProvider is refused.

@@ -1,6 +1,8 @@
 package v1beta1
 
 import (
+	"encoding/json"
+
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -166,6 +168,27 @@ type WorkspaceObservation struct {
 	// TFPlan is the rendered plan, when the provider keeps it.
 	// +optional
 	TFPlan string `json:"tfPlan,omitempty"`
+
+	// Invalid holds the raw JSON of an atProvider that is not an
+	// observation (a string, a number, a list, outputs that are not an
+	// object); it is never serialized. See UnmarshalJSON.
+	Invalid []byte `json:"-"`
+}
+
+// UnmarshalJSON decodes an observation and never fails: JSON that does not
+// fit is kept in Invalid. A decoding error would fail the informer's list
+// of every Workspace, so one Workspace written under a looser CRD would
+// stop every control plane from converging. JSON null is an empty
+// observation.
+func (o *WorkspaceObservation) UnmarshalJSON(data []byte) error {
+	type plain WorkspaceObservation // without this method
+	var p plain
+	if err := json.Unmarshal(data, &p); err != nil {
+		*o = WorkspaceObservation{Invalid: append([]byte(nil), data...)}
+		return nil //nolint:nilerr // kept in Invalid on purpose, see above
+	}
+	*o = WorkspaceObservation(p)
+	return nil
 }
 
 // WorkspaceStatus is the observed state of a Workspace.

@@ -1,0 +1,246 @@
+package workspacestatus
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	eventsv1 "k8s.io/api/events/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+)
+
+// Bad input: a Workspace atProvider that is not an object, or too large to
+// mirror. Each gives a Warning Event naming the control plane, the Workspace
+// and the reason; the reconcile is retried with backoff, not in a loop; the
+// mirrored atProvider stays; ready and state still follow the Workspace;
+// other control planes keep converging.
+
+// TestNonObjectAtProviderIsRefused writes a string, a number, a list and
+// null as the Workspace's atProvider. Our CRD (like provider-terraform's)
+// types atProvider as an object, so the API server refuses the first three;
+// the test then loosens the CRD, as a different provider version might, to
+// get them stored and read by the controller.
+func TestNonObjectAtProviderIsRefused(t *testing.T) {
+	good := atProviderJSON("good-1", map[string]any{"cluster_endpoint": "https://good"})
+	f := newFixture(t, "bad-type", good)
+	f.waitMirror(t, true, tfv1beta1.ReasonAvailable, good)
+	neighbour := newFixture(t, "bad-type-neighbour", atProviderJSON("n-0", map[string]any{"n": 0}))
+
+	err := f.setRawAtProvider(t, `"oops"`, "Available")
+	NewWithT(t).Expect(err).To(HaveOccurred(), "the API server accepted a string atProvider under the object schema")
+	NewWithT(t).Expect(err.Error()).To(ContainSubstring("status.atProvider"))
+
+	loosenAtProviderSchema(t)
+	for i, bad := range []struct{ raw, kind string }{
+		{`"oops"`, "a string"},
+		{`42`, "a number"},
+		{`[{"checksum":"x"}]`, "a list"},
+		{`{"checksum":"x","outputs":"not-an-object"}`, "an object whose fields do not fit"},
+	} {
+		t.Run(bad.kind, func(t *testing.T) {
+			g := NewWithT(t)
+			// Ready flips each round, so ready and state must follow.
+			reason := []string{"Unavailable", "Available"}[i%2]
+			g.Eventually(func() error { return f.setRawAtProvider(t, bad.raw, reason) }, timeout, poll).Should(Succeed())
+			g.Eventually(func() []string { return f.eventNotes(t, ReasonInvalidAtProvider) }, timeout, poll).Should(ContainElement(And(
+				ContainSubstring("workspace "+f.workspace), ContainSubstring(bad.kind))))
+			f.waitMirror(t, reason == "Available", reason, good)
+			expectBackoff(t, i == 0)
+			neighbourKeepsConverging(t, neighbour, fmt.Sprintf("n-%d", i+1))
+			f.clearEvents(t, ReasonInvalidAtProvider)
+		})
+	}
+
+	t.Run("null", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Eventually(func() error { return f.setRawAtProvider(t, `null`, "Unavailable") }, timeout, poll).Should(Succeed())
+		f.waitMirror(t, false, "Unavailable", good) // a gap: the last atProvider stays
+		f.clearEvents(t, ReasonInvalidAtProvider)
+		g.Consistently(func() []string { return f.eventNotes(t, ReasonInvalidAtProvider) }, time.Second, 100*time.Millisecond).Should(BeEmpty())
+	})
+
+	// A valid observation is mirrored again.
+	fresh := atProviderJSON("good-2", map[string]any{"cluster_endpoint": "https://good"})
+	f.setWorkspaceStatus(t, fresh, "Available")
+	f.waitMirror(t, true, "Available", fresh)
+}
+
+// TestOversizedAtProviderIsRefused: an atProvider over the limit (1 MiB by
+// default) is not sent.
+func TestOversizedAtProviderIsRefused(t *testing.T) {
+	g := NewWithT(t)
+	good := atProviderJSON("small", map[string]any{"cluster_endpoint": "https://small"})
+	f := newFixture(t, "too-large", good)
+	f.waitMirror(t, true, "Available", good)
+	neighbour := newFixture(t, "too-large-neighbour", atProviderJSON("n-0", map[string]any{"n": 0}))
+
+	huge := atProviderJSON("huge", map[string]any{"blob": strings.Repeat("x", DefaultMaxAtProviderBytes+1024)})
+	f.setWorkspaceStatus(t, huge, "Creating")
+	g.Eventually(func() []string { return f.eventNotes(t, ReasonAtProviderTooLarge) }, timeout, poll).Should(ContainElement(And(
+		ContainSubstring("workspace "+f.workspace), ContainSubstring(fmt.Sprintf("over the limit of %d", DefaultMaxAtProviderBytes)))))
+	f.waitMirror(t, false, "Creating", good)
+	expectBackoff(t, true)
+	neighbourKeepsConverging(t, neighbour, "n-1")
+}
+
+// TestMirrorTheServerRefusesKeepsTheOldOne: an atProvider under the limit
+// that would still make the control plane larger than etcd takes (1.5 MiB):
+// the API server refuses the apply, the object keeps its mirror, and the
+// refusal is an Event.
+func TestMirrorTheServerRefusesKeepsTheOldOne(t *testing.T) {
+	g := NewWithT(t)
+	good := atProviderJSON("small", map[string]any{"cluster_endpoint": "https://small"})
+	f := newFixture(t, "server-refuses", good)
+	f.waitMirror(t, true, "Available", good)
+	neighbour := newFixture(t, "server-refuses-neighbour", atProviderJSON("n-0", map[string]any{"n": 0}))
+
+	// 600 KiB of tags on the control plane, then a 1000 KB atProvider.
+	g.Eventually(func() error {
+		cp := f.get(t)
+		cp.Spec.AdditionalTags = map[string]string{}
+		for i := range 6 {
+			cp.Spec.AdditionalTags[fmt.Sprintf("bulk-%d", i)] = strings.Repeat("t", 100<<10)
+		}
+		return env.Client.Update(t.Context(), cp)
+	}, timeout, poll).Should(Succeed())
+	big := atProviderJSON("big", map[string]any{"blob": strings.Repeat("y", 1_000_000)})
+	f.setWorkspaceStatus(t, big, "Available")
+
+	g.Eventually(func() []string { return f.eventNotes(t, ReasonWorkspaceStatusRejected) }, timeout, poll).Should(ContainElement(
+		ContainSubstring("the API server refused status.workspaceStatus")))
+	g.Consistently(func(g Gomega) {
+		g.Expect(mirroredChecksum(f.get(t))).To(Equal("small"))
+	}, time.Second, 100*time.Millisecond).Should(Succeed())
+	expectBackoff(t, false)
+	neighbourKeepsConverging(t, neighbour, "n-1")
+}
+
+// setRawAtProvider writes raw JSON as the Workspace's status.atProvider
+// with a Ready condition of the given reason, bypassing the typed client.
+func (f fixture) setRawAtProvider(t testing.TB, raw, readyReason string) error {
+	t.Helper()
+	ws := &unstructured.Unstructured{}
+	ws.SetGroupVersionKind(tfv1beta1.GroupVersion.WithKind("Workspace"))
+	if err := env.Client.Get(t.Context(), types.NamespacedName{Name: f.workspace}, ws); err != nil {
+		return err
+	}
+	var atProvider any
+	if err := json.Unmarshal([]byte(raw), &atProvider); err != nil {
+		return err
+	}
+	status := "False"
+	if readyReason == tfv1beta1.ReasonAvailable {
+		status = "True"
+	}
+	ws.Object["status"] = map[string]any{
+		"atProvider": atProvider,
+		"conditions": []any{map[string]any{
+			"type": "Ready", "status": status, "reason": readyReason, "lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
+		}},
+	}
+	return env.Client.Status().Update(t.Context(), ws)
+}
+
+// loosenAtProviderSchema makes the Workspace CRD accept any JSON as
+// status.atProvider until the test ends.
+func loosenAtProviderSchema(t *testing.T) {
+	t.Helper()
+	g := NewWithT(t)
+	key := types.NamespacedName{Name: "workspaces.tf.upbound.io"}
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	g.Expect(env.Client.Get(t.Context(), key, crd)).To(Succeed())
+	status := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["status"]
+	original := status.Properties["atProvider"]
+	preserve := true
+	status.Properties["atProvider"] = apiextensionsv1.JSONSchemaProps{XPreserveUnknownFields: &preserve}
+	crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["status"] = status
+	g.Expect(env.Client.Update(t.Context(), crd)).To(Succeed())
+
+	t.Cleanup(func() {
+		g := NewWithT(t)
+		g.Eventually(func() error {
+			crd := &apiextensionsv1.CustomResourceDefinition{}
+			if err := env.Client.Get(context.Background(), key, crd); err != nil {
+				return err
+			}
+			status := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["status"]
+			status.Properties["atProvider"] = original
+			crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["status"] = status
+			return env.Client.Update(context.Background(), crd) // t.Context() is done in cleanups
+		}, timeout, poll).Should(Succeed())
+	})
+}
+
+// eventNotes are the notes of the Warning Events with reason about the
+// control plane.
+func (f fixture) eventNotes(t testing.TB, reason string) []string {
+	t.Helper()
+	list := &eventsv1.EventList{}
+	NewWithT(t).Expect(env.Client.List(t.Context(), list, client.InNamespace(ns))).To(Succeed())
+	var notes []string
+	for _, e := range list.Items {
+		if e.Regarding.Name == f.cp.Name && e.Reason == reason {
+			if e.Type != "Warning" {
+				t.Fatalf("event %s is %s, want Warning", reason, e.Type)
+			}
+			notes = append(notes, e.Note)
+		}
+	}
+	return notes
+}
+
+func (f fixture) clearEvents(t testing.TB, reason string) {
+	t.Helper()
+	list := &eventsv1.EventList{}
+	NewWithT(t).Expect(env.Client.List(t.Context(), list, client.InNamespace(ns))).To(Succeed())
+	for i := range list.Items {
+		if e := &list.Items[i]; e.Regarding.Name == f.cp.Name && e.Reason == reason {
+			NewWithT(t).Expect(client.IgnoreNotFound(env.Client.Delete(t.Context(), e))).To(Succeed())
+		}
+	}
+}
+
+// expectBackoff checks that a failing reconcile is retried with backoff: at
+// most a handful of retries in three seconds, not a hot loop. Early in the
+// backoff (fresh: the object's first failures) there must be retries; later
+// the delay has grown past the window.
+func expectBackoff(t testing.TB, fresh bool) {
+	t.Helper()
+	before := testutil.ToFloat64(errorsTotal.WithLabelValues(ControllerName))
+	time.Sleep(3 * time.Second)
+	retries := testutil.ToFloat64(errorsTotal.WithLabelValues(ControllerName)) - before
+	if retries > 20 || (fresh && retries < 1) {
+		t.Fatalf("%v failing reconciles in 3s; want a few (retried with backoff)", retries)
+	}
+}
+
+// neighbourKeepsConverging changes another control plane's Workspace and
+// waits for its mirror.
+func neighbourKeepsConverging(t testing.TB, n fixture, checksum string) {
+	t.Helper()
+	at := atProviderJSON(checksum, map[string]any{"n": checksum})
+	n.setWorkspaceStatus(t, at, "Available")
+	n.waitMirror(t, true, "Available", at)
+}
+
+func mirroredChecksum(cp *controlplanev1beta1.CAPTControlPlane) string {
+	if cp.Status.WorkspaceStatus == nil || cp.Status.WorkspaceStatus.AtProvider == nil {
+		return ""
+	}
+	var v struct {
+		Checksum string `json:"checksum"`
+	}
+	_ = json.Unmarshal(cp.Status.WorkspaceStatus.AtProvider.Raw, &v)
+	return v.Checksum
+}

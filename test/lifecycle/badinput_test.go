@@ -1,0 +1,96 @@
+package lifecycle
+
+import (
+	"testing"
+
+	. "github.com/onsi/gomega"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+)
+
+// TestBadTemplateInputsShowOnTheControlPlane: a control plane pointing at
+// a missing template, at a template with an unknown ${var}, or whose
+// Workspace name another namespace already took, is not Ready with the
+// reason and the offending name in its Ready condition; its
+// WorkspaceTemplateApply has a Warning Event; a healthy control plane next
+// to them still reaches Ready; and fixing the input (creating the template)
+// is picked up without a restart.
+func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "bad-inputs")
+	other := newNamespace(t, "bad-inputs-other")
+	newTemplate(t, ns, "eks")
+	newTemplate(t, ns, "broken", tfv1beta1.Var{Key: "x", Value: "${no_such_variable}"})
+	newTemplate(t, other, "eks")
+	newControlPlane(t, other, "taken", nil)
+	waitWorkspace(t, "taken-eks-controlplane")
+
+	cases := []struct {
+		name, template, reason, says string
+	}{
+		{"missing", "not-there", infrastructurev1beta1.ReasonTemplateNotFound, "WorkspaceTemplate " + ns + "/not-there not found"},
+		{"unknown-var", "broken", infrastructurev1beta1.ReasonRenderFailed, "${no_such_variable}"},
+		{"taken", "eks", infrastructurev1beta1.ReasonWorkspaceNameConflict, "belongs to WorkspaceTemplateApply " + other + "/taken-eks-controlplane-apply"},
+	}
+	for _, tc := range cases {
+		newControlPlane(t, ns, tc.name, nil, func(cp *controlplanev1beta1.CAPTControlPlane) {
+			cp.Spec.WorkspaceTemplateRef.Name = tc.template
+		})
+	}
+	healthy := newControlPlane(t, ns, "healthy", nil)
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			applyName := tc.name + "-eks-controlplane-apply"
+			g.Eventually(func(g Gomega) {
+				cp := get(g, types.NamespacedName{Namespace: ns, Name: tc.name}, &controlplanev1beta1.CAPTControlPlane{})
+				ready := findCondition(cp.Status.Conditions, controlplanev1beta1.ConditionReady)
+				g.Expect(ready).NotTo(BeNil())
+				g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
+				g.Expect(ready.Reason).To(Equal(tc.reason))
+				g.Expect(ready.Message).To(And(ContainSubstring("WorkspaceTemplateApply "+applyName), ContainSubstring(tc.says)))
+				g.Expect(cp.Status.Phase).To(Equal(controlplanev1beta1.PhaseCreating))
+				g.Expect(cp.Status.WorkspaceTemplateStatus).NotTo(BeNil())
+				g.Expect(cp.Status.WorkspaceTemplateStatus.LastFailureMessage).To(ContainSubstring(tc.says))
+			}, timeout, poll).Should(Succeed())
+			g.Eventually(func() []string { return warnings(t, ns, applyName, tc.reason) }, timeout, poll).Should(
+				ContainElement(ContainSubstring(tc.says)))
+		})
+	}
+
+	// The healthy neighbour is unaffected.
+	provide(t, "healthy-eks-controlplane", true, tfv1beta1.ReasonAvailable, readyOutputs)
+	g.Eventually(func(g Gomega) {
+		cp := get(g, client.ObjectKeyFromObject(healthy), &controlplanev1beta1.CAPTControlPlane{})
+		g.Expect(cp.Status.Phase).To(Equal(controlplanev1beta1.PhaseReady))
+	}, timeout, poll).Should(Succeed())
+
+	// Creating the missing template repairs the first one.
+	newTemplate(t, ns, "not-there")
+	waitWorkspace(t, "missing-eks-controlplane")
+	g.Eventually(func(g Gomega) {
+		cp := get(g, types.NamespacedName{Namespace: ns, Name: "missing"}, &controlplanev1beta1.CAPTControlPlane{})
+		g.Expect(findCondition(cp.Status.Conditions, controlplanev1beta1.ConditionReady).Reason).To(Equal(controlplanev1beta1.ReasonCreating))
+	}, timeout, poll).Should(Succeed())
+}
+
+// warnings are the notes of the Warning Events with reason about the named
+// object.
+func warnings(t *testing.T, ns, name, reason string) []string {
+	list := &eventsv1.EventList{}
+	NewWithT(t).Expect(env.Client.List(t.Context(), list, client.InNamespace(ns))).To(Succeed())
+	var notes []string
+	for _, e := range list.Items {
+		if e.Regarding.Name == name && e.Reason == reason && e.Type == "Warning" {
+			notes = append(notes, e.Note)
+		}
+	}
+	return notes
+}
