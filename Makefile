@@ -80,8 +80,10 @@ verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mo
 ##@ Test
 
 .PHONY: test
-test: k8s-binaries cluster-api-crds build ## The demo walk-through once, then unit, envtest integration and end-to-end tests.
+test: k8s-binaries cluster-api-crds build ## The demo walk-through, a 60 s chaos run, 10 s of each fuzz test, then unit, envtest integration and end-to-end tests.
 	$(MAKE) demo-check
+	$(MAKE) chaos
+	$(MAKE) fuzz FUZZTIME=10s
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: e2e
@@ -104,8 +106,15 @@ bench-harness: k8s-binaries ## The four-writer benchmark harness; writes docs/be
 	go run ./test/bench -assets $(K8S_BIN) -n 100,1000 -churn 60s -out docs/benchmarks.md
 
 .PHONY: fuzz
-fuzz: ## Run the fuzz tests for FUZZTIME each (default 30s).
-	go test ./controllers/ssa -run '^$$' -fuzz FuzzJSONEqual -fuzztime $(or $(FUZZTIME),30s)
+fuzz: ## Run each fuzz test for FUZZTIME (default 30s), from the committed corpus.
+	go test ./controllers/ssa -run '^$$' -fuzz FuzzJSONEqual -fuzztime $(or $(FUZZTIME),30s) -parallel 2
+	go test ./controllers/workspacestatus -run '^$$' -fuzz FuzzDesiredWorkspaceStatus -fuzztime $(or $(FUZZTIME),30s) -parallel 2
+
+CHAOS_DURATION ?= 60s
+CHAOS_N        ?= 20
+.PHONY: chaos
+chaos: k8s-binaries build ## Chaos run against bin/manager: hostile writers, kills, failovers, API server restarts (CHAOS_DURATION, CHAOS_N, CHAOS_OUT).
+	go run ./test/chaos -assets $(K8S_BIN) -manager $(BIN)/manager -duration $(CHAOS_DURATION) -n $(CHAOS_N) $(if $(CHAOS_OUT),-out $(CHAOS_OUT))
 
 ##@ Build
 

@@ -101,6 +101,11 @@ func splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set, handovers []Han
 	}
 	set.Iterate(func(p fieldpath.Path) {
 		for i, h := range handovers {
+			if len(h.Prefix) > 0 && p.Equals(h.Prefix) {
+				// The node itself (".", its existence) is nobody's to take:
+				// the new owner applies its fields, not the node.
+				return
+			}
 			if hasPrefix(p, h.Prefix) {
 				split[i].Insert(p)
 				return

@@ -135,4 +135,10 @@ func TestPreviousPrefersOwnedAndFillsAtProviderFromMemory(t *testing.T) {
 	if got := previous(owned, nil); got != owned {
 		t.Fatalf("nothing remembered: want the owned status")
 	}
+	// An owned atProvider another writer's value was migrated into loses
+	// to what this process sent.
+	migrated := cpac.WorkspaceStatus().WithReady(true).WithState("Available").WithAtProvider(runtime.RawExtension{Raw: []byte(`{"checksum":"stale"}`)})
+	if got := previous(migrated, remembered); string(got.AtProvider.Raw) != `{"checksum":"x"}` {
+		t.Fatalf("want the remembered atProvider over a migrated one, got %s", got.AtProvider.Raw)
+	}
 }

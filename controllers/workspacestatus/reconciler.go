@@ -240,12 +240,15 @@ func (r *Reconciler) remembered(key types.NamespacedName) (lastApply, *cpac.Work
 }
 
 // previous is what was mirrored before: the owned fields, with the
-// remembered atProvider when another writer took ours away.
+// remembered atProvider whenever there is one. Within one process only this
+// process applies as FieldManager, so what it sent last is the mirror; the
+// owned value differs only when another writer took ours away, or changed
+// it and the migration handed its value to us.
 func previous(owned, remembered *cpac.WorkspaceStatusApplyConfiguration) *cpac.WorkspaceStatusApplyConfiguration {
 	switch {
 	case owned == nil:
 		return remembered
-	case owned.AtProvider == nil && remembered != nil && remembered.AtProvider != nil:
+	case remembered != nil && remembered.AtProvider != nil:
 		merged := *owned
 		merged.AtProvider = remembered.AtProvider
 		return &merged

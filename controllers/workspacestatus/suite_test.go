@@ -1,6 +1,7 @@
 package workspacestatus
 
 import (
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -63,6 +64,12 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if fuzzing() {
+		// The fuzz targets are pure; every fuzz worker runs TestMain, and
+		// must not start a control plane. Fuzz with -run '^$'.
+		return m.Run()
+	}
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapLevel())))
 	var err error
 	env, err = testenv.Start()
@@ -84,6 +91,11 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "manager:", err)
 	}
 	return code
+}
+
+func fuzzing() bool {
+	fuzz, worker := flag.Lookup("test.fuzz"), flag.Lookup("test.fuzzworker")
+	return (fuzz != nil && fuzz.Value.String() != "") || (worker != nil && worker.Value.String() == "true")
 }
 
 func zapLevel() zapcore.Level {

@@ -7,17 +7,9 @@ import (
 	"sort"
 	"strings"
 	"time"
-)
 
-func percentile(ds []time.Duration, p int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	idx := (len(s)*p + 99) / 100
-	return s[max(idx, 1)-1]
-}
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
+)
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }
 
@@ -81,7 +73,7 @@ func renderReport(o options, results []measurement, ceiling float64) string {
 			}
 			fmt.Fprintf(&b, "| %s | %s | %d | %s | %d | %.0f | %s | %s | %s | %d | %s (%s) | %.2f | %.0f |\n",
 				m.writer, m.workload, m.changes, verbs(m.requests), m.requests.writes(), float64(m.requests.Bytes)/1024, perChange,
-				ms(percentile(m.latencies, 50)), ms(percentile(m.latencies, 99)), m.losses, ms(m.lossTime), ms(m.maxLoss),
+				ms(testenv.Percentile(m.latencies, 50)), ms(testenv.Percentile(m.latencies, 99)), m.losses, ms(m.lossTime), ms(m.maxLoss),
 				m.cpu.Seconds(), float64(m.peakRSS)/(1<<20))
 		}
 		b.WriteString("\n")
@@ -120,7 +112,7 @@ func targets(results []measurement, n int, ceiling float64) string {
 	fmt.Fprintf(&b, "- atProvider losses under contention: %d (target 0): %s\n", contention.losses, check(contention.losses == 0))
 	ratio := (float64(d.requests.Bytes) / float64(max(d.changes, 1))) / (float64(a.requests.Bytes) / float64(max(a.changes, 1)))
 	fmt.Fprintf(&b, "- request bytes per change D/A: %.2f (target ≤ 0.33): %s\n", ratio, check(ratio <= 1.0/3))
-	p99d, p99a := percentile(d.latencies, 99), percentile(a.latencies, 99)
+	p99d, p99a := testenv.Percentile(d.latencies, 99), testenv.Percentile(a.latencies, 99)
 	fmt.Fprintf(&b, "- p99 change-to-mirror D/A: %s / %s ms = %.2f (target ≤ 1): %s\n", ms(p99d), ms(p99a), float64(p99d)/float64(max(p99a, 1)), check(p99d <= p99a))
 	applied := float64(saturated.requests.Verbs["PATCH"]) / saturated.duration.Seconds()
 	fmt.Fprintf(&b, "- saturated churn: %.0f Workspace changes/s offered, %.0f applies/s sent = %.0f%% of the %.0f/s apply ceiling, all latest values mirrored (target ≥ 80%%): %s\n\n",

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -38,17 +39,27 @@ func RepoRoot() string {
 
 // Start starts kube-apiserver and etcd with the project's CRDs from
 // config/crd/bases installed and Established.
-func Start() (*Env, error) {
+func Start() (*Env, error) { return start("") }
+
+// StartRestartable is Start with the API server's certificates kept in
+// certDir, so that StopAPIServer and StartAPIServer bring it back on the
+// same port with the same certificates and the same etcd: clients and
+// kubeconfigs stay valid across the restart.
+func StartRestartable(certDir string) (*Env, error) { return start(certDir) }
+
+func start(certDir string) (*Env, error) {
 	root := RepoRoot()
 	s := scheme.New()
 	env := &envtest.Environment{
+		ControlPlane:          envtest.ControlPlane{APIServer: apiServer(certDir)},
 		BinaryAssetsDirectory: filepath.Join(root, "bin", "k8s"), // KUBEBUILDER_ASSETS wins when set
 		CRDDirectoryPaths: []string{
 			filepath.Join(root, "config", "crd", "bases"),
 			filepath.Join(root, "bin", "crds", "cluster-api"), // `make cluster-api-crds`
 		},
-		ErrorIfCRDPathMissing: true,
-		Scheme:                s,
+		ErrorIfCRDPathMissing:   true,
+		ControlPlaneStopTimeout: stopTimeout(certDir),
+		Scheme:                  s,
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -63,6 +74,23 @@ func Start() (*Env, error) {
 	}
 	return &Env{Config: cfg, Client: c, Scheme: s, env: env}, nil
 }
+
+func apiServer(certDir string) *envtest.APIServer { return &envtest.APIServer{CertDir: certDir} }
+
+// stopTimeout is short for a restartable API server: a restart is a crash
+// and a start, not a wait for the graceful end of every open watch.
+func stopTimeout(certDir string) time.Duration {
+	if certDir != "" {
+		return 5 * time.Second
+	}
+	return 0 // envtest's default
+}
+
+// StopAPIServer stops kube-apiserver and leaves etcd running.
+func (e *Env) StopAPIServer() error { return e.env.ControlPlane.APIServer.Stop() }
+
+// StartAPIServer starts kube-apiserver again after StopAPIServer.
+func (e *Env) StartAPIServer() error { return e.env.ControlPlane.APIServer.Start() }
 
 // Stop stops the control plane.
 func (e *Env) Stop() error { return e.env.Stop() }

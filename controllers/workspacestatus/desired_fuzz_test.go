@@ -1,0 +1,128 @@
+package workspacestatus
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+)
+
+// fuzzMaxBytes is small so that the size guard is reached often.
+const fuzzMaxBytes = 256
+
+// FuzzDesiredWorkspaceStatus feeds any JSON as the Workspace's atProvider
+// (and as the last mirrored one) with any Ready condition, and checks the
+// mirror's rules: no panic and no error; nothing to mirror only when there
+// is neither a Workspace nor a previous mirror; ready and state always
+// sent and following the condition; a usable observation mirrored exactly;
+// otherwise the last atProvider kept, never erased; a refusal exactly when
+// the observation is invalid or too large, naming the Workspace.
+func FuzzDesiredWorkspaceStatus(f *testing.F) {
+	for _, seed := range []struct {
+		atProvider, status, reason, last string
+		deleted                          bool
+	}{
+		{`{"checksum":"a","outputs":{"cluster_endpoint":"https://x","n":1e3,"l":[1,null,{"k":false}]}}`, "True", "Available", "", false},
+		{`{}`, "False", "Unavailable", `{"checksum":"old"}`, false},
+		{`null`, "True", "Available", `{"checksum":"old"}`, false},
+		{`"oops"`, "True", "Available", `{"checksum":"old"}`, false},
+		{`[1,2]`, "Unknown", "", `{"checksum":"old"}`, false},
+		{`{"outputs":"x"}`, "True", "Available", "", false},
+		{`{"checksum":"` + strings.Repeat("x", 300) + `"}`, "True", "Available", `{"checksum":"old"}`, false},
+		{``, "", "", `{"checksum":"old"}`, true},
+	} {
+		f.Add(seed.atProvider, seed.status, seed.reason, seed.last, seed.deleted)
+	}
+	f.Fuzz(func(t *testing.T, atProvider, status, reason, last string, deleted bool) {
+		var ws *tfv1beta1.Workspace
+		if !deleted {
+			ws = &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "ws"}}
+			if atProvider != "" && json.Unmarshal([]byte(atProvider), &ws.Status.AtProvider) != nil {
+				t.Skip() // not JSON: the API server never serves it
+			}
+			if status != "" {
+				ws.Status.Conditions = []tfv1beta1.Condition{{Type: tfv1beta1.TypeReady, Status: metav1.ConditionStatus(status), Reason: reason}}
+			}
+		}
+		var previous *cpac.WorkspaceStatusApplyConfiguration
+		if last != "" {
+			var v any
+			if json.Unmarshal([]byte(last), &v) != nil {
+				t.Skip()
+			}
+			previous = cpac.WorkspaceStatus().WithReady(true).WithState("Available")
+			if _, isObject := v.(map[string]any); isObject {
+				previous.WithAtProvider(runtime.RawExtension{Raw: []byte(last)})
+			}
+		}
+
+		desired, refused, err := desiredWorkspaceStatus(ws, previous, fuzzMaxBytes)
+		if err != nil {
+			t.Fatalf("error: %v", err)
+		}
+		if ws == nil && previous == nil {
+			if desired != nil || refused != nil {
+				t.Fatalf("nothing to mirror, got %+v %+v", desired, refused)
+			}
+			return
+		}
+		if desired == nil || desired.Ready == nil || desired.State == nil {
+			t.Fatalf("ready and state must always be sent: %+v", desired)
+		}
+		if equal, err := ssa.JSONEqual(desired, desired); err != nil || !equal {
+			t.Fatalf("desired is not comparable with itself: %v %v", equal, err)
+		}
+		if ws != nil && status != "" && (*desired.Ready != (status == "True") || *desired.State != reason) {
+			t.Fatalf("ready/state %v/%q do not follow the condition %q/%q", *desired.Ready, *desired.State, status, reason)
+		}
+
+		var usable []byte
+		if ws != nil && ws.Status.AtProvider.Invalid == nil {
+			o := ws.Status.AtProvider
+			if o.Checksum != "" || len(o.Outputs) > 0 || o.TFPlan != "" {
+				usable, _ = json.Marshal(o)
+			}
+		}
+		tooLarge := len(usable) > fuzzMaxBytes
+		wantRefused := ws != nil && (ws.Status.AtProvider.Invalid != nil || tooLarge)
+		if (refused != nil) != wantRefused {
+			t.Fatalf("refused = %v, want %v (atProvider %q)", refused, wantRefused, atProvider)
+		}
+		if refused != nil && !strings.Contains(refused.message, "workspace ws") {
+			t.Fatalf("the refusal does not name the workspace: %s", refused.message)
+		}
+
+		switch {
+		case usable != nil && !tooLarge:
+			if desired.AtProvider == nil || !canonicalEqual(t, desired.AtProvider.Raw, usable) {
+				t.Fatalf("the observation is not mirrored exactly: %v, want %s", desired.AtProvider, usable)
+			}
+		case previous != nil && previous.AtProvider != nil:
+			if desired.AtProvider == nil || !bytes.Equal(desired.AtProvider.Raw, previous.AtProvider.Raw) {
+				t.Fatalf("the last atProvider was not kept: %v", desired.AtProvider)
+			}
+		default:
+			if desired.AtProvider != nil {
+				t.Fatalf("an atProvider out of nowhere: %s", desired.AtProvider.Raw)
+			}
+		}
+	})
+}
+
+func canonicalEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var va, vb any
+	if json.Unmarshal(a, &va) != nil || json.Unmarshal(b, &vb) != nil {
+		t.Fatalf("not JSON: %s / %s", a, b)
+	}
+	ca, _ := json.Marshal(va)
+	cb, _ := json.Marshal(vb)
+	return bytes.Equal(ca, cb)
+}

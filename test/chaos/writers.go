@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+)
+
+// The hostile writers of status.workspaceStatus, each under its own field
+// manager.
+var hostileKinds = []string{
+	"stale full status update",       // an old copy of the whole status, Status().Update
+	"older client without the field", // decoded by a type lacking workspaceStatus, written back
+	"merge patch to null",            // {"status":{"workspaceStatus":null}}
+	"apply without force",            // another manager applies atProvider: refused with a conflict
+	"apply with force",               // another manager takes atProvider
+	"kubectl edit (replace)",         // GET, edit atProvider, PUT /status
+}
+
+// tally counts writes by kind and outcome.
+type tally struct {
+	mu     sync.Mutex
+	counts map[string]map[string]int // kind → outcome → n
+}
+
+func (t *tally) add(kind, outcome string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.counts == nil {
+		t.counts = map[string]map[string]int{}
+	}
+	if t.counts[kind] == nil {
+		t.counts[kind] = map[string]int{}
+	}
+	t.counts[kind][outcome]++
+}
+
+func outcomeOf(err error) string {
+	switch {
+	case err == nil:
+		return "accepted"
+	case apierrors.IsConflict(err):
+		return "conflict"
+	default:
+		return "failed (API server away)"
+	}
+}
+
+// writers plays provider-terraform and the hostile writers.
+type writers struct {
+	c       client.Client
+	ns      string
+	names   []string // control planes
+	check   *checker
+	tally   *tally
+	seq     []int
+	seqMu   sync.Mutex
+	stale   map[string]controlplanev1beta1.CAPTControlPlaneStatus // snapshots for the stale writer
+	staleMu sync.Mutex
+}
+
+func workspaceOf(cp string) string { return cp + "-eks-controlplane" }
+
+// observationFor is the atProvider of change seq of a control plane.
+func observationFor(cp string, seq int) tfv1beta1.WorkspaceObservation {
+	raw := func(v any) apiextensionsv1.JSON { b, _ := json.Marshal(v); return apiextensionsv1.JSON{Raw: b} }
+	return tfv1beta1.WorkspaceObservation{
+		Checksum: fmt.Sprintf("%s-%d", cp, seq),
+		Outputs: map[string]apiextensionsv1.JSON{
+			"cluster_endpoint": raw("https://" + cp + ".eks.example.com"),
+			"cluster_name":     raw(cp),
+			"generation":       raw(seq),
+			"subnets":          raw([]any{"subnet-a", "subnet-b", map[string]any{"az": "ap-northeast-1a", "public": false}}),
+		},
+	}
+}
+
+// provide writes the Workspace's status as provider-terraform does: get,
+// set, Status().Update, retry on conflict. An empty observation is a gap.
+func (w *writers) provide(ctx context.Context, cp string, obs tfv1beta1.WorkspaceObservation) error {
+	value := ""
+	if obs.Checksum != "" {
+		raw, _ := json.Marshal(obs)
+		value = canonical(raw)
+		w.check.sendingWorkspace(cp, value)
+	}
+	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+		ws := &tfv1beta1.Workspace{}
+		if err := w.c.Get(ctx, types.NamespacedName{Name: workspaceOf(cp)}, ws); err != nil {
+			return err
+		}
+		ws.Status.AtProvider = obs
+		reason, status := tfv1beta1.ReasonAvailable, metav1.ConditionTrue
+		if obs.Checksum == "" {
+			reason, status = tfv1beta1.ReasonUnavailable, metav1.ConditionFalse
+		}
+		ws.Status.Conditions = []tfv1beta1.Condition{{Type: tfv1beta1.TypeReady, Status: status, Reason: reason, LastTransitionTime: metav1.Now()}}
+		return w.c.Status().Update(ctx, ws, client.FieldOwner("provider-terraform"))
+	})
+	switch {
+	case err == nil && value != "":
+		w.check.wroteWorkspace(cp, value, value)
+	case err != nil:
+		// The write may have reached etcd even though the answer did not
+		// (API server stopped, segment ended): learn what the Workspace holds.
+		w.check.wroteWorkspace(cp, value, w.learn(cp))
+	}
+	return err
+}
+
+// learn reads the Workspace's atProvider (canonical JSON, "" when empty),
+// waiting for the API server to come back if needed.
+func (w *writers) learn(cp string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for {
+		ws := &tfv1beta1.Workspace{}
+		err := w.c.Get(ctx, types.NamespacedName{Name: workspaceOf(cp)}, ws)
+		if err == nil {
+			o := ws.Status.AtProvider
+			if o.Checksum == "" && len(o.Outputs) == 0 {
+				return ""
+			}
+			raw, _ := json.Marshal(o)
+			return canonical(raw)
+		}
+		if ctx.Err() != nil {
+			return ""
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// churn changes a random Workspace. One change in ten is a gap instead: the
+// provider restarts and writes an empty atProvider, then observes the same
+// state again a second later (provider-terraform's gaps are brief).
+func (w *writers) churn(_ context.Context, rng *rand.Rand) {
+	cp := w.names[rng.IntN(len(w.names))]
+	if rng.IntN(10) == 0 {
+		w.tally.add("workspace gap (empty atProvider)", outcomeOf(w.provide(context.Background(), cp, tfv1beta1.WorkspaceObservation{})))
+		time.Sleep(time.Second)
+		w.seqMu.Lock()
+		seq := w.seq[indexOf(w.names, cp)]
+		w.seqMu.Unlock()
+		// A gap always ends, quiet point or not.
+		w.tally.add("workspace re-observation after a gap", outcomeOf(w.provide(context.Background(), cp, observationFor(cp, seq))))
+		return
+	}
+	w.seqMu.Lock()
+	i := indexOf(w.names, cp)
+	w.seq[i]++
+	seq := w.seq[i]
+	w.seqMu.Unlock()
+	w.tally.add("workspace change", outcomeOf(w.provide(context.Background(), cp, observationFor(cp, seq))))
+}
+
+// hostile makes one hostile write of a random kind to a random control
+// plane. The request is not cut short when the segment ends: a write the
+// server took must be known, or its window could not be attributed.
+func (w *writers) hostile(_ context.Context, rng *rand.Rand) {
+	cp := w.names[rng.IntN(len(w.names))]
+	kind := hostileKinds[rng.IntN(len(hostileKinds))]
+	key := types.NamespacedName{Namespace: w.ns, Name: cp}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rv, err := w.hostileWrite(ctx, kind, key)
+	if err == nil && rv != "" {
+		w.check.wroteHostile(rv, kind)
+	}
+	w.tally.add(kind, outcomeOf(err))
+}
+
+func (w *writers) hostileWrite(ctx context.Context, kind string, key types.NamespacedName) (string, error) {
+	forged := runtime.RawExtension{Raw: []byte(`{"checksum":"forged","outputs":{"cluster_endpoint":"https://attacker.example.com"}}`)}
+	switch kind {
+	case "stale full status update":
+		live := &controlplanev1beta1.CAPTControlPlane{}
+		if err := w.c.Get(ctx, key, live); err != nil {
+			return "", err
+		}
+		w.staleMu.Lock()
+		old, had := w.stale[key.Name]
+		w.stale[key.Name] = *live.Status.DeepCopy() // the next stale write uses this one
+		w.staleMu.Unlock()
+		if !had {
+			old = controlplanev1beta1.CAPTControlPlaneStatus{Phase: controlplanev1beta1.PhaseCreating}
+		}
+		live.Status = old
+		err := w.c.Status().Update(ctx, live, client.FieldOwner("stale-writer"))
+		return live.ResourceVersion, err
+	case "older client without the field":
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(controlplanev1beta1.GroupVersion.WithKind("CAPTControlPlane"))
+		if err := w.c.Get(ctx, key, u); err != nil {
+			return "", err
+		}
+		unstructured.RemoveNestedField(u.Object, "status", "workspaceStatus")
+		err := w.c.Status().Update(ctx, u, client.FieldOwner("old-capt"))
+		return u.GetResourceVersion(), err
+	case "merge patch to null":
+		cp := &controlplanev1beta1.CAPTControlPlane{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace}}
+		err := w.c.Status().Patch(ctx, cp, client.RawPatch(types.MergePatchType, []byte(`{"status":{"workspaceStatus":null}}`)), client.FieldOwner("merge-nuller"))
+		return cp.ResourceVersion, err
+	case "apply without force", "apply with force":
+		ac := cpac.CAPTControlPlane(key.Name, key.Namespace).
+			WithStatus(cpac.CAPTControlPlaneStatus().WithWorkspaceStatus(cpac.WorkspaceStatus().WithAtProvider(forged)))
+		opts := []client.SubResourceApplyOption{client.FieldOwner("intruder")}
+		if kind == "apply with force" {
+			opts = []client.SubResourceApplyOption{client.FieldOwner("intruder-force"), client.ForceOwnership}
+		}
+		err := w.c.Status().Apply(ctx, ac, opts...)
+		if ac.ResourceVersion != nil {
+			return *ac.ResourceVersion, err
+		}
+		return "", err
+	case "kubectl edit (replace)":
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(controlplanev1beta1.GroupVersion.WithKind("CAPTControlPlane"))
+		if err := w.c.Get(ctx, key, u); err != nil {
+			return "", err
+		}
+		_ = unstructured.SetNestedField(u.Object, "edited-by-hand", "status", "workspaceStatus", "atProvider", "checksum")
+		err := w.c.Status().Update(ctx, u, client.FieldOwner("kubectl-edit"))
+		return u.GetResourceVersion(), err
+	}
+	return "", fmt.Errorf("unknown kind %q", kind)
+}
+
+// run drives churn and hostile writes at their rates until ctx ends.
+func (w *writers) run(ctx context.Context, rng *rand.Rand, rate float64, write func(context.Context, *rand.Rand)) {
+	if rate <= 0 {
+		return
+	}
+	every(ctx, time.Duration(float64(time.Second)/rate), func() { write(ctx, rng) })
+}
+
+func indexOf(names []string, name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
