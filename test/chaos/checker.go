@@ -24,6 +24,10 @@ const (
 	causeUnattributed = "unattributed write"
 )
 
+// faultRecovery is how long after a fault a window still counts as caused
+// by it: the 4 s lease, a restart, the API server coming back, cache sync.
+const faultRecovery = 15 * time.Second
+
 // window is a time during which a control plane's mirror was not the latest
 // non-empty atProvider of its Workspace.
 type window struct {
@@ -176,7 +180,9 @@ func (c *checker) attribute(w window) window {
 		}
 	}
 	for _, f := range c.faults {
-		if !f.at.Before(w.start.Add(-time.Second)) && !f.at.After(w.end) {
+		// A fault counts for the windows that start while the managers
+		// recover from it: lease expiry, restart, cache sync.
+		if !f.at.Before(w.start.Add(-faultRecovery)) && !f.at.After(w.end) {
 			w.faults = append(w.faults, f.what)
 		}
 	}
@@ -193,15 +199,15 @@ func ownership(cp *controlplanev1beta1.CAPTControlPlane) error {
 			continue
 		}
 		var fields map[string]map[string]any
-		_ = json.Unmarshal(e.FieldsV1.Raw, &fields)
+		_ = json.Unmarshal(e.FieldsV1.GetRawBytes(), &fields)
 		if _, has := fields["f:status"]["f:workspaceStatus"]; !has {
 			continue
 		}
 		if e.Manager != workspacestatus.FieldManager {
-			return fmt.Errorf("%s: %s (%s) owns part of status.workspaceStatus: %s", cp.Name, e.Manager, e.Operation, e.FieldsV1.Raw)
+			return fmt.Errorf("%s: %s (%s) owns part of status.workspaceStatus: %s", cp.Name, e.Manager, e.Operation, e.FieldsV1.GetRawBytes())
 		}
-		if e.Operation != metav1.ManagedFieldsOperationApply || e.Subresource != "status" || canonical(e.FieldsV1.Raw) != want {
-			return fmt.Errorf("%s: the entry of %s is %s/%s %s", cp.Name, e.Manager, e.Operation, e.Subresource, e.FieldsV1.Raw)
+		if e.Operation != metav1.ManagedFieldsOperationApply || e.Subresource != "status" || canonical(e.FieldsV1.GetRawBytes()) != want {
+			return fmt.Errorf("%s: the entry of %s is %s/%s %s", cp.Name, e.Manager, e.Operation, e.Subresource, e.FieldsV1.GetRawBytes())
 		}
 		found++
 	}

@@ -294,7 +294,7 @@ func (h *harness) inject(kind string, pick int) {
 func (h *harness) quietPoint(ctx context.Context) {
 	began := time.Now()
 	q := quietPoint{at: began.Sub(h.start)}
-	deadline := began.Add(h.o.bound)
+	deadline := began.Add(h.o.faultBound)
 	for {
 		q.violations = h.violations(ctx)
 		if len(q.violations) == 0 || time.Now().After(deadline) || ctx.Err() != nil {

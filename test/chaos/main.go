@@ -7,7 +7,9 @@
 // control plane's status.workspaceStatus.atProvider must equal the latest
 // non-empty atProvider of its Workspace and be owned by
 // capt-workspace-status alone. It reports every loss window and fails on a
-// permanent loss or a window longer than -bound.
+// permanent loss or a window longer than its bound: -bound for a window
+// without a fault inside, -fault-bound for one that spans a kill or an API
+// server restart (nothing repairs while no manager leads).
 //
 //	go run ./test/chaos -duration 60s -n 20 -out docs/reliability.md
 package main
@@ -23,17 +25,18 @@ import (
 )
 
 type options struct {
-	duration  time.Duration
-	n         int
-	segment   time.Duration
-	bound     time.Duration
-	churnRate float64
-	hostile   float64
-	seed      int64
-	assets    string
-	manager   string
-	out       string
-	verbose   bool
+	duration   time.Duration
+	n          int
+	segment    time.Duration
+	bound      time.Duration
+	faultBound time.Duration
+	churnRate  float64
+	hostile    float64
+	seed       int64
+	assets     string
+	manager    string
+	out        string
+	verbose    bool
 }
 
 func main() {
@@ -41,7 +44,8 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 60*time.Second, "total time of chaos (quiet points excluded)")
 	flag.IntVar(&o.n, "n", 20, "control planes")
 	flag.DurationVar(&o.segment, "segment", 20*time.Second, "chaos between two quiet points")
-	flag.DurationVar(&o.bound, "bound", 30*time.Second, "longest loss window allowed, and how long a quiet point waits")
+	flag.DurationVar(&o.bound, "bound", 10*time.Second, "longest loss window allowed when no fault happens inside it")
+	flag.DurationVar(&o.faultBound, "fault-bound", 60*time.Second, "longest loss window allowed across faults, and how long a quiet point waits")
 	flag.Float64Var(&o.churnRate, "churn-rate", 5, "Workspace changes per second")
 	flag.Float64Var(&o.hostile, "hostile-rate", 6, "hostile writes per second, all kinds together")
 	flag.Int64Var(&o.seed, "seed", 0, "random seed (0: from the clock)")
