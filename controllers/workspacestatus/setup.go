@@ -4,8 +4,10 @@ import (
 	"context"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
@@ -35,8 +37,13 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&controlplanev1beta1.CAPTControlPlane{}).
-		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForWorkspace)).
-		Watches(&infrastructurev1beta1.WorkspaceTemplateApply{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForApply)).
+		// A resync of a Workspace or an apply (same resourceVersion) would
+		// only queue its control plane a second and third time in the same
+		// period: the control plane's own resync re-checks it.
+		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForWorkspace),
+			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
+		Watches(&infrastructurev1beta1.WorkspaceTemplateApply{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForApply),
+			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		WithOptions(options).
 		Complete(r)
 }

@@ -53,7 +53,13 @@ type checker struct {
 	open    map[string]*window
 	closed  []window
 	hostile map[string]string // control plane resourceVersion → kind of the hostile write that made it
+	lost    []lostWrite       // hostile writes whose answer never came (API server stopped mid-request)
 	faults  []fault
+}
+
+type lostWrite struct {
+	cp, kind string
+	at       time.Time
 }
 
 type fault struct {
@@ -95,6 +101,14 @@ func (c *checker) wroteHostile(rv, kind string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.hostile[rv] = kind
+}
+
+// lostHostile records a hostile write whose outcome is unknown: it may have
+// been stored before the API server went away.
+func (c *checker) lostHostile(cp, kind string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lost = append(c.lost, lostWrite{cp, kind, time.Now()})
 }
 
 func (c *checker) fault(what string) {
@@ -177,6 +191,11 @@ func (c *checker) attribute(w window) window {
 			w.cause = "hostile: " + kind
 		} else {
 			w.cause = causeUnattributed
+			for _, l := range c.lost {
+				if l.cp == w.cp && !l.at.Before(w.start.Add(-faultRecovery)) && !l.at.After(w.start) {
+					w.cause = "hostile: " + l.kind + " (answer lost)"
+				}
+			}
 		}
 	}
 	for _, f := range c.faults {

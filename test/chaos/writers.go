@@ -180,8 +180,11 @@ func (w *writers) hostile(_ context.Context, rng *rand.Rand) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	rv, err := w.hostileWrite(ctx, kind, key)
-	if err == nil && rv != "" {
+	switch {
+	case err == nil && rv != "":
 		w.check.wroteHostile(rv, kind)
+	case err != nil && !apierrors.IsConflict(err):
+		w.check.lostHostile(cp, kind)
 	}
 	w.tally.add(kind, outcomeOf(err))
 }
