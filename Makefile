@@ -113,8 +113,8 @@ fuzz: ## Run each fuzz test for FUZZTIME (default 30s), from the committed corpu
 CHAOS_DURATION ?= 60s
 CHAOS_N        ?= 20
 .PHONY: chaos
-chaos: k8s-binaries build ## Chaos run against bin/manager: hostile writers, kills, failovers, API server restarts (CHAOS_DURATION, CHAOS_N, CHAOS_OUT).
-	go run ./test/chaos -assets $(K8S_BIN) -manager $(BIN)/manager -duration $(CHAOS_DURATION) -n $(CHAOS_N) $(if $(CHAOS_OUT),-out $(CHAOS_OUT))
+chaos: k8s-binaries build ## Chaos run against bin/manager: hostile writers, kills, failovers, API server restarts (CHAOS_DURATION, CHAOS_N, CHAOS_OUT; every loss window in bin/chaos-windows.tsv).
+	go run ./test/chaos -assets $(K8S_BIN) -manager $(BIN)/manager -duration $(CHAOS_DURATION) -n $(CHAOS_N) -windows $(BIN)/chaos-windows.tsv $(if $(CHAOS_OUT),-out $(CHAOS_OUT))
 
 ##@ Build
 

@@ -34,6 +34,7 @@ type options struct {
 	hostile    float64
 	seed       int64
 	assets     string
+	windows    string
 	manager    string
 	out        string
 	verbose    bool
@@ -52,6 +53,7 @@ func main() {
 	flag.StringVar(&o.assets, "assets", "bin/k8s", "folder with kube-apiserver and etcd")
 	flag.StringVar(&o.manager, "manager", "bin/manager", "the manager binary")
 	flag.StringVar(&o.out, "out", "", "also write the report to this markdown file")
+	flag.StringVar(&o.windows, "windows", "", "write every loss window (control plane, start, end, length, cause, faults) to this TSV file")
 	flag.BoolVar(&o.verbose, "v", false, "print every fault, window and quiet point as it happens")
 	flag.Parse()
 	ctrl.SetLogger(logr.Discard()) // the harness reports; the managers log to files

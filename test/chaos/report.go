@@ -121,6 +121,20 @@ func (h *harness) report(elapsed time.Duration) (bool, error) {
 		}
 	}
 
+	if h.o.windows != "" {
+		var tsv strings.Builder
+		tsv.WriteString("control_plane\tstart_s\tend_s\tlength_ms\tcause\tfaults\tpermanent\n")
+		for _, w := range closed {
+			fmt.Fprintf(&tsv, "%s\t%.3f\t%.3f\t%d\t%s\t%s\tfalse\n", w.cp, w.start.Sub(h.start).Seconds(), w.end.Sub(h.start).Seconds(), w.duration().Milliseconds(), w.cause, strings.Join(w.faults, ", "))
+		}
+		for _, w := range permanent {
+			fmt.Fprintf(&tsv, "%s\t%.3f\t%.3f\t%d\t%s\t%s\ttrue\n", w.cp, w.start.Sub(h.start).Seconds(), w.end.Sub(h.start).Seconds(), w.duration().Milliseconds(), w.cause, strings.Join(w.faults, ", "))
+		}
+		if err := os.WriteFile(h.o.windows, []byte(tsv.String()), 0o644); err != nil {
+			return false, err
+		}
+		p("Every window: `%s`.\n", h.o.windows)
+	}
 	fmt.Print(b.String())
 	if h.o.out != "" {
 		if err := os.WriteFile(h.o.out, []byte(b.String()), 0o644); err != nil {
