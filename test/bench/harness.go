@@ -37,9 +37,10 @@ const (
 	wlChurn      = "3 churn"
 	wlContention = "4 churn + contention"
 	wlSaturated  = "5 saturated churn"
+	wlDrain      = "6 backlog drain"
 )
 
-var workloads = []string{wlInitial, wlSteady, wlChurn, wlContention, wlSaturated}
+var workloads = []string{wlInitial, wlSteady, wlChurn, wlContention, wlSaturated, wlDrain}
 
 // measurement is one writer's figures for one workload.
 type measurement struct {
@@ -162,7 +163,7 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		return nil, err
 	}
 	defer t.stop()
-	w := &workload{h: h, ns: ns, n: n, tracker: t, seq: make([]int, n), rng: rand.New(rand.NewPCG(uint64(n), 7))}
+	w := &workload{h: h, ns: ns, n: n, tracker: t, seq: make([]int, n), rng: rand.New(rand.NewPCG(uint64(n), 7)), writer: child.Process}
 
 	var out []measurement
 	for _, wl := range workloads {
@@ -178,6 +179,9 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 			return nil, fmt.Errorf("%s: %w", wl, err)
 		}
 		duration := time.Since(start)
+		if wl == wlDrain {
+			duration = w.drained // from the moment the writer may work
+		}
 		after, err := readCounters(countersURL)
 		if err != nil {
 			return nil, err
@@ -227,6 +231,8 @@ type workload struct {
 	seq     []int // last observation sequence per control plane
 	rng     *rand.Rand
 	mu      sync.Mutex
+	writer  *os.Process   // the writer under test, stopped during a backlog
+	drained time.Duration // how long the last backlog took to drain
 }
 
 func cpName(i int) string { return fmt.Sprintf("cp-%04d", i) }
@@ -242,9 +248,34 @@ func (w *workload) run(ctx context.Context, wl string) (int, error) {
 		return w.churn(ctx, false)
 	case wlContention:
 		return w.churn(ctx, true)
-	default:
+	case wlSaturated:
 		return w.saturate(ctx)
+	default:
+		return w.drain(ctx)
 	}
+}
+
+// drain measures the writer's own throughput, apart from the rate at which
+// the harness can offer changes: the writer process is stopped (SIGSTOP),
+// every Workspace changes once, and the clock runs from SIGCONT until every
+// change is mirrored.
+func (w *workload) drain(ctx context.Context) (int, error) {
+	if err := w.writer.Signal(syscall.SIGSTOP); err != nil {
+		return 0, err
+	}
+	for i := range w.n {
+		if err := w.change(ctx, i); err != nil {
+			_ = w.writer.Signal(syscall.SIGCONT)
+			return i, err
+		}
+	}
+	start := time.Now()
+	if err := w.writer.Signal(syscall.SIGCONT); err != nil {
+		return w.n, err
+	}
+	err := w.tracker.waitMirrored(w.n, w.seq, 5*time.Minute)
+	w.drained = time.Since(start)
+	return w.n, err
 }
 
 // saturate changes Workspaces as fast as four concurrent writers can, to

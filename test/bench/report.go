@@ -55,7 +55,7 @@ func renderReport(o options, results []measurement, ceiling float64) string {
 		"shows it mirrored. Loss: a version whose atProvider is missing or older than one already mirrored, until a current one is back. "+
 		"Workloads: 1 create N control planes and Workspaces (atProvider ≈ %d B, ten outputs, nested); 2 five resync periods (%s each) with no change; "+
 		"3 churn at %g changes/s for %s; 4 the same churn while another writer sends plain full-status updates of other fields at %g/s; "+
-		"5 four harness goroutines change Workspaces as fast as they can for %s (every change is itself a status write the API server must take).\n\n",
+		"5 four harness goroutines change Workspaces as fast as they can for %s (every change is itself a status write the API server must take); 6 the writer process is stopped (SIGSTOP), every Workspace changes once, and the clock runs from SIGCONT until all are mirrored: the writer's own throughput (its latencies include the stop).\n\n",
 		o.outputBytes, o.resync, o.churnRate, o.churn, o.contention, o.saturation)
 	fmt.Fprintf(&b, "Ceiling: %.0f status applies/s accepted from a tight loop (4 workers).\n\n", ceiling)
 
@@ -93,8 +93,8 @@ func targets(results []measurement, n int, ceiling float64) string {
 		return nil
 	}
 	d, a := find(writerOurs, wlChurn), find(writerUpdate, wlChurn)
-	steady, contention, saturated := find(writerOurs, wlSteady), find(writerOurs, wlContention), find(writerOurs, wlSaturated)
-	if d == nil || a == nil || steady == nil || contention == nil || saturated == nil {
+	steady, contention, saturated, drain := find(writerOurs, wlSteady), find(writerOurs, wlContention), find(writerOurs, wlSaturated), find(writerOurs, wlDrain)
+	if d == nil || a == nil || steady == nil || contention == nil || saturated == nil || drain == nil {
 		return ""
 	}
 	var b strings.Builder
@@ -114,9 +114,12 @@ func targets(results []measurement, n int, ceiling float64) string {
 	fmt.Fprintf(&b, "- request bytes per change D/A: %.2f (target ≤ 0.33): %s\n", ratio, check(ratio <= 1.0/3))
 	p99d, p99a := testenv.Percentile(d.latencies, 99), testenv.Percentile(a.latencies, 99)
 	fmt.Fprintf(&b, "- p99 change-to-mirror D/A: %s / %s ms = %.2f (target ≤ 1): %s\n", ms(p99d), ms(p99a), float64(p99d)/float64(max(p99a, 1)), check(p99d <= p99a))
+	drained := float64(drain.requests.Verbs["PATCH"]) / drain.duration.Seconds()
+	fmt.Fprintf(&b, "- churn throughput (backlog drain): %d changes mirrored in %.1f s = %.0f applies/s = %.0f%% of the %.0f/s apply ceiling (target ≥ 80%%): %s\n",
+		drain.mirrored, drain.duration.Seconds(), drained, 100*drained/ceiling, ceiling, check(drained >= 0.8*ceiling))
 	applied := float64(saturated.requests.Verbs["PATCH"]) / saturated.duration.Seconds()
-	fmt.Fprintf(&b, "- saturated churn: %.0f Workspace changes/s offered, %.0f applies/s sent = %.0f%% of the %.0f/s apply ceiling, all latest values mirrored (target ≥ 80%%): %s\n\n",
-		float64(saturated.changes)/saturated.duration.Seconds(), applied, 100*applied/ceiling, ceiling, check(applied >= 0.8*ceiling))
+	fmt.Fprintf(&b, "- saturated churn (for comparison; the offered load is the limit): %.0f Workspace changes/s offered, %.0f applies/s sent, all latest values mirrored\n\n",
+		float64(saturated.changes)/saturated.duration.Seconds(), applied)
 	return b.String()
 }
 
