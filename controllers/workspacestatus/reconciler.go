@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -79,6 +80,17 @@ type lastApply struct {
 	// readVersion is the resourceVersion of the cached object the apply was
 	// computed from.
 	readVersion string
+	// response is the resourceVersion the apply produced; earlier holds
+	// those of the few applies before it. The cache showing one of those
+	// is the late echo of an older apply: the newer one is on its way.
+	response string
+	earlier  []string
+}
+
+// inFlight reports whether the cached object is older than the last apply:
+// the version it was computed from, or an earlier apply's echo.
+func (l lastApply) inFlight(cached string) bool {
+	return cached == l.readVersion || slices.Contains(l.earlier, cached)
 }
 
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch;patch
@@ -157,10 +169,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if !current && remembered != nil && last.readVersion == cp.ResourceVersion {
-		// The cache still holds the version the last apply was computed
-		// from; if that apply sent this same value, it only has not arrived
-		// yet, and its watch event brings us back.
+	if !current && remembered != nil && last.inFlight(cp.ResourceVersion) {
+		// The cache still holds a version from before the last apply; if
+		// that apply sent this same value, it only has not arrived yet, and
+		// its watch event brings us back.
 		if current, err = ssa.JSONEqual(desired, remembered); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -193,7 +205,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		}
 		return ctrl.Result{}, fmt.Errorf("applying status.workspaceStatus of %s: %w", req.NamespacedName, err)
 	}
-	r.lastApplied.Store(req.NamespacedName, lastApply{sent: sent, readVersion: cp.ResourceVersion})
+	next := lastApply{sent: sent, readVersion: cp.ResourceVersion}
+	if rv := apply.ResourceVersion; rv != nil {
+		next.response = *rv
+	}
+	if remembered != nil && last.response != "" {
+		next.earlier = append(last.earlier[max(0, len(last.earlier)-3):len(last.earlier):len(last.earlier)], last.response)
+	}
+	r.lastApplied.Store(req.NamespacedName, next)
 	// The response (decoded into the apply configuration) is the object
 	// with exactly what was sent: when its watch event comes back with the
 	// same inputs, there is nothing to decide.
