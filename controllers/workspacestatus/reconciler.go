@@ -210,7 +210,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		next.response = *rv
 	}
 	if remembered != nil && last.response != "" {
-		next.earlier = append(last.earlier[max(0, len(last.earlier)-3):len(last.earlier):len(last.earlier)], last.response)
+		next.earlier = slices.Concat(last.earlier[max(0, len(last.earlier)-3):], []string{last.response})
 	}
 	r.lastApplied.Store(req.NamespacedName, next)
 	// The response (decoded into the apply configuration) is the object
