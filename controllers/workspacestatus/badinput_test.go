@@ -10,7 +10,6 @@ import (
 
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	eventsv1 "k8s.io/api/events/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -186,28 +185,20 @@ func loosenAtProviderSchema(t *testing.T) {
 // control plane.
 func (f fixture) eventNotes(t testing.TB, reason string) []string {
 	t.Helper()
-	list := &eventsv1.EventList{}
-	NewWithT(t).Expect(env.Client.List(t.Context(), list, client.InNamespace(ns))).To(Succeed())
 	var notes []string
-	for _, e := range list.Items {
-		if e.Regarding.Name == f.cp.Name && e.Reason == reason {
-			if e.Type != "Warning" {
-				t.Fatalf("event %s is %s, want Warning", reason, e.Type)
-			}
-			notes = append(notes, e.Note)
+	for _, e := range f.events(t, reason) {
+		if e.Type != "Warning" {
+			t.Fatalf("event %s is %s, want Warning", reason, e.Type)
 		}
+		notes = append(notes, e.Note)
 	}
 	return notes
 }
 
 func (f fixture) clearEvents(t testing.TB, reason string) {
 	t.Helper()
-	list := &eventsv1.EventList{}
-	NewWithT(t).Expect(env.Client.List(t.Context(), list, client.InNamespace(ns))).To(Succeed())
-	for i := range list.Items {
-		if e := &list.Items[i]; e.Regarding.Name == f.cp.Name && e.Reason == reason {
-			NewWithT(t).Expect(client.IgnoreNotFound(env.Client.Delete(t.Context(), e))).To(Succeed())
-		}
+	for _, e := range f.events(t, reason) {
+		NewWithT(t).Expect(client.IgnoreNotFound(env.Client.Delete(t.Context(), &e))).To(Succeed())
 	}
 }
 

@@ -93,7 +93,7 @@ func observation(ws *tfv1beta1.Workspace, maxBytes int) (*runtime.RawExtension, 
 			"workspace %s: status.atProvider is %s, not an object with checksum and outputs; keeping the last mirrored atProvider",
 			ws.Name, jsonKind(o.Invalid))}, nil
 	}
-	if o.Checksum == "" && len(o.Outputs) == 0 && o.TFPlan == "" {
+	if o.IsEmpty() {
 		return nil, nil, nil
 	}
 	raw, err := json.Marshal(o)

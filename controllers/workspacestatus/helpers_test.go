@@ -154,21 +154,25 @@ func ownedEntry(withAtProvider bool) testenv.Entry {
 // restoredEvents counts the WorkspaceStatusRestored Events of a control plane.
 func (f fixture) restoredEvents(t testing.TB) int {
 	t.Helper()
-	list := &eventsv1.EventList{}
-	NewWithT(t).Expect(env.Client.List(t.Context(), list, client.InNamespace(ns))).To(Succeed())
 	n := 0
-	for _, e := range list.Items {
-		if e.Regarding.Name == f.cp.Name && e.Reason == ReasonWorkspaceStatusRestored {
-			n++
-			if e.DeprecatedCount > 1 {
-				n += int(e.DeprecatedCount) - 1
-			}
-			if e.Series != nil {
-				n += int(e.Series.Count) - 1
-			}
+	for _, e := range f.events(t, ReasonWorkspaceStatusRestored) {
+		n++
+		if e.DeprecatedCount > 1 {
+			n += int(e.DeprecatedCount) - 1
+		}
+		if e.Series != nil {
+			n += int(e.Series.Count) - 1
 		}
 	}
 	return n
+}
+
+// events are the Events with reason about the control plane.
+func (f fixture) events(t testing.TB, reason string) []eventsv1.Event {
+	t.Helper()
+	events, err := testenv.Events(t.Context(), env.Client, ns, f.cp.Name, reason)
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	return events
 }
 
 func atProviderJSON(checksum string, outputs map[string]any) string {

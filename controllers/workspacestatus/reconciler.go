@@ -216,8 +216,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	// The response (decoded into the apply configuration) is the object
 	// with exactly what was sent: when its watch event comes back with the
 	// same inputs, there is nothing to decide.
-	if rv := apply.ResourceVersion; rv != nil && refused == nil {
-		r.settled.Store(req.NamespacedName, inputs{controlPlane: *rv, apply: in.apply, workspace: in.workspace})
+	if next.response != "" && refused == nil {
+		r.settled.Store(req.NamespacedName, inputs{controlPlane: next.response, apply: in.apply, workspace: in.workspace})
 	}
 	appliesTotal.WithLabelValues(ControllerName).Inc()
 

@@ -117,12 +117,25 @@ func (c *checker) fault(what string) {
 	c.faults = append(c.faults, fault{time.Now(), what})
 }
 
+// mirroredValue is a control plane's mirrored atProvider as the checker
+// compares it: canonical JSON, "" when missing.
+func mirroredValue(cp *controlplanev1beta1.CAPTControlPlane) string {
+	if ws := cp.Status.WorkspaceStatus; ws != nil && ws.AtProvider != nil {
+		return canonical(ws.AtProvider.Raw)
+	}
+	return ""
+}
+
+// latestOf is the latest non-empty atProvider written to cp's Workspace.
+func (c *checker) latestOf(cp string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.latest[cp]
+}
+
 // observed is called for every control plane the watch delivers.
 func (c *checker) observed(cp *controlplanev1beta1.CAPTControlPlane) {
-	value := ""
-	if ws := cp.Status.WorkspaceStatus; ws != nil && ws.AtProvider != nil {
-		value = canonical(ws.AtProvider.Raw)
-	}
+	value := mirroredValue(cp)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// A list at a quiet point can be newer than the watch's next event;

@@ -321,15 +321,9 @@ func (h *harness) violations(ctx context.Context) []string {
 	if ok, open := h.check.converged(); !ok {
 		out = append(out, fmt.Sprintf("%d loss windows still open", open))
 	}
-	h.check.mu.Lock()
-	defer h.check.mu.Unlock()
 	for i := range list.Items {
 		cp := &list.Items[i]
-		got := ""
-		if ws := cp.Status.WorkspaceStatus; ws != nil && ws.AtProvider != nil {
-			got = canonical(ws.AtProvider.Raw)
-		}
-		if want := h.check.latest[cp.Name]; got != want {
+		if got, want := mirroredValue(cp), h.check.latestOf(cp.Name); got != want {
 			ws := &tfv1beta1.Workspace{}
 			_ = h.env.Client.Get(ctx, types.NamespacedName{Name: workspaceOf(cp.Name)}, ws)
 			var managers []string

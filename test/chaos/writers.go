@@ -91,13 +91,21 @@ func observationFor(cp string, seq int) tfv1beta1.WorkspaceObservation {
 	}
 }
 
+// observedValue is an observation as the checker compares it: canonical
+// JSON, "" when empty.
+func observedValue(obs tfv1beta1.WorkspaceObservation) string {
+	if obs.IsEmpty() {
+		return ""
+	}
+	raw, _ := json.Marshal(obs)
+	return canonical(raw)
+}
+
 // provide writes the Workspace's status as provider-terraform does: get,
 // set, Status().Update, retry on conflict. An empty observation is a gap.
 func (w *writers) provide(ctx context.Context, cp string, obs tfv1beta1.WorkspaceObservation) error {
-	value := ""
-	if obs.Checksum != "" {
-		raw, _ := json.Marshal(obs)
-		value = canonical(raw)
+	value := observedValue(obs)
+	if value != "" {
 		w.check.sendingWorkspace(cp, value)
 	}
 	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
@@ -107,7 +115,7 @@ func (w *writers) provide(ctx context.Context, cp string, obs tfv1beta1.Workspac
 		}
 		ws.Status.AtProvider = obs
 		reason, status := tfv1beta1.ReasonAvailable, metav1.ConditionTrue
-		if obs.Checksum == "" {
+		if obs.IsEmpty() {
 			reason, status = tfv1beta1.ReasonUnavailable, metav1.ConditionFalse
 		}
 		ws.Status.Conditions = []tfv1beta1.Condition{{Type: tfv1beta1.TypeReady, Status: status, Reason: reason, LastTransitionTime: metav1.Now()}}
@@ -133,12 +141,7 @@ func (w *writers) learn(cp string) string {
 		ws := &tfv1beta1.Workspace{}
 		err := w.c.Get(ctx, types.NamespacedName{Name: workspaceOf(cp)}, ws)
 		if err == nil {
-			o := ws.Status.AtProvider
-			if o.Checksum == "" && len(o.Outputs) == 0 {
-				return ""
-			}
-			raw, _ := json.Marshal(o)
-			return canonical(raw)
+			return observedValue(ws.Status.AtProvider)
 		}
 		if ctx.Err() != nil {
 			return ""

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
-	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -12,6 +11,7 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 // TestBadTemplateInputsShowOnTheControlPlane: a control plane pointing at
@@ -84,11 +84,11 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 // warnings are the notes of the Warning Events with reason about the named
 // object.
 func warnings(t *testing.T, ns, name, reason string) []string {
-	list := &eventsv1.EventList{}
-	NewWithT(t).Expect(env.Client.List(t.Context(), list, client.InNamespace(ns))).To(Succeed())
+	events, err := testenv.Events(t.Context(), env.Client, ns, name, reason)
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
 	var notes []string
-	for _, e := range list.Items {
-		if e.Regarding.Name == name && e.Reason == reason && e.Type == "Warning" {
+	for _, e := range events {
+		if e.Type == "Warning" {
 			notes = append(notes, e.Note)
 		}
 	}

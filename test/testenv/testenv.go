@@ -51,7 +51,7 @@ func start(certDir string) (*Env, error) {
 	root := RepoRoot()
 	s := scheme.New()
 	env := &envtest.Environment{
-		ControlPlane:          envtest.ControlPlane{APIServer: apiServer(certDir)},
+		ControlPlane:          envtest.ControlPlane{APIServer: &envtest.APIServer{CertDir: certDir}},
 		BinaryAssetsDirectory: filepath.Join(root, "bin", "k8s"), // KUBEBUILDER_ASSETS wins when set
 		CRDDirectoryPaths: []string{
 			filepath.Join(root, "config", "crd", "bases"),
@@ -74,8 +74,6 @@ func start(certDir string) (*Env, error) {
 	}
 	return &Env{Config: cfg, Client: c, Scheme: s, env: env}, nil
 }
-
-func apiServer(certDir string) *envtest.APIServer { return &envtest.APIServer{CertDir: certDir} }
 
 // stopTimeout is short for a restartable API server: a restart is a crash
 // and a start, not a wait for the graceful end of every open watch.

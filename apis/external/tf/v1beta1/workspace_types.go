@@ -175,6 +175,12 @@ type WorkspaceObservation struct {
 	Invalid []byte `json:"-"`
 }
 
+// IsEmpty reports whether the observation holds nothing: what a provider
+// writes after a restart or a failed observe.
+func (o WorkspaceObservation) IsEmpty() bool {
+	return o.Checksum == "" && len(o.Outputs) == 0 && o.TFPlan == ""
+}
+
 // UnmarshalJSON decodes an observation and never fails: JSON that does not
 // fit is kept in Invalid. A decoding error would fail the informer's list
 // of every Workspace, so one Workspace written under a looser CRD would
