@@ -142,3 +142,25 @@ func TestPreviousPrefersOwnedAndFillsAtProviderFromMemory(t *testing.T) {
 		t.Fatalf("want the remembered atProvider over a migrated one, got %s", got.AtProvider.Raw)
 	}
 }
+
+func TestKnownOnlyFromObject(t *testing.T) {
+	at := func(c string) *cpac.WorkspaceStatusApplyConfiguration {
+		return cpac.WorkspaceStatus().WithReady(false).WithState("Unavailable").WithAtProvider(runtime.RawExtension{Raw: []byte(`{"checksum":"` + c + `"}`)})
+	}
+	cases := []struct {
+		name                       string
+		desired, owned, remembered *cpac.WorkspaceStatusApplyConfiguration
+		want                       bool
+	}{
+		{"gap in a new process keeps the object's value", at("a"), at("a"), nil, true},
+		{"the value comes from memory", at("a"), at("a"), at("a"), false},
+		{"the value comes from the Workspace", at("b"), at("a"), nil, false},
+		{"nothing owned", at("a"), nil, nil, false},
+		{"nothing to send", cpac.WorkspaceStatus().WithReady(false), at("a"), nil, false},
+	}
+	for _, tc := range cases {
+		if got := knownOnlyFromObject(tc.desired, tc.owned, tc.remembered); got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

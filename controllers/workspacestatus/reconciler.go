@@ -1,6 +1,7 @@
 package workspacestatus
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -197,6 +198,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}
 	apply := cpac.CAPTControlPlane(cp.Name, cp.Namespace).
 		WithStatus(cpac.CAPTControlPlaneStatus().WithWorkspaceStatus(desired))
+	if knownOnlyFromObject(desired, owned, remembered) {
+		// Written back only if the object is still the version read: from
+		// a cache that lags (after an API server restart, in a new leader)
+		// it could be a value another writer put there and the previous
+		// leader has since replaced. A conflict retries with a fresher cache.
+		apply.WithResourceVersion(cp.ResourceVersion)
+	}
 	if err := r.Client.Status().Apply(ctx, apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		if rejected(err) {
 			// The object keeps what it had: a refused request changes nothing.
@@ -292,6 +300,16 @@ func damaged(cp *controlplanev1beta1.CAPTControlPlane, owned, desired, remembere
 	}
 	liveAtProvider := cp.Status.WorkspaceStatus != nil && cp.Status.WorkspaceStatus.AtProvider != nil
 	return owned.AtProvider == nil && liveAtProvider, nil
+}
+
+// knownOnlyFromObject reports whether the atProvider to send comes from the
+// object itself: neither the Workspace nor this process's memory has one
+// (a gap, or a refused observation, in a process that has not applied yet).
+func knownOnlyFromObject(desired, owned, remembered *cpac.WorkspaceStatusApplyConfiguration) bool {
+	if desired.AtProvider == nil || owned == nil || owned.AtProvider == nil || (remembered != nil && remembered.AtProvider != nil) {
+		return false
+	}
+	return bytes.Equal(desired.AtProvider.Raw, owned.AtProvider.Raw)
 }
 
 // rejected reports whether the API server refused the request for what it
