@@ -24,8 +24,11 @@ k8s_ldflags() {
 	echo "-s -w $flags"
 }
 
-current() { # binary, expected version text
-	[ -x "$1" ] && "${@:3}" 2>/dev/null | grep -q -- "$2"
+current() { # binary, expected version text, version command...
+	# Read the whole output first: grep -q stops at the first match, and with
+	# pipefail the writer's SIGPIPE would count as "another version".
+	local text
+	[ -x "$1" ] && text=$("${@:3}" 2>/dev/null) && grep -q -- "$2" <<<"$text"
 }
 
 build_k8s() { # command name

@@ -37,6 +37,7 @@ func MigrationPatch(obj client.Object, subresource string, trigger fieldpath.Pat
 	}
 
 	var entries []metav1.ManagedFieldsEntry
+	migrating := false
 	parts := make([]sets.Set[string], len(handovers))
 	for i := range parts {
 		parts[i] = sets.New[string]()
@@ -54,6 +55,9 @@ func MigrationPatch(obj client.Object, subresource string, trigger fieldpath.Pat
 			entries = append(entries, e)
 			continue
 		}
+		// The legacy entry is replaced by its parts; one that owned nothing
+		// but a handover's node has no parts and simply goes.
+		migrating = true
 		split, err := splitEntry(e, set, handovers)
 		if err != nil {
 			return nil, err
@@ -66,7 +70,7 @@ func MigrationPatch(obj client.Object, subresource string, trigger fieldpath.Pat
 			parts[i].Insert(part.Manager)
 		}
 	}
-	if allEmpty(parts) {
+	if !migrating {
 		return nil, nil
 	}
 
@@ -103,7 +107,8 @@ func splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set, handovers []Han
 		for i, h := range handovers {
 			if len(h.Prefix) > 0 && p.Equals(h.Prefix) {
 				// The node itself (".", its existence) is nobody's to take:
-				// the new owner applies its fields, not the node.
+				// the new owner applies its fields, not the node. It is
+				// dropped, or the legacy manager would keep a share of it.
 				return
 			}
 			if hasPrefix(p, h.Prefix) {
@@ -155,15 +160,6 @@ func hasPrefix(p, prefix fieldpath.Path) bool {
 	}
 	for i := range prefix {
 		if !p[i].Equals(prefix[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func allEmpty(parts []sets.Set[string]) bool {
-	for _, p := range parts {
-		if p.Len() > 0 {
 			return false
 		}
 	}

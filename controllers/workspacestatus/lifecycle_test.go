@@ -204,3 +204,30 @@ func TestMigrationOfLegacyStatusOwner(t *testing.T) {
 	g.Expect(cp.Status.Ready).To(BeTrue())
 	g.Expect(cp.Status.Phase).To(Equal(controlplanev1beta1.PhaseReady))
 }
+
+// A legacy Update entry left owning only the workspaceStatus node (an Update
+// that created the node, whose fields a forced apply then took: seen in the
+// chaos run) is a share of status.workspaceStatus: the migration drops it.
+func TestMigrationDropsALegacyShareOfTheNode(t *testing.T) {
+	g := NewWithT(t)
+	at := atProviderJSON("c1", endpointOutputs)
+	f := newFixture(t, "node-share", at)
+	f.waitMirror(t, true, "Available", at)
+
+	entry := metav1.ManagedFieldsEntry{
+		Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: controlplanev1beta1.GroupVersion.String(),
+		Subresource: "status", FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{"f:workspaceStatus":{}}}`)},
+	}
+	patch, err := json.Marshal([]map[string]any{{"op": "add", "path": "/metadata/managedFields/-", "value": entry}})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(env.Client.Patch(t.Context(), f.get(t), client.RawPatch(types.JSONPatchType, patch))).To(Succeed())
+
+	g.Eventually(func(g Gomega) {
+		cp := f.get(t)
+		for _, e := range cp.ManagedFields {
+			g.Expect(e.Manager).NotTo(Equal("kubectl-edit"), "the legacy share of the node is still there")
+		}
+		g.Expect(testenv.SummarizeManager(cp, FieldManager)).To(Equal([]testenv.Entry{ownedEntry(true)}))
+	}, timeout, poll).Should(Succeed())
+	g.Expect(testenv.JSONEqual(mirrored(f.get(t)), map[string]any{"ready": true, "state": "Available", "atProvider": testenv.MustJSON(at)})).To(BeTrue())
+}

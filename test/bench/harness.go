@@ -135,7 +135,11 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 	if err := h.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		return nil, err
 	}
-	child := exec.Command(os.Args[0], "-writer", kind, "-writer-kubeconfig", h.kubeconfig, "-namespace", ns, "-resync", h.o.resync.String())
+	args := []string{"-writer", kind, "-writer-kubeconfig", h.kubeconfig, "-namespace", ns, "-resync", h.o.resync.String()}
+	if h.o.cpuProfile != "" {
+		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s-%d", h.o.cpuProfile, kind, n))
+	}
+	child := exec.Command(os.Args[0], args...)
 	child.Stderr = io.Discard
 	stdout, err := child.StdoutPipe()
 	if err != nil {

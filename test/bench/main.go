@@ -32,6 +32,7 @@ type options struct {
 	writerKind  string // child mode
 	kubeconfig  string
 	namespace   string
+	cpuProfile  string
 }
 
 func main() {
@@ -47,6 +48,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "", "also write the report to this markdown file")
 	flag.StringVar(&o.assets, "assets", "bin/k8s", "folder with kube-apiserver and etcd")
 	flag.StringVar(&o.onlyWriters, "writers", strings.Join(writers, ","), "writers to run")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write each writer process's CPU profile to this path with the writer's letter and N appended")
 	flag.StringVar(&o.writerKind, "writer", "", "(internal) run as the writer process of this kind")
 	flag.StringVar(&o.kubeconfig, "writer-kubeconfig", "", "(internal) kubeconfig of the writer process")
 	flag.StringVar(&o.namespace, "namespace", "", "(internal) namespace of the writer process")
@@ -54,7 +56,7 @@ func main() {
 
 	var err error
 	if o.writerKind != "" {
-		err = runWriter(o.writerKind, o.kubeconfig, o.namespace, o.resync)
+		err = runWriter(o.writerKind, o.kubeconfig, o.namespace, o.resync, o.cpuProfile)
 	} else {
 		for _, s := range strings.Split(*sizes, ",") {
 			n, convErr := strconv.Atoi(strings.TrimSpace(s))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -77,7 +79,17 @@ func (t *countingTransport) snapshot() counters {
 
 // runWriter is the child process: one writer in a controller-runtime
 // manager, its request counters served on a local address it prints.
-func runWriter(kind, kubeconfig, namespace string, resync time.Duration) error {
+func runWriter(kind, kubeconfig, namespace string, resync time.Duration, cpuProfile string) error {
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return err

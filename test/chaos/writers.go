@@ -158,11 +158,7 @@ func (w *writers) churn(_ context.Context, rng *rand.Rand) {
 	if rng.IntN(10) == 0 {
 		w.tally.add("workspace gap (empty atProvider)", outcomeOf(w.provide(context.Background(), cp, tfv1beta1.WorkspaceObservation{})))
 		time.Sleep(time.Second)
-		w.seqMu.Lock()
-		seq := w.seq[indexOf(w.names, cp)]
-		w.seqMu.Unlock()
-		// A gap always ends, quiet point or not.
-		w.tally.add("workspace re-observation after a gap", outcomeOf(w.provide(context.Background(), cp, observationFor(cp, seq))))
+		w.tally.add("workspace re-observation after a gap", outcomeOf(w.reobserve(cp)))
 		return
 	}
 	w.seqMu.Lock()
@@ -171,6 +167,25 @@ func (w *writers) churn(_ context.Context, rng *rand.Rand) {
 	seq := w.seq[i]
 	w.seqMu.Unlock()
 	w.tally.add("workspace change", outcomeOf(w.provide(context.Background(), cp, observationFor(cp, seq))))
+}
+
+// reobserve ends a gap: it writes the Workspace's current observation again
+// until the write is stored. A gap always ends, quiet point or API server
+// outage or not: the provider keeps reconciling until its status lands, and
+// a gap the harness left open would be a loss no controller could repair
+// (during it, only the Workspace holds the truth).
+func (w *writers) reobserve(cp string) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		w.seqMu.Lock()
+		seq := w.seq[indexOf(w.names, cp)]
+		w.seqMu.Unlock()
+		err := w.provide(context.Background(), cp, observationFor(cp, seq))
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // hostile makes one hostile write of a random kind to a random control
