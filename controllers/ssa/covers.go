@@ -53,9 +53,9 @@ func covers(d, l any) bool {
 }
 
 func generic(v any) (any, error) {
-	raw, err := json.Marshal(v)
+	raw, err := marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("marshalling for comparison: %w", err)
+		return nil, err
 	}
 	var out any
 	if err := json.Unmarshal(raw, &out); err != nil {

@@ -3,6 +3,7 @@ package ssa
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 )
 
 // JSONEqual reports whether a and b marshal to the same JSON value: key
@@ -14,21 +15,42 @@ import (
 // as encoding/json decodes them: integers beyond 2^53 that differ only past
 // that precision compare equal.
 func JSONEqual(a, b any) (bool, error) {
-	ca, err := canonical(a)
+	ra, err := marshal(a)
 	if err != nil {
 		return false, err
 	}
-	cb, err := canonical(b)
+	rb, err := marshal(b)
+	if err != nil {
+		return false, err
+	}
+	if bytes.Equal(ra, rb) {
+		return true, nil // one encoding, one value: the usual "nothing changed"
+	}
+	ca, err := canonicalize(ra)
+	if err != nil {
+		return false, err
+	}
+	cb, err := canonicalize(rb)
 	if err != nil {
 		return false, err
 	}
 	return bytes.Equal(ca, cb), nil
 }
 
-func canonical(v any) ([]byte, error) {
-	g, err := generic(v)
+func marshal(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("marshalling for comparison: %w", err)
+	}
+	return raw, nil
+}
+
+// canonicalize re-encodes JSON with sorted keys and numbers spelled as
+// encoding/json spells a float64.
+func canonicalize(raw []byte) ([]byte, error) {
+	var g any
+	if err := json.Unmarshal(raw, &g); err != nil {
+		return nil, fmt.Errorf("unmarshalling for comparison: %w", err)
 	}
 	return json.Marshal(g)
 }

@@ -149,17 +149,19 @@ func TestKnownOnlyFromObject(t *testing.T) {
 	}
 	cases := []struct {
 		name                       string
+		fromWorkspace              bool
 		desired, owned, remembered *cpac.WorkspaceStatusApplyConfiguration
 		want                       bool
 	}{
-		{"gap in a new process keeps the object's value", at("a"), at("a"), nil, true},
-		{"the value comes from memory", at("a"), at("a"), at("a"), false},
-		{"the value comes from the Workspace", at("b"), at("a"), nil, false},
-		{"nothing owned", at("a"), nil, nil, false},
-		{"nothing to send", cpac.WorkspaceStatus().WithReady(false), at("a"), nil, false},
+		{"gap in a new process keeps the object's value", false, at("a"), at("a"), nil, true},
+		{"the value comes from memory", false, at("a"), at("a"), at("a"), false},
+		{"the value comes from the Workspace", true, at("b"), at("a"), nil, false},
+		{"the Workspace holds the object's value", true, at("a"), at("a"), nil, false},
+		{"nothing owned", false, at("a"), nil, nil, false},
+		{"nothing to send", false, cpac.WorkspaceStatus().WithReady(false), at("a"), nil, false},
 	}
 	for _, tc := range cases {
-		if got := knownOnlyFromObject(tc.desired, tc.owned, tc.remembered); got != tc.want {
+		if got := knownOnlyFromObject(tc.fromWorkspace, tc.desired, tc.owned, tc.remembered); got != tc.want {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
 	}

@@ -216,7 +216,7 @@ func TestMigrationDropsALegacyShareOfTheNode(t *testing.T) {
 
 	entry := metav1.ManagedFieldsEntry{
 		Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: controlplanev1beta1.GroupVersion.String(),
-		Subresource: "status", FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{"f:workspaceStatus":{}}}`)},
+		Subresource: "status", FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:workspaceStatus":{}}}`),
 	}
 	patch, err := json.Marshal([]map[string]any{{"op": "add", "path": "/metadata/managedFields/-", "value": entry}})
 	g.Expect(err).NotTo(HaveOccurred())

@@ -198,7 +198,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}
 	apply := cpac.CAPTControlPlane(cp.Name, cp.Namespace).
 		WithStatus(cpac.CAPTControlPlaneStatus().WithWorkspaceStatus(desired))
-	if knownOnlyFromObject(desired, owned, remembered) {
+	fromWorkspace := ws != nil && refused == nil && !ws.Status.AtProvider.IsEmpty()
+	if knownOnlyFromObject(fromWorkspace, desired, owned, remembered) {
 		// Written back only if the object is still the version read: from
 		// a cache that lags (after an API server restart, in a new leader)
 		// it could be a value another writer put there and the previous
@@ -236,19 +237,6 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 			"status.workspaceStatus was changed or removed by another writer; restored the mirror of workspace %s", workspaceName(ws))
 	}
 	return ctrl.Result{}, nil
-}
-
-// ownedWorkspaceStatus is the part of status.workspaceStatus that
-// FieldManager owns in the object read, with its live values.
-func ownedWorkspaceStatus(cp *controlplanev1beta1.CAPTControlPlane) (*cpac.WorkspaceStatusApplyConfiguration, error) {
-	owned, err := cpac.ExtractCAPTControlPlaneStatus(cp, FieldManager)
-	if err != nil {
-		return nil, fmt.Errorf("extracting the fields of %s from %s/%s: %w", FieldManager, cp.Namespace, cp.Name, err)
-	}
-	if owned.Status == nil {
-		return nil, nil
-	}
-	return owned.Status.WorkspaceStatus, nil
 }
 
 // remembered is the last apply this process sent for key and its
@@ -303,10 +291,11 @@ func damaged(cp *controlplanev1beta1.CAPTControlPlane, owned, desired, remembere
 }
 
 // knownOnlyFromObject reports whether the atProvider to send comes from the
-// object itself: neither the Workspace nor this process's memory has one
-// (a gap, or a refused observation, in a process that has not applied yet).
-func knownOnlyFromObject(desired, owned, remembered *cpac.WorkspaceStatusApplyConfiguration) bool {
-	if desired.AtProvider == nil || owned == nil || owned.AtProvider == nil || (remembered != nil && remembered.AtProvider != nil) {
+// object itself: neither the Workspace (fromWorkspace) nor this process's
+// memory has one (a gap, or a refused observation, in a process that has
+// not applied yet).
+func knownOnlyFromObject(fromWorkspace bool, desired, owned, remembered *cpac.WorkspaceStatusApplyConfiguration) bool {
+	if fromWorkspace || desired.AtProvider == nil || owned == nil || owned.AtProvider == nil || (remembered != nil && remembered.AtProvider != nil) {
 		return false
 	}
 	return bytes.Equal(desired.AtProvider.Raw, owned.AtProvider.Raw)

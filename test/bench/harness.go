@@ -56,12 +56,25 @@ type measurement struct {
 	maxLoss          time.Duration
 	cpu              time.Duration // writer process
 	peakRSS          int64         // writer process, bytes
+	machineBusy      float64       // share of the machine's CPU in use (drain only)
+	cpuByProcess     cpuByProcess  // every process's CPU (drain only)
 }
 
 type harness struct {
 	o          options
 	c          client.WithWatch
 	kubeconfig string
+	// ceilingBusy is the share of the machine's CPU in use during the
+	// ceiling measurement.
+	ceil ceilingResult
+}
+
+// ceilingResult is the raw status-apply ceiling and what it cost.
+type ceilingResult struct {
+	rate    float64      // applies per second
+	applies int          // applies made
+	busy    float64      // share of the machine's CPU in use
+	cpu     cpuByProcess // every process's CPU
 }
 
 func runHarness(o options) error {
@@ -120,7 +133,8 @@ func runHarness(o options) error {
 			results = append(results, ms...)
 		}
 	}
-	report := renderReport(o, results, ceiling)
+	h.ceil.rate = ceiling
+	report := renderReport(o, results, h.ceil)
 	fmt.Print(report)
 	if o.out != "" {
 		return os.WriteFile(o.out, []byte(report), 0o644)
@@ -183,8 +197,9 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 			return nil, fmt.Errorf("%s: %w", wl, err)
 		}
 		duration := time.Since(start)
+		busy, byProcess := 0.0, cpuByProcess(nil)
 		if wl == wlDrain {
-			duration = w.drained // from the moment the writer may work
+			duration, busy, byProcess = w.drained, w.drainBusy, w.drainCPU // from the moment the writer may work
 		}
 		after, err := readCounters(countersURL)
 		if err != nil {
@@ -195,7 +210,7 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		out = append(out, measurement{
 			writer: kind, workload: wl, n: n, duration: duration, changes: changes, mirrored: len(p.latencies),
 			requests: after.minus(before), latencies: p.latencies, losses: p.losses, lossTime: p.lossTime, maxLoss: p.maxLoss,
-			cpu: cpuAfter - cpuBefore, peakRSS: rss,
+			cpu: cpuAfter - cpuBefore, peakRSS: rss, machineBusy: busy, cpuByProcess: byProcess,
 		})
 	}
 	return out, nil
@@ -237,6 +252,10 @@ type workload struct {
 	mu      sync.Mutex
 	writer  *os.Process   // the writer under test, stopped during a backlog
 	drained time.Duration // how long the last backlog took to drain
+	// drainBusy is the fraction of the machine's CPU time in use while it
+	// drained: near 1, the drain is bound by CPU, not by waiting.
+	drainBusy float64
+	drainCPU  cpuByProcess
 }
 
 func cpName(i int) string { return fmt.Sprintf("cp-%04d", i) }
@@ -273,12 +292,14 @@ func (w *workload) drain(ctx context.Context) (int, error) {
 			return i, err
 		}
 	}
-	start := time.Now()
+	start, machineBefore, processesBefore := time.Now(), machineCPU(), cpuOf(w.writer.Pid)
 	if err := w.writer.Signal(syscall.SIGCONT); err != nil {
 		return w.n, err
 	}
 	err := w.tracker.waitMirrored(w.n, w.seq, 5*time.Minute)
 	w.drained = time.Since(start)
+	w.drainBusy = machineCPU().busySince(machineBefore)
+	w.drainCPU = cpuOf(w.writer.Pid).minus(processesBefore)
 	return w.n, err
 }
 
@@ -468,7 +489,8 @@ func observation(seq, size int) tfv1beta1.WorkspaceObservation {
 // ceiling measures the status applies per second the API server accepts
 // from a tight loop (four workers, 2 KiB atProvider each).
 func (h *harness) ceiling(ctx context.Context) (float64, error) {
-	const ns, objects, workers = "ceiling", 40, 4
+	const ns, objects = "ceiling", 40
+	workers := h.o.ceilingWorkers
 	if err := h.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		return 0, err
 	}
@@ -481,9 +503,12 @@ func (h *harness) ceiling(ctx context.Context) (float64, error) {
 			return 0, err
 		}
 	}
-	deadline := time.Now().Add(h.o.ceilingFor)
+	deadline, machineBefore, processesBefore := time.Now().Add(h.o.ceilingFor), machineCPU(), cpuOf(0)
 	var mu sync.Mutex
 	total := 0
+	defer func() {
+		h.ceil.busy, h.ceil.cpu, h.ceil.applies = machineCPU().busySince(machineBefore), cpuOf(0).minus(processesBefore), total
+	}()
 	var firstErr error
 	var wg sync.WaitGroup
 	for g := range workers {

@@ -12,27 +12,29 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
 type options struct {
-	sizes       []int
-	churn       time.Duration
-	saturation  time.Duration
-	churnRate   float64
-	contention  float64
-	resync      time.Duration
-	ceilingFor  time.Duration
-	outputBytes int
-	out         string
-	assets      string
-	onlyWriters string
-	writerKind  string // child mode
-	kubeconfig  string
-	namespace   string
-	cpuProfile  string
+	sizes          []int
+	churn          time.Duration
+	saturation     time.Duration
+	churnRate      float64
+	contention     float64
+	resync         time.Duration
+	ceilingFor     time.Duration
+	ceilingWorkers int
+	outputBytes    int
+	out            string
+	assets         string
+	onlyWriters    string
+	writerKind     string // child mode
+	kubeconfig     string
+	namespace      string
+	cpuProfile     string
 }
 
 func main() {
@@ -44,6 +46,7 @@ func main() {
 	flag.Float64Var(&o.contention, "contention-rate", 20, "other-status updates per second during contention")
 	flag.DurationVar(&o.resync, "resync", 2*time.Second, "the writers' cache resync period (steady state runs 5 of them)")
 	flag.DurationVar(&o.ceilingFor, "ceiling", 10*time.Second, "duration of the raw status-apply ceiling measurement")
+	flag.IntVar(&o.ceilingWorkers, "ceiling-workers", 4, "concurrent appliers of the ceiling measurement")
 	flag.IntVar(&o.outputBytes, "atprovider-bytes", 2048, "approximate size of each atProvider")
 	flag.StringVar(&o.out, "out", "", "also write the report to this markdown file")
 	flag.StringVar(&o.assets, "assets", "bin/k8s", "folder with kube-apiserver and etcd")
@@ -65,6 +68,12 @@ func main() {
 				os.Exit(2)
 			}
 			o.sizes = append(o.sizes, n)
+		}
+		for _, w := range strings.Split(o.onlyWriters, ",") {
+			if !slices.Contains(writers, w) {
+				fmt.Fprintf(os.Stderr, "bench: unknown writer %q (have %s)\n", w, strings.Join(writers, ", "))
+				os.Exit(2)
+			}
 		}
 		err = runHarness(o)
 	}
