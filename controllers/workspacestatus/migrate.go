@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
@@ -37,12 +36,7 @@ func (r *Reconciler) migrate(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 	// goes to the main resource: the status endpoint ignores metadata.
 	if err := r.Client.Patch(ctx, cp.DeepCopy(), patch); err != nil {
 		if apierrors.IsConflict(err) {
-			// A newer version is on its way through the watch. It may be
-			// the response of our own last apply, which is settled: it must
-			// be looked at again, or a forced apply that stripped a legacy
-			// entry down to the node would leave that node with it.
-			r.settled.Delete(client.ObjectKeyFromObject(cp))
-			return true, nil
+			return true, nil // a newer version is on its way through the watch
 		}
 		return false, fmt.Errorf("migrating managedFields of %s/%s: %w", cp.Namespace, cp.Name, err)
 	}

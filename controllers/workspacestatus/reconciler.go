@@ -68,7 +68,8 @@ type Reconciler struct {
 
 	// settled holds, per control plane, the inputs of the last reconcile
 	// that found the mirror current. The same inputs give the same answer,
-	// so a resync or an unrelated event costs three cache reads.
+	// so a resync or an unrelated event costs three cache reads and a look
+	// at managedFields for the migration.
 	settled sync.Map // types.NamespacedName -> inputs
 }
 
@@ -132,14 +133,16 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if ws != nil {
 		in.workspace = ws.ResourceVersion
 	}
-	if settled, ok := r.settled.Load(req.NamespacedName); ok && settled.(inputs) == in {
-		skipsTotal.WithLabelValues(ControllerName).Inc()
-		return ctrl.Result{}, nil
-	}
-
+	// Migration is checked before the settled inputs: the response of our
+	// own forced apply is settled, yet it can hold what a concurrent Update
+	// left (a share of the workspaceStatus node whose fields the apply took).
 	if migrated, err := r.migrate(ctx, cp); err != nil || migrated {
 		// The watch brings the migrated object; reconcile it then.
 		return ctrl.Result{}, err
+	}
+	if settled, ok := r.settled.Load(req.NamespacedName); ok && settled.(inputs) == in {
+		skipsTotal.WithLabelValues(ControllerName).Inc()
+		return ctrl.Result{}, nil
 	}
 
 	owned, err := ownedWorkspaceStatus(cp)
