@@ -34,7 +34,11 @@ type window struct {
 	cp         string
 	start, end time.Time
 	cause      string
-	rv         string // the control plane version that opened it, to attribute later
+	rv         int64 // the control plane version that opened it, to attribute later
+	// after is the version observed before it: a watch that resumes after
+	// an API server restart may skip versions, so the write that opened
+	// the window is any one in (after, rv].
+	after  int64
 	detail     string // what the checker saw when it opened
 	faults     []string
 }
@@ -52,9 +56,14 @@ type checker struct {
 	seen    map[string]int64           // control plane → newest resourceVersion observed
 	open    map[string]*window
 	closed  []window
-	hostile map[string]string // control plane resourceVersion → kind of the hostile write that made it
+	hostile map[string][]hostileWrite // control plane → the versions hostile writes made
 	lost    []lostWrite       // hostile writes whose answer never came (API server stopped mid-request)
 	faults  []fault
+}
+
+type hostileWrite struct {
+	rv   int64
+	kind string
 }
 
 type lostWrite struct {
@@ -70,7 +79,7 @@ type fault struct {
 func newChecker() *checker {
 	return &checker{
 		latest: map[string]string{}, sending: map[string]map[string]bool{}, mirror: map[string]string{}, seen: map[string]int64{},
-		open: map[string]*window{}, hostile: map[string]string{},
+		open: map[string]*window{}, hostile: map[string][]hostileWrite{},
 	}
 }
 
@@ -92,15 +101,16 @@ func (c *checker) wroteWorkspace(cp, sent, holds string) {
 	delete(c.sending[cp], sent)
 	if holds != "" && holds != c.latest[cp] {
 		c.latest[cp] = holds
-		c.evaluate(cp, causePropagation, "")
+		c.evaluate(cp, causePropagation, 0, 0)
 	}
 }
 
-// wroteHostile records the version a hostile write produced.
-func (c *checker) wroteHostile(rv, kind string) {
+// wroteHostile records the version a hostile write of cp produced.
+func (c *checker) wroteHostile(cp, rv, kind string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.hostile[rv] = kind
+	v, _ := strconv.ParseInt(rv, 10, 64)
+	c.hostile[cp] = append(c.hostile[cp], hostileWrite{v, kind})
 }
 
 // lostHostile records a hostile write whose outcome is unknown: it may have
@@ -141,12 +151,13 @@ func (c *checker) observed(cp *controlplanev1beta1.CAPTControlPlane) {
 	// A list at a quiet point can be newer than the watch's next event;
 	// never go back. (resourceVersions are etcd revisions here.)
 	rv, _ := strconv.ParseInt(cp.ResourceVersion, 10, 64)
-	if rv < c.seen[cp.Name] {
+	after := c.seen[cp.Name]
+	if rv < after {
 		return
 	}
 	c.seen[cp.Name] = rv
 	c.mirror[cp.Name] = value
-	if c.evaluate(cp.Name, "", cp.ResourceVersion) {
+	if c.evaluate(cp.Name, "", rv, after) {
 		var managers []string
 		for _, e := range cp.ManagedFields {
 			managers = append(managers, fmt.Sprintf("%s/%s/%s@%s", e.Manager, e.Operation, e.Subresource, e.Time.Format("15:04:05")))
@@ -157,14 +168,14 @@ func (c *checker) observed(cp *controlplanev1beta1.CAPTControlPlane) {
 
 // evaluate opens or closes the window of cp, and reports whether it opened
 // one. Called with mu held.
-func (c *checker) evaluate(cp, cause, rv string) bool {
+func (c *checker) evaluate(cp, cause string, rv, after int64) bool {
 	latest, known := c.latest[cp]
 	mirror := c.mirror[cp]
 	ok := !known || mirror == latest || c.sending[cp][mirror]
 	w := c.open[cp]
 	switch {
 	case !ok && w == nil:
-		c.open[cp] = &window{cp: cp, start: time.Now(), cause: cause, rv: rv}
+		c.open[cp] = &window{cp: cp, start: time.Now(), cause: cause, rv: rv, after: after}
 		return true
 	case ok && w != nil:
 		w.end = time.Now()
@@ -200,7 +211,7 @@ func (c *checker) finish() (closed, permanent []window) {
 
 func (c *checker) attribute(w window) window {
 	if w.cause == "" {
-		if kind, ok := c.hostile[w.rv]; ok {
+		if kind, ok := c.hostileWithin(w); ok {
 			w.cause = "hostile: " + kind
 		} else {
 			w.cause = causeUnattributed
@@ -219,6 +230,18 @@ func (c *checker) attribute(w window) window {
 		}
 	}
 	return w
+}
+
+// hostileWithin finds the latest hostile write of the window's control
+// plane among the versions that may have opened it. Called with mu held.
+func (c *checker) hostileWithin(w window) (string, bool) {
+	kind, found := "", false
+	for _, h := range c.hostile[w.cp] {
+		if h.rv > w.after && h.rv <= w.rv {
+			kind, found = h.kind, true
+		}
+	}
+	return kind, found
 }
 
 // ownership checks that capt-workspace-status alone owns workspaceStatus,

@@ -88,8 +88,8 @@ func (h *harness) report(elapsed time.Duration) (bool, error) {
 			failures = append(failures, fmt.Sprintf("window of %s lasted %v > bound %v (cause %s, faults %v)", w.cp, w.duration().Round(time.Millisecond), bound, w.cause, w.faults))
 		}
 		if w.cause == causeUnattributed {
-			failures = append(failures, fmt.Sprintf("window of %s at %v for %v opened by a write no hostile writer made (rv %s; %s; faults %v)",
-				w.cp, w.start.Sub(h.start).Round(time.Millisecond), w.duration().Round(time.Millisecond), w.rv, w.detail, w.faults))
+			failures = append(failures, fmt.Sprintf("window of %s at %v for %v opened by a write no hostile writer made (rv %d, the version seen before it %d; %s; faults %v)",
+				w.cp, w.start.Sub(h.start).Round(time.Millisecond), w.duration().Round(time.Millisecond), w.rv, w.after, w.detail, w.faults))
 		}
 	}
 	for _, w := range permanent {

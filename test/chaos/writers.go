@@ -200,7 +200,7 @@ func (w *writers) hostile(_ context.Context, rng *rand.Rand) {
 	rv, err := w.hostileWrite(ctx, kind, key)
 	switch {
 	case err == nil && rv != "":
-		w.check.wroteHostile(rv, kind)
+		w.check.wroteHostile(cp, rv, kind)
 	case err != nil && !apierrors.IsConflict(err):
 		w.check.lostHostile(cp, kind)
 	}
