@@ -39,8 +39,8 @@ type window struct {
 	// an API server restart may skip versions, so the write that opened
 	// the window is any one in (after, rv].
 	after  int64
-	detail     string // what the checker saw when it opened
-	faults     []string
+	detail string // what the checker saw when it opened
+	faults []string
 }
 
 func (w window) duration() time.Duration { return w.end.Sub(w.start) }
@@ -57,7 +57,7 @@ type checker struct {
 	open    map[string]*window
 	closed  []window
 	hostile map[string][]hostileWrite // control plane → the versions hostile writes made
-	lost    []lostWrite       // hostile writes whose answer never came (API server stopped mid-request)
+	lost    []lostWrite               // hostile writes whose answer never came (API server stopped mid-request)
 	faults  []fault
 }
 
