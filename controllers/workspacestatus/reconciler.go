@@ -1,7 +1,6 @@
 package workspacestatus
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -298,10 +297,10 @@ func damaged(cp *controlplanev1beta1.CAPTControlPlane, owned, desired, remembere
 // memory has one (a gap, or a refused observation, in a process that has
 // not applied yet).
 func knownOnlyFromObject(fromWorkspace bool, desired, owned, remembered *cpac.WorkspaceStatusApplyConfiguration) bool {
-	if fromWorkspace || desired.AtProvider == nil || owned == nil || owned.AtProvider == nil || (remembered != nil && remembered.AtProvider != nil) {
-		return false
-	}
-	return bytes.Equal(desired.AtProvider.Raw, owned.AtProvider.Raw)
+	// Without the Workspace and without memory, previous() gives the owned
+	// atProvider, so that is what desired carries.
+	return !fromWorkspace && desired.AtProvider != nil && owned != nil && owned.AtProvider != nil &&
+		(remembered == nil || remembered.AtProvider == nil)
 }
 
 // rejected reports whether the API server refused the request for what it
