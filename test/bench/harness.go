@@ -64,9 +64,6 @@ type harness struct {
 	o          options
 	c          client.WithWatch
 	kubeconfig string
-	// ceilingBusy is the share of the machine's CPU in use during the
-	// ceiling measurement.
-	ceil ceilingResult
 }
 
 // ceilingResult is the raw status-apply ceiling and what it cost.
@@ -118,7 +115,7 @@ func runHarness(o options) error {
 	}
 
 	fmt.Fprintln(os.Stderr, "measuring the raw status-apply ceiling")
-	ceiling, err := h.ceiling(ctx)
+	ceil, err := h.ceiling(ctx)
 	if err != nil {
 		return err
 	}
@@ -133,8 +130,7 @@ func runHarness(o options) error {
 			results = append(results, ms...)
 		}
 	}
-	h.ceil.rate = ceiling
-	report := renderReport(o, results, h.ceil)
+	report := renderReport(o, results, ceil)
 	fmt.Print(report)
 	if o.out != "" {
 		return os.WriteFile(o.out, []byte(report), 0o644)
@@ -487,12 +483,13 @@ func observation(seq, size int) tfv1beta1.WorkspaceObservation {
 }
 
 // ceiling measures the status applies per second the API server accepts
-// from a tight loop (four workers, 2 KiB atProvider each).
-func (h *harness) ceiling(ctx context.Context) (float64, error) {
+// from a tight loop (-ceiling-workers, 2 KiB atProvider each), and what
+// they cost.
+func (h *harness) ceiling(ctx context.Context) (ceilingResult, error) {
 	const ns, objects = "ceiling", 40
 	workers := h.o.ceilingWorkers
 	if err := h.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-		return 0, err
+		return ceilingResult{}, err
 	}
 	for i := range objects {
 		cp := &controlplanev1beta1.CAPTControlPlane{
@@ -500,15 +497,12 @@ func (h *harness) ceiling(ctx context.Context) (float64, error) {
 			Spec:       controlplanev1beta1.CAPTControlPlaneSpec{Version: "1.31", WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"}},
 		}
 		if err := h.c.Create(ctx, cp); err != nil {
-			return 0, err
+			return ceilingResult{}, err
 		}
 	}
 	deadline, machineBefore, processesBefore := time.Now().Add(h.o.ceilingFor), machineCPU(), cpuOf(0)
 	var mu sync.Mutex
 	total := 0
-	defer func() {
-		h.ceil.busy, h.ceil.cpu, h.ceil.applies = machineCPU().busySince(machineBefore), cpuOf(0).minus(processesBefore), total
-	}()
 	var firstErr error
 	var wg sync.WaitGroup
 	for g := range workers {
@@ -532,7 +526,12 @@ func (h *harness) ceiling(ctx context.Context) (float64, error) {
 		}()
 	}
 	wg.Wait()
-	return float64(total) / h.o.ceilingFor.Seconds(), firstErr
+	return ceilingResult{
+		rate:    float64(total) / h.o.ceilingFor.Seconds(),
+		applies: total,
+		busy:    machineCPU().busySince(machineBefore),
+		cpu:     cpuOf(0).minus(processesBefore),
+	}, firstErr
 }
 
 func repoRoot() (string, error) {

@@ -58,7 +58,7 @@ func renderReport(o options, results []measurement, ceil ceilingResult) string {
 		"3 churn at %g changes/s for %s; 4 the same churn while another writer sends plain full-status updates of other fields at %g/s; "+
 		"5 four harness goroutines change Workspaces as fast as they can for %s (every change is itself a status write the API server must take); 6 the writer process is stopped (SIGSTOP), every Workspace changes once, and the clock runs from SIGCONT until all are mirrored: the writer's own throughput (its latencies include the stop).\n\n",
 		o.outputBytes, o.resync, o.churnRate, o.churn, o.contention, o.saturation)
-	fmt.Fprintf(&b, "Ceiling: %.0f status applies/s accepted from a tight loop (4 workers).\n\n", ceiling)
+	fmt.Fprintf(&b, "Ceiling: %.0f status applies/s accepted from a tight loop (%d workers).\n\n", ceiling, o.ceilingWorkers)
 
 	for _, n := range o.sizes {
 		fmt.Fprintf(&b, "## N = %d\n\n", n)
