@@ -37,7 +37,13 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 	name := cluster + "-kubeconfig"
 	desired := corev1ac.Secret(name, cp.Namespace).
 		WithType(clusterv1.ClusterSecretType).
-		WithLabels(map[string]string{clusterv1.ClusterNameLabel: cluster}).
+		// The control-plane labels select the Secret into the manager's
+		// cache, which holds no other Secret.
+		WithLabels(map[string]string{
+			clusterv1.ClusterNameLabel:                     cluster,
+			controlplanev1beta1.LabelControlPlaneNamespace: cp.Namespace,
+			controlplanev1beta1.LabelControlPlaneName:      cp.Name,
+		}).
 		WithOwnerReferences(metav1ac.OwnerReference().
 			WithAPIVersion(controlplanev1beta1.GroupVersion.String()).WithKind("CAPTControlPlane").
 			WithName(cp.Name).WithUID(cp.UID).WithController(true).WithBlockOwnerDeletion(true)).

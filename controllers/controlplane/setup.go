@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 
+	corev1 "k8s.io/api/core/v1"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -15,8 +16,8 @@ import (
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 )
 
-// SetupWithManager registers the watches: control planes, the applies they
-// own, their Workspaces (by label) and, when Cluster API is installed, their
+// SetupWithManager registers the watches: control planes, the applies and
+// kubeconfig Secrets they own, their Workspaces (by label) and, when Cluster API is installed, their
 // Clusters (for spec.paused).
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, options controller.Options) error {
 	if r.Client == nil {
@@ -29,6 +30,8 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		Named(ControllerName).
 		For(&controlplanev1beta1.CAPTControlPlane{}).
 		Owns(&infrastructurev1beta1.WorkspaceTemplateApply{}).
+		// The kubeconfig Secret: deleted or edited, it is applied again.
+		Owns(&corev1.Secret{}).
 		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneForWorkspace)).
 		WithOptions(options)
 	if _, err := mgr.GetRESTMapper().RESTMapping(clusterv1.GroupVersion.WithKind("Cluster").GroupKind(), clusterv1.GroupVersion.Version); err == nil {

@@ -26,7 +26,7 @@ type statusPlan struct {
 	apply       *cpac.CAPTControlPlaneStatusApplyConfiguration
 	endpoint    *controlplanev1beta1.APIEndpoint // from cluster_endpoint, nil when absent or malformed
 	endpointErr error
-	requeue     time.Duration // when the creation timeout falls due
+	requeue     time.Duration // when the creation timeout falls due, before initialization
 }
 
 // desiredStatus computes every status field capt-controlplane owns, from
@@ -69,7 +69,9 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 	}
 	deadline := cp.CreationTimestamp.Add(time.Duration(timeout) * time.Minute)
 	timedOut := !initialized && !now.Before(deadline)
-	if !ready && !timedOut {
+	if !initialized && !timedOut {
+		// Only the creation deadline needs a clock; after initialization
+		// the Workspace's watch brings every change.
 		plan.requeue = max(deadline.Sub(now), time.Second)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	infraac "github.com/capt-controlplane/capt-controlplane/applyconfig/infrastructure/infrastructure/v1beta1"
@@ -60,11 +61,17 @@ func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, clu
 		vars["additional_tags"] = mustJSON(cp.Spec.AdditionalTags)
 	}
 
+	labels := map[string]string{
+		controlplanev1beta1.LabelControlPlaneNamespace: cp.Namespace,
+		controlplanev1beta1.LabelControlPlaneName:      cp.Name,
+	}
+	// A manager started with --watch-filter caches only labelled applies:
+	// without the label it would never see the apply it made.
+	if v, ok := cp.Labels[clusterv1.WatchLabel]; ok {
+		labels[clusterv1.WatchLabel] = v
+	}
 	return infraac.WorkspaceTemplateApply(cp.EffectiveWorkspaceTemplateApplyName(), cp.Namespace).
-		WithLabels(map[string]string{
-			controlplanev1beta1.LabelControlPlaneNamespace: cp.Namespace,
-			controlplanev1beta1.LabelControlPlaneName:      cp.Name,
-		}).
+		WithLabels(labels).
 		WithOwnerReferences(metav1ac.OwnerReference().
 			WithAPIVersion(controlplanev1beta1.GroupVersion.String()).WithKind("CAPTControlPlane").
 			WithName(cp.Name).WithUID(cp.UID).WithController(true).WithBlockOwnerDeletion(true)).

@@ -11,8 +11,13 @@ import (
 
 // ApplyIfChanged applies desired to the main resource under manager, with
 // ForceOwnership, unless it equals owned: what the object already holds for
-// that manager (the generated Extract function's result, nil when the object
-// does not exist). It reports whether it sent the apply.
+// that manager (the generated Extract function's result on the cached
+// object, nil when the object does not exist). It reports whether it sent
+// the apply.
+//
+// desired may carry metadata.uid as a precondition (the apply then fails
+// instead of creating again an object deleted since the cache saw it).
+// Extract never returns a uid, so the comparison leaves it out.
 func ApplyIfChanged(ctx context.Context, c client.Client, manager string, desired, owned runtime.ApplyConfiguration) (bool, error) {
 	if current, err := current(desired, owned); err != nil || current {
 		return false, err
@@ -34,12 +39,19 @@ func ApplyStatusIfChanged(ctx context.Context, c client.Client, manager string, 
 	return true, nil
 }
 
-func current(desired, owned runtime.ApplyConfiguration) (bool, error) {
+func current(desired, owned any) (bool, error) {
 	if owned == nil {
 		return false, nil
 	}
 	if v := reflect.ValueOf(owned); v.Kind() == reflect.Pointer && v.IsNil() {
 		return false, nil // a typed nil: the object does not exist
 	}
-	return JSONEqual(desired, owned)
+	d, err := generic(desired)
+	if err != nil {
+		return false, err
+	}
+	if metadata, ok := d.(map[string]any)["metadata"].(map[string]any); ok {
+		delete(metadata, "uid")
+	}
+	return JSONEqual(d, owned)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +41,9 @@ const (
 type Reconciler struct {
 	// Client reads from the manager's cache and writes to the API server.
 	Client client.Client
+	// APIReader reads from the API server: the Secrets an apply waits for
+	// are a few of any name, not worth caching every Secret for.
+	APIReader client.Reader
 	// Recorder records Events on applies.
 	Recorder events.EventRecorder
 }
@@ -50,7 +52,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies/status,verbs=patch
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplates,verbs=get;list;watch
 // +kubebuilder:rbac:groups=tf.upbound.io,resources=workspaces,verbs=get;list;watch;create;patch;delete
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile renders and applies the Workspace, then reports on it.
@@ -133,14 +135,20 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 
 	desired := tfac.Workspace(name).WithLabels(workspaceLabels(apply)).WithSpec(spec)
 	out := outcome{workspace: live}
+	var owned *tfac.WorkspaceApplyConfiguration
 	if live != nil {
-		current, err := ssa.Covers(desired, live)
-		if err != nil || current {
-			return out, err
+		if owned, err = tfac.ExtractWorkspaceFrom(live, FieldManager, ""); err != nil {
+			return outcome{}, err
 		}
 	}
-	if err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return outcome{}, fmt.Errorf("applying workspace %s: %w", name, err)
+	// Equal to what FieldManager owns, removals included: a field or list
+	// item dropped from the template is a change.
+	applied, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned)
+	if err != nil {
+		return outcome{}, fmt.Errorf("workspace %s: %w", name, err)
+	}
+	if !applied {
+		return out, nil
 	}
 	now := metav1.Now()
 	out.appliedAt = &now
@@ -171,7 +179,7 @@ func (r *Reconciler) missingSecrets(ctx context.Context, apply *infrastructurev1
 		if key.Namespace == "" {
 			key.Namespace = apply.Namespace
 		}
-		err := r.Client.Get(ctx, key, &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}})
+		err := r.APIReader.Get(ctx, key, &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}})
 		switch {
 		case apierrors.IsNotFound(err):
 			missing = append(missing, key.String())
@@ -225,18 +233,18 @@ func applyOwner(ws *tfv1beta1.Workspace) (types.NamespacedName, bool) {
 // applyFinalizer applies the apply's main resource under FieldManager: with
 // the finalizer, or with nothing, which removes it.
 func (r *Reconciler) applyFinalizer(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, keep bool) error {
+	owned, err := infraac.ExtractWorkspaceTemplateApply(apply, FieldManager)
+	if err != nil {
+		return err
+	}
 	// The UID makes the apply fail instead of creating the apply again when
 	// it was deleted since the cache saw it.
 	desired := infraac.WorkspaceTemplateApply(apply.Name, apply.Namespace).WithUID(apply.UID)
 	if keep {
 		desired.WithFinalizers(infrastructurev1beta1.WorkspaceTemplateApplyFinalizer)
 	}
-	has := slices.Contains(apply.Finalizers, infrastructurev1beta1.WorkspaceTemplateApplyFinalizer)
-	if has == keep {
-		return nil
-	}
-	if err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return fmt.Errorf("applying the finalizer of %s/%s: %w", apply.Namespace, apply.Name, err)
+	if _, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
+		return fmt.Errorf("the finalizer of %s/%s: %w", apply.Namespace, apply.Name, err)
 	}
 	return nil
 }

@@ -1,0 +1,85 @@
+package manager
+
+import (
+	"fmt"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	toolscache "k8s.io/client-go/tools/cache"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/controlplane"
+	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
+	"github.com/capt-controlplane/capt-controlplane/controllers/workspacetemplateapply"
+)
+
+// FieldManagers are the names this manager applies under.
+var FieldManagers = []string{controlplane.FieldManager, workspacestatus.FieldManager, workspacetemplateapply.FieldManager}
+
+// CacheOptions is the one cache configuration of the manager:
+//   - every kind keeps only the managedFields entries of our own managers:
+//     the no-op check of each apply extracts what its manager owns from the
+//     cached object, and other managers' entries are never read;
+//   - control planes keep every entry: the one-time migration reads the
+//     Update entries older clients left;
+//   - Secrets are cached only when they carry the control-plane label that
+//     the kubeconfig Secrets we write carry, not every Secret in the cluster;
+//   - --namespace restricts the namespaced kinds, --watch-filter the control
+//     planes and their WorkspaceTemplateApplies.
+func CacheOptions(o Options) (cache.Options, error) {
+	ours, err := labels.NewRequirement(controlplanev1beta1.LabelControlPlaneName, selection.Exists, nil)
+	if err != nil {
+		return cache.Options{}, err
+	}
+	opts := cache.Options{
+		SyncPeriod:       &o.SyncPeriod,
+		DefaultTransform: KeepOwnManagedFields,
+		ByObject: map[client.Object]cache.ByObject{
+			&controlplanev1beta1.CAPTControlPlane{}:         {Transform: keepEverything},
+			&infrastructurev1beta1.WorkspaceTemplateApply{}: {},
+			&corev1.Secret{}: {Label: labels.NewSelector().Add(*ours)},
+		},
+	}
+	if o.Namespace != "" {
+		opts.DefaultNamespaces = map[string]cache.Config{o.Namespace: {}}
+	}
+	if o.WatchFilter != "" {
+		req, err := labels.NewRequirement(clusterv1.WatchLabel, selection.Equals, []string{o.WatchFilter})
+		if err != nil {
+			return opts, fmt.Errorf("--watch-filter: %w", err)
+		}
+		for _, obj := range []client.Object{&controlplanev1beta1.CAPTControlPlane{}, &infrastructurev1beta1.WorkspaceTemplateApply{}} {
+			byObject := opts.ByObject[obj]
+			byObject.Label = labels.NewSelector().Add(*req)
+			opts.ByObject[obj] = byObject
+		}
+	}
+	return opts, nil
+}
+
+// KeepOwnManagedFields is a cache transform that drops the managedFields
+// entries of every manager but ours.
+var KeepOwnManagedFields toolscache.TransformFunc = func(in any) (any, error) {
+	obj, err := meta.Accessor(in)
+	if err != nil || len(obj.GetManagedFields()) == 0 {
+		return in, nil
+	}
+	kept := slices.DeleteFunc(obj.GetManagedFields(), func(e metav1.ManagedFieldsEntry) bool {
+		return !slices.Contains(FieldManagers, e.Manager)
+	})
+	if len(kept) == 0 {
+		kept = nil
+	}
+	obj.SetManagedFields(kept)
+	return in, nil
+}
+
+func keepEverything(in any) (any, error) { return in, nil }

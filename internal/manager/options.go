@@ -1,0 +1,65 @@
+// Package manager builds the controller manager that bin/manager runs: its
+// flags, its cache configuration and its three controllers. Tests, the
+// benchmark and the chaos run use the same package, so that what they prove
+// holds for the binary users run.
+package manager
+
+import (
+	"flag"
+	"fmt"
+	"time"
+
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
+)
+
+// Options are the manager's flags.
+type Options struct {
+	MetricsAddr      string
+	SecureMetrics    bool
+	ProbeAddr        string
+	LeaderElect      bool
+	LeaderElectionNS string
+	Namespace        string
+	WatchFilter      string
+	Concurrency      int
+	SyncPeriod       time.Duration
+	GracefulShutdown time.Duration
+	EnableHTTP2      bool
+	LeaseDuration    time.Duration
+	RenewDeadline    time.Duration
+	RetryPeriod      time.Duration
+	MaxAtProvider    int
+	Zap              zap.Options
+}
+
+// DefaultOptions are the flags' defaults.
+func DefaultOptions() Options {
+	fs := flag.NewFlagSet("defaults", flag.ContinueOnError)
+	var o Options
+	o.BindFlags(fs)
+	return o
+}
+
+// BindFlags registers every flag on fs, with its default in o.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8443", "Address of the metrics endpoint (\"0\" disables it).")
+	fs.BoolVar(&o.SecureMetrics, "metrics-secure", true, "Serve metrics over HTTPS, for authenticated and authorized clients only.")
+	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the health and readiness probes.")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles.")
+	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election lease (default: the manager's own).")
+	fs.StringVar(&o.Namespace, "namespace", "", "Watch only this namespace (default: all).")
+	fs.StringVar(&o.WatchFilter, "watch-filter", "", fmt.Sprintf("Reconcile only objects labelled %s=<value> (Cluster API's way of running several managers side by side).", clusterv1.WatchLabel))
+	fs.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a standby waits before taking over a lease that is not renewed.")
+	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader retries renewing its lease before giving up leadership.")
+	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", 2*time.Second, "How often leader election clients act.")
+	fs.IntVar(&o.MaxAtProvider, "max-atprovider-bytes", workspacestatus.DefaultMaxAtProviderBytes, "Largest Workspace atProvider (JSON bytes) mirrored; a larger one is refused with an Event.")
+	fs.IntVar(&o.Concurrency, "concurrency", 4, "Control planes reconciled in parallel by each controller.")
+	fs.DurationVar(&o.SyncPeriod, "sync-period", 10*time.Hour, "How often every object is reconciled even without events.")
+	fs.DurationVar(&o.GracefulShutdown, "graceful-shutdown-timeout", 30*time.Second, "How long running reconciles may take to finish on shutdown.")
+	fs.BoolVar(&o.EnableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 (off: HTTP/2 rapid reset mitigation).")
+	o.Zap = zap.Options{Development: false}
+	o.Zap.BindFlags(fs)
+}

@@ -1,0 +1,61 @@
+package testenv
+
+import (
+	"context"
+	"encoding/json"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+)
+
+// ProviderFieldManager is the field manager the provider player writes as.
+const ProviderFieldManager = "provider-terraform"
+
+// Observation is what provider-terraform reports on a Workspace.
+type Observation struct {
+	Ready    bool
+	Reason   string // of the Ready condition
+	Checksum string
+	Outputs  map[string]any
+}
+
+// Provide plays provider-terraform: it writes the Workspace's atProvider and
+// its Ready and Synced conditions with a plain status update, as the real
+// provider does, retrying on conflict. A condition keeps its transition
+// time while its status does not change.
+func Provide(ctx context.Context, c client.Client, workspace string, obs Observation) error {
+	raw, err := json.Marshal(map[string]any{"checksum": obs.Checksum, "outputs": obs.Outputs})
+	if err != nil {
+		return err
+	}
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		ws := &tfv1beta1.Workspace{}
+		if err := c.Get(ctx, client.ObjectKey{Name: workspace}, ws); err != nil {
+			return err
+		}
+		ws.Status.AtProvider = tfv1beta1.WorkspaceObservation{}
+		if err := json.Unmarshal(raw, &ws.Status.AtProvider); err != nil {
+			return err
+		}
+		status := metav1.ConditionFalse
+		if obs.Ready {
+			status = metav1.ConditionTrue
+		}
+		ws.Status.Conditions = []tfv1beta1.Condition{
+			providerCondition(ws.Status.Conditions, tfv1beta1.TypeReady, status, obs.Reason),
+			providerCondition(ws.Status.Conditions, tfv1beta1.TypeSynced, metav1.ConditionTrue, "ReconcileSuccess"),
+		}
+		return c.Status().Update(ctx, ws, client.FieldOwner(ProviderFieldManager))
+	})
+}
+
+func providerCondition(live []tfv1beta1.Condition, t tfv1beta1.ConditionType, status metav1.ConditionStatus, reason string) tfv1beta1.Condition {
+	c := tfv1beta1.Condition{Type: t, Status: status, Reason: reason, LastTransitionTime: metav1.Now().Rfc3339Copy()}
+	if prev := tfv1beta1.FindCondition(live, t); prev != nil && prev.Status == status {
+		c.LastTransitionTime = prev.LastTransitionTime
+	}
+	return c
+}

@@ -1,0 +1,190 @@
+// Package wholemanager proves the write discipline of bin/manager as
+// shipped: the binary itself, with the Deployment's flags, running as its
+// ServiceAccount with config/default's RBAC, behind a proxy that records
+// every request it sends.
+package wholemanager
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
+)
+
+// syncPeriod is short so that a test sees several resyncs of every object.
+const syncPeriod = 2 * time.Second
+
+// process is bin/manager running behind the counting proxy.
+type process struct {
+	requests   *testenv.RequestLog
+	metricsURL string
+}
+
+// startManager installs config/default (namespace, RBAC, CRDs) and starts
+// the manager binary with the Deployment's flags; the test's changes to
+// them are addresses, insecure metrics (so the test can read the reconcile
+// counters) and the sync period.
+func startManager(t *testing.T, env *testenv.Env) *process {
+	t.Helper()
+	g := NewWithT(t)
+	dir := t.TempDir()
+	adminKubeconfig, err := env.KubeconfigFile(dir)
+	g.Expect(err).NotTo(HaveOccurred())
+	out, err := exec.Command(testenv.Kubectl(), "--kubeconfig", adminKubeconfig, "apply", "--server-side",
+		"-k", filepath.Join(testenv.RepoRoot(), "config", "default")).CombinedOutput()
+	g.Expect(err).NotTo(HaveOccurred(), string(out))
+
+	admin, err := os.ReadFile(adminKubeconfig)
+	g.Expect(err).NotTo(HaveOccurred())
+	asServiceAccount, err := testenv.ImpersonatingKubeconfig(admin)
+	g.Expect(err).NotTo(HaveOccurred())
+	upstream, err := clientcmd.RESTConfigFromKubeConfig(asServiceAccount)
+	g.Expect(err).NotTo(HaveOccurred())
+	p := &process{requests: &testenv.RequestLog{}}
+	proxyKubeconfig, stopProxy, err := p.requests.Proxy(upstream, dir)
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(stopProxy)
+
+	port, err := testenv.FreePort()
+	g.Expect(err).NotTo(HaveOccurred())
+	p.metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	binary := os.Getenv("CAPT_MANAGER")
+	if binary == "" {
+		binary = filepath.Join(testenv.RepoRoot(), "bin", "manager")
+	}
+	logFile, err := os.Create(filepath.Join(dir, "manager.log"))
+	g.Expect(err).NotTo(HaveOccurred())
+	cmd := exec.Command(binary, "--kubeconfig", proxyKubeconfig,
+		"--leader-elect", "--leader-election-namespace", "capt-system",
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
+		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String())
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	g.Expect(cmd.Start()).To(Succeed(), "run `make build` first, or set CAPT_MANAGER")
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			raw, _ := os.ReadFile(logFile.Name())
+			t.Logf("manager log:\n%s", raw)
+		}
+	})
+	g.Eventually(p.reconciles, 60*time.Second, 200*time.Millisecond).Should(And(
+		HaveKey("workspacestatus"), HaveKey("controlplane"), HaveKey("workspacetemplateapply")),
+		"the manager elects itself and starts its controllers")
+	return p
+}
+
+// reconciles reads controller_runtime_reconcile_total per controller,
+// summed over results.
+func (p *process) reconciles() (map[string]int, error) {
+	byResult, err := p.reconcileResults()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for controller, results := range byResult {
+		for _, n := range results {
+			out[controller] += n
+		}
+	}
+	return out, nil
+}
+
+// reconcileResults reads controller_runtime_reconcile_total per controller
+// and result (success, error, requeue, requeue_after).
+func (p *process) reconcileResults() (map[string]map[string]int, error) {
+	resp, err := http.Get(p.metricsURL) //nolint:noctx // a local process
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	out := map[string]map[string]int{}
+	scanner := bufio.NewScanner(resp.Body)
+	scanner.Buffer(make([]byte, 1<<20), 1<<20)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if !strings.HasPrefix(line, "controller_runtime_reconcile_total{") {
+			continue
+		}
+		labels, value, _ := strings.Cut(line[len("controller_runtime_reconcile_total{"):], "} ")
+		var controller, result string
+		for _, l := range strings.Split(labels, ",") {
+			k, v, _ := strings.Cut(l, "=")
+			switch k {
+			case "controller":
+				controller = strings.Trim(v, `"`)
+			case "result":
+				result = strings.Trim(v, `"`)
+			}
+		}
+		n, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return nil, err
+		}
+		if out[controller] == nil {
+			out[controller] = map[string]int{}
+		}
+		out[controller][result] += int(n)
+	}
+	return out, scanner.Err()
+}
+
+// controllers are bin/manager's controllers, by their metric label.
+var controllers = []string{"workspacestatus", "controlplane", "workspacetemplateapply"}
+
+// resyncs waits until every controller has reconciled each of its objects
+// at least rounds more times: everything a change set in motion has run,
+// and the resyncs after it found nothing to do. It waits on the manager's
+// own counters, not on a clock.
+func (p *process) resyncs(t *testing.T, objects, rounds int) {
+	t.Helper()
+	before, err := p.reconciles()
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	NewWithT(t).Eventually(func(g Gomega) {
+		now, err := p.reconciles()
+		g.Expect(err).NotTo(HaveOccurred())
+		for _, c := range controllers {
+			g.Expect(now[c]-before[c]).To(BeNumerically(">=", objects*rounds), "reconciles of %s", c)
+		}
+	}, time.Duration(rounds+10)*syncPeriod*3, 100*time.Millisecond).Should(Succeed())
+}
+
+// expectWrites checks that the writes since mark are exactly want, by
+// verb, resource and field manager.
+func (p *process) expectWrites(t *testing.T, mark int, want map[string]int) {
+	t.Helper()
+	got := testenv.CountByKey(testenv.Writes(p.requests.Since(mark)))
+	if want == nil {
+		want = map[string]int{}
+	}
+	NewWithT(t).Expect(got).To(Equal(want), "writes of the whole manager:\n%s", testenv.FormatCounts(got))
+}
+
+// secretsSelected checks that every list and watch of Secrets the manager
+// sent carries a label selector: it never caches every Secret.
+func (p *process) secretsSelected(t *testing.T) {
+	t.Helper()
+	for _, r := range p.requests.Since(0) {
+		if r.Resource == "secrets" && (r.Verb == "list" || r.Verb == "watch") {
+			NewWithT(t).Expect(r.LabelSelector).NotTo(BeEmpty(), "%s of every Secret in the cluster", r.Verb)
+		}
+	}
+}
+
+func newNamespace(t *testing.T, env *testenv.Env, name string) {
+	t.Helper()
+	NewWithT(t).Expect(env.Client.Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+}
