@@ -2,13 +2,20 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
 
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/capt-controlplane/capt-controlplane/controllers/controlplane"
+	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
+	"github.com/capt-controlplane/capt-controlplane/controllers/workspacetemplateapply"
 	"github.com/capt-controlplane/capt-controlplane/internal/manager"
 )
 
@@ -29,10 +36,42 @@ func run(o manager.Options) error {
 		return fmt.Errorf("loading kubeconfig: %w", err)
 	}
 	ctx := ctrl.SetupSignalHandler()
-	mgr, err := manager.New(ctx, cfg, o)
+	mgr, err := newManager(ctx, cfg, o)
 	if err != nil {
 		return err
 	}
 	ctrl.Log.WithName("setup").Info("starting manager", "namespace", o.Namespace, "watchFilter", o.WatchFilter, "leaderElect", o.LeaderElect)
 	return mgr.Start(ctx)
+}
+
+// newManager builds the manager of internal/manager's options with the
+// three controllers and the health probes.
+func newManager(ctx context.Context, cfg *rest.Config, o manager.Options) (ctrl.Manager, error) {
+	mgrOptions, err := manager.ManagerOptions(o)
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := ctrl.NewManager(cfg, mgrOptions)
+	if err != nil {
+		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	controllers := map[string]interface {
+		SetupWithManager(context.Context, ctrl.Manager, controller.Options) error
+	}{
+		workspacestatus.ControllerName:        &workspacestatus.Reconciler{Namespace: o.Namespace, MaxAtProviderBytes: o.MaxAtProvider},
+		controlplane.ControllerName:           &controlplane.Reconciler{},
+		workspacetemplateapply.ControllerName: &workspacetemplateapply.Reconciler{},
+	}
+	for name, c := range controllers {
+		if err := c.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: o.Concurrency}); err != nil {
+			return nil, fmt.Errorf("setting up the %s controller: %w", name, err)
+		}
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	return mgr, nil
 }

@@ -17,13 +17,14 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
 const (
 	// FieldManager owns the control plane's finalizer, its recorded spec
 	// fields, its WorkspaceTemplateApply, its kubeconfig Secret and every
 	// status field but workspaceStatus.
-	FieldManager = "capt-controlplane"
+	FieldManager = ownership.ControlPlane
 
 	// ControllerName names this controller in logs and metrics.
 	ControllerName = "controlplane"

@@ -9,11 +9,8 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
-
-// controlPlaneFieldManager owns every status field but workspaceStatus; the
-// migration hands it what older clients owned there.
-const controlPlaneFieldManager = "capt-controlplane"
 
 var workspaceStatusPath = fieldpath.MakePathOrDie("status", "workspaceStatus")
 
@@ -26,12 +23,12 @@ var workspaceStatusPath = fieldpath.MakePathOrDie("status", "workspaceStatus")
 func (r *Reconciler) migrate(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (bool, error) {
 	patch, err := ssa.MigrationPatch(cp, "status", workspaceStatusPath, []ssa.Handover{
 		{Manager: FieldManager, Prefix: workspaceStatusPath},
-		{Manager: controlPlaneFieldManager},
+		{Manager: ownership.ControlPlane},
 	})
 	if err != nil || patch == nil {
 		return false, err
 	}
-	// The one write that is not an apply (DESIGN.md rule 6): a JSON patch of
+	// The one write that is not an apply (docs/design.md, rule 6): a JSON patch of
 	// managedFields, guarded by the resourceVersion it was computed from. It
 	// goes to the main resource: the status endpoint ignores metadata.
 	if err := r.Client.Patch(ctx, cp.DeepCopy(), patch); err != nil {

@@ -21,12 +21,13 @@ import (
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
 const (
 	// FieldManager owns status.workspaceStatus of every CAPTControlPlane,
 	// and nothing else.
-	FieldManager = "capt-workspace-status"
+	FieldManager = ownership.WorkspaceStatus
 
 	// ControllerName names this controller in logs and metrics.
 	ControllerName = "workspacestatus"

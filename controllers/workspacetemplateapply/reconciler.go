@@ -22,12 +22,13 @@ import (
 	tfac "github.com/capt-controlplane/capt-controlplane/applyconfig/external/tf/v1beta1"
 	infraac "github.com/capt-controlplane/capt-controlplane/applyconfig/infrastructure/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
 const (
 	// FieldManager owns the rendered Workspaces (spec and labels), the
 	// apply's finalizer and the apply's status.
-	FieldManager = "capt-workspacetemplateapply"
+	FieldManager = ownership.WorkspaceTemplateApply
 
 	// ControllerName names this controller in logs and metrics.
 	ControllerName = "workspacetemplateapply"

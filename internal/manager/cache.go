@@ -16,13 +16,8 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/controlplane"
-	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
-	"github.com/capt-controlplane/capt-controlplane/controllers/workspacetemplateapply"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
-
-// FieldManagers are the names this manager applies under.
-var FieldManagers = []string{controlplane.FieldManager, workspacestatus.FieldManager, workspacetemplateapply.FieldManager}
 
 // CacheOptions is the one cache configuration of the manager:
 //   - every kind keeps only the managedFields entries of our own managers:
@@ -73,7 +68,7 @@ var KeepOwnManagedFields toolscache.TransformFunc = func(in any) (any, error) {
 		return in, nil
 	}
 	kept := slices.DeleteFunc(obj.GetManagedFields(), func(e metav1.ManagedFieldsEntry) bool {
-		return !slices.Contains(FieldManagers, e.Manager)
+		return !slices.Contains(ownership.FieldManagers, e.Manager)
 	})
 	if len(kept) == 0 {
 		kept = nil

@@ -1,41 +1,19 @@
 package manager
 
 import (
-	"context"
 	"crypto/tls"
-	"fmt"
 
-	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/capt-controlplane/capt-controlplane/controllers/controlplane"
-	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
-	"github.com/capt-controlplane/capt-controlplane/controllers/workspacetemplateapply"
 	"github.com/capt-controlplane/capt-controlplane/internal/scheme"
 )
 
 // LeaderElectionID names the lease the replicas compete for.
 const LeaderElectionID = "capt-controlplane-leader.controlplane.cluster.x-k8s.io"
-
-// Controller is what every controller of the project offers.
-type Controller interface {
-	SetupWithManager(context.Context, ctrl.Manager, controller.Options) error
-}
-
-// Controllers are the three controllers bin/manager runs, configured by o.
-func Controllers(o Options) map[string]Controller {
-	return map[string]Controller{
-		workspacestatus.ControllerName:        &workspacestatus.Reconciler{Namespace: o.Namespace, MaxAtProviderBytes: o.MaxAtProvider},
-		controlplane.ControllerName:           &controlplane.Reconciler{},
-		workspacetemplateapply.ControllerName: &workspacetemplateapply.Reconciler{},
-	}
-}
 
 // ManagerOptions are the controller-runtime options of bin/manager: the
 // scheme, the cache of CacheOptions, metrics, probes and leader election.
@@ -74,37 +52,4 @@ func ManagerOptions(o Options) (ctrl.Options, error) {
 		RetryPeriod:                   &o.RetryPeriod,
 		GracefulShutdownTimeout:       &o.GracefulShutdown,
 	}, nil
-}
-
-// Setup registers controllers with mgr, each with o.Concurrency workers.
-func Setup(ctx context.Context, mgr ctrl.Manager, o Options, controllers map[string]Controller) error {
-	for name, c := range controllers {
-		if err := c.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: o.Concurrency}); err != nil {
-			return fmt.Errorf("setting up the %s controller: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// New builds bin/manager's manager on cfg: ManagerOptions, the three
-// Controllers and the health probes. ctx bounds the controllers' setup.
-func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error) {
-	mgrOptions, err := ManagerOptions(o)
-	if err != nil {
-		return nil, err
-	}
-	mgr, err := ctrl.NewManager(cfg, mgrOptions)
-	if err != nil {
-		return nil, fmt.Errorf("creating the manager: %w", err)
-	}
-	if err := Setup(ctx, mgr, o, Controllers(o)); err != nil {
-		return nil, err
-	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return nil, err
-	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		return nil, err
-	}
-	return mgr, nil
 }

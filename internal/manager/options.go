@@ -11,8 +11,6 @@ import (
 
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-
-	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
 )
 
 // Options are the manager's flags.
@@ -55,7 +53,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a standby waits before taking over a lease that is not renewed.")
 	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader retries renewing its lease before giving up leadership.")
 	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", 2*time.Second, "How often leader election clients act.")
-	fs.IntVar(&o.MaxAtProvider, "max-atprovider-bytes", workspacestatus.DefaultMaxAtProviderBytes, "Largest Workspace atProvider (JSON bytes) mirrored; a larger one is refused with an Event.")
+	fs.IntVar(&o.MaxAtProvider, "max-atprovider-bytes", 0, "Largest Workspace atProvider (JSON bytes) mirrored; a larger one is refused with an Event (0: the default, 1 MiB).")
 	fs.IntVar(&o.Concurrency, "concurrency", 4, "Control planes reconciled in parallel by each controller.")
 	fs.DurationVar(&o.SyncPeriod, "sync-period", 10*time.Hour, "How often every object is reconciled even without events.")
 	fs.DurationVar(&o.GracefulShutdown, "graceful-shutdown-timeout", 30*time.Second, "How long running reconciles may take to finish on shutdown.")

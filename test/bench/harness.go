@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,16 +17,20 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/scheme"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 // Workloads, in the order they run for each writer.
@@ -61,9 +64,34 @@ type measurement struct {
 }
 
 type harness struct {
-	o          options
-	c          client.WithWatch
-	kubeconfig string
+	o   options
+	c   client.WithWatch
+	cfg *rest.Config // an administrator, for the proxies in front of the writers
+	dir string
+}
+
+// counters are the requests of one writer process during one workload, as
+// the proxy in front of it recorded them. The leader's lease renewals (D
+// runs with leader election, as the Deployment does) are counted apart.
+type counters struct {
+	verbs  map[string]int64 // API verb → requests, leases excluded
+	bytes  int64            // request bodies, leases excluded
+	writes int64            // creates, updates, patches, applies and deletes, leases excluded
+	leases int64
+}
+
+func countersOf(reqs []testenv.Request) counters {
+	c := counters{verbs: map[string]int64{}}
+	for _, r := range reqs {
+		if r.Resource == "leases.coordination.k8s.io" {
+			c.leases++
+			continue
+		}
+		c.verbs[r.Verb]++
+		c.bytes += r.Bytes
+	}
+	c.writes = int64(len(testenv.Writes(reqs)))
+	return c
 }
 
 // ceilingResult is the raw status-apply ceiling and what it cost.
@@ -96,27 +124,21 @@ func runHarness(o options) error {
 	if err != nil {
 		return err
 	}
-	user, err := env.ControlPlane.AddUser(envtest.User{Name: "bench", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return err
-	}
-	kc, err := user.KubeConfig()
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp("", "capt-bench")
 	if err != nil {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	h := &harness{o: o, c: c, kubeconfig: filepath.Join(dir, "kubeconfig")}
-	if err := os.WriteFile(h.kubeconfig, kc, 0o600); err != nil {
-		return err
-	}
+	h := &harness{o: o, c: c, cfg: cfg, dir: dir}
 
 	fmt.Fprintln(os.Stderr, "measuring the raw status-apply ceiling")
 	ceil, err := h.ceiling(ctx)
 	if err != nil {
+		return err
+	}
+	// D watches every namespace, as the Deployment does: it must not find
+	// the ceiling's objects.
+	if err := h.c.DeleteAllOf(ctx, &controlplanev1beta1.CAPTControlPlane{}, client.InNamespace("ceiling")); err != nil {
 		return err
 	}
 	var results []measurement
@@ -138,53 +160,44 @@ func runHarness(o options) error {
 	return nil
 }
 
-// runWriter runs the four workloads through one writer process on fresh
-// objects in a namespace of their own.
+// runWriter runs the workloads through one writer process on fresh
+// objects in a namespace of their own, behind a proxy that records every
+// request the process sends.
 func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurement, error) {
 	ns := fmt.Sprintf("%s-%d", strings.ToLower(kind), n)
 	if err := h.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		return nil, err
 	}
-	args := []string{"-writer", kind, "-writer-kubeconfig", h.kubeconfig, "-namespace", ns, "-resync", h.o.resync.String()}
-	if h.o.cpuProfile != "" {
-		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s-%d", h.o.cpuProfile, kind, n))
-	}
-	child := exec.Command(os.Args[0], args...)
-	child.Stderr = io.Discard
-	stdout, err := child.StdoutPipe()
+	requests := &testenv.RequestLog{}
+	kubeconfig, stopProxy, err := requests.Proxy(h.cfg, h.dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := child.Start(); err != nil {
+	defer stopProxy()
+	var child *exec.Cmd
+	if kind == writerOurs {
+		child, err = h.startManager(kubeconfig)
+	} else {
+		child, err = h.startBaseline(kind, kubeconfig, ns, n)
+	}
+	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = child.Process.Signal(syscall.SIGTERM); _ = child.Wait() }()
 	// Every writer starts with no other writer's objects in the cluster:
 	// Workspaces are cluster-scoped and every process caches all of them.
-	defer func() {
-		_ = h.c.DeleteAllOf(ctx, &tfv1beta1.Workspace{}, client.MatchingLabels{controlplanev1beta1.LabelControlPlaneNamespace: ns})
-		_ = h.c.DeleteAllOf(ctx, &controlplanev1beta1.CAPTControlPlane{}, client.InNamespace(ns))
-	}()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		return nil, fmt.Errorf("writer process: %w", err)
-	}
-	countersURL := "http://" + strings.TrimSpace(strings.TrimPrefix(line, "COUNTERS ")) + "/"
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	defer h.cleanup(ctx, ns)
+	defer func() { _ = child.Process.Signal(syscall.SIGTERM); _ = child.Wait() }()
 
 	t, err := newTracker(ctx, h.c, ns)
 	if err != nil {
 		return nil, err
 	}
 	defer t.stop()
-	w := &workload{h: h, ns: ns, n: n, tracker: t, seq: make([]int, n), rng: rand.New(rand.NewPCG(uint64(n), 7)), writer: child.Process}
+	w := &workload{h: h, kind: kind, ns: ns, n: n, tracker: t, seq: make([]int, n), rng: rand.New(rand.NewPCG(uint64(n), 7)), writer: child.Process}
 
 	var out []measurement
 	for _, wl := range workloads {
-		before, err := readCounters(countersURL)
-		if err != nil {
-			return nil, err
-		}
+		mark := requests.Mark()
 		cpuBefore, _ := processCPU(child.Process.Pid)
 		t.resetPhase()
 		start := time.Now()
@@ -197,49 +210,99 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		if wl == wlDrain {
 			duration, busy, byProcess = w.drained, w.drainBusy, w.drainCPU // from the moment the writer may work
 		}
-		after, err := readCounters(countersURL)
-		if err != nil {
-			return nil, err
-		}
 		cpuAfter, rss := processCPU(child.Process.Pid)
 		p := t.resetPhase()
 		out = append(out, measurement{
 			writer: kind, workload: wl, n: n, duration: duration, changes: changes, mirrored: len(p.latencies),
-			requests: after.minus(before), latencies: p.latencies, losses: p.losses, lossTime: p.lossTime, maxLoss: p.maxLoss,
+			requests: countersOf(requests.Since(mark)), latencies: p.latencies, losses: p.losses, lossTime: p.lossTime, maxLoss: p.maxLoss,
 			cpu: cpuAfter - cpuBefore, peakRSS: rss, machineBusy: busy, cpuByProcess: byProcess,
 		})
 	}
 	return out, nil
 }
 
-func readCounters(url string) (counters, error) {
-	resp, err := http.Get(url) //nolint:noctx // a local process
-	if err != nil {
-		return counters{}, err
+// startBaseline starts a baseline writer (this program with -writer) and
+// waits until its cache synced.
+func (h *harness) startBaseline(kind, kubeconfig, ns string, n int) (*exec.Cmd, error) {
+	args := []string{"-writer", kind, "-writer-kubeconfig", kubeconfig, "-namespace", ns, "-resync", h.o.resync.String()}
+	if h.o.cpuProfile != "" {
+		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s-%d", h.o.cpuProfile, kind, n))
 	}
-	defer func() { _ = resp.Body.Close() }()
-	var c counters
-	return c, json.NewDecoder(resp.Body).Decode(&c)
+	child := exec.Command(os.Args[0], args...)
+	child.Stderr = io.Discard
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := child.Start(); err != nil {
+		return nil, err
+	}
+	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+		_ = child.Process.Kill()
+		return nil, fmt.Errorf("writer process: %w", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	return child, nil
 }
 
-func (c counters) minus(before counters) counters {
-	out := counters{Verbs: map[string]int64{}, Bytes: c.Bytes - before.Bytes}
-	for k, v := range c.Verbs {
-		if d := v - before.Verbs[k]; d != 0 {
-			out.Verbs[k] = d
+// startManager starts bin/manager with the Deployment's flags
+// (config/manager: leader election on) and the harness's resync period;
+// metrics are served on a local port without TLS so that the harness can
+// see the controllers start. It returns once all three run.
+func (h *harness) startManager(kubeconfig string) (*exec.Cmd, error) {
+	port, err := testenv.FreePort()
+	if err != nil {
+		return nil, err
+	}
+	child := exec.Command(h.o.manager, "--kubeconfig", kubeconfig,
+		"--leader-elect", "--leader-election-namespace", "default",
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
+		"--health-probe-bind-address", "0", "--sync-period", h.o.resync.String())
+	child.Stdout, child.Stderr = io.Discard, io.Discard
+	if err := child.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s (make build): %w", h.o.manager, err)
+	}
+	metrics := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if r, err := testenv.Reconciles(metrics); err == nil && len(r) == 3 {
+			return child, nil
 		}
 	}
-	return out
+	_ = child.Process.Kill()
+	return nil, fmt.Errorf("%s did not start its controllers within a minute", h.o.manager)
 }
 
-func (c counters) writes() int64 {
-	return c.Verbs["POST"] + c.Verbs["PUT"] + c.Verbs["PATCH"] + c.Verbs["DELETE"]
+// cleanup deletes a writer's objects once the writer has stopped: their
+// finalizers are dropped first, since no controller is left to act on them.
+func (h *harness) cleanup(ctx context.Context, ns string) {
+	ofNamespace := client.MatchingLabels{controlplanev1beta1.LabelControlPlaneNamespace: ns}
+	lists := []struct {
+		list client.ObjectList
+		opts []client.ListOption
+	}{
+		{&controlplanev1beta1.CAPTControlPlaneList{}, []client.ListOption{client.InNamespace(ns)}},
+		{&infrastructurev1beta1.WorkspaceTemplateApplyList{}, []client.ListOption{client.InNamespace(ns)}},
+		{&tfv1beta1.WorkspaceList{}, []client.ListOption{ofNamespace}},
+	}
+	noFinalizers := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`))
+	for _, l := range lists {
+		if err := h.c.List(ctx, l.list, l.opts...); err != nil {
+			continue
+		}
+		_ = meta.EachListItem(l.list, func(o runtime.Object) error {
+			obj := o.(client.Object)
+			_ = h.c.Patch(ctx, obj, noFinalizers)
+			_ = h.c.Delete(ctx, obj)
+			return nil
+		})
+	}
 }
 
 // workload drives the Workspaces (and the contending writer) of one
 // writer's namespace.
 type workload struct {
 	h       *harness
+	kind    string
 	ns      string
 	n       int
 	tracker *tracker
@@ -339,22 +402,41 @@ func (w *workload) saturate(ctx context.Context) (int, error) {
 	return changes, w.tracker.waitMirrored(w.n, w.seq, 2*time.Minute)
 }
 
-// initial creates N control planes and their Workspaces, and waits until
-// every control plane mirrors its Workspace.
+// initial creates N control planes and waits until every one mirrors its
+// Workspace. For D the Workspaces come the real way: the control planes use
+// a WorkspaceTemplate, bin/manager creates their WorkspaceTemplateApplies and
+// renders the Workspaces, and the harness (playing provider-terraform)
+// reports on them once they exist. The baselines know no templates: the
+// harness creates their Workspaces, under the same names.
 func (w *workload) initial(ctx context.Context) (int, error) {
+	real := w.kind == writerOurs
+	if real {
+		tmpl := &infrastructurev1beta1.WorkspaceTemplate{
+			ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: w.ns},
+			Spec: infrastructurev1beta1.WorkspaceTemplateSpec{Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
+				ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline,
+					Vars: []tfv1beta1.Var{{Key: "cluster_name", Value: "${cluster_name}"}, {Key: "kubernetes_version", Value: "${kubernetes_version}"}}},
+			}}},
+		}
+		if err := w.h.c.Create(ctx, tmpl); err != nil {
+			return 0, err
+		}
+	}
 	for i := range w.n {
 		cp := &controlplanev1beta1.CAPTControlPlane{
 			ObjectMeta: metav1.ObjectMeta{Name: cpName(i), Namespace: w.ns},
 			Spec: controlplanev1beta1.CAPTControlPlaneSpec{
 				Version: "1.31", WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"},
-				WorkspaceTemplateApplyName: cpName(i) + "-none",
 			},
 		}
 		if err := w.h.c.Create(ctx, cp); err != nil {
 			return 0, err
 		}
+		if real {
+			continue
+		}
 		ws := &tfv1beta1.Workspace{
-			ObjectMeta: metav1.ObjectMeta{Name: workspaceName(w.ns, cpName(i)), Labels: map[string]string{
+			ObjectMeta: metav1.ObjectMeta{Name: workspaceName(cpName(i)), Labels: map[string]string{
 				controlplanev1beta1.LabelControlPlaneNamespace: w.ns, controlplanev1beta1.LabelControlPlaneName: cpName(i),
 			}},
 			Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline}},
@@ -364,11 +446,26 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 		}
 	}
 	for i := range w.n {
+		if real {
+			if err := w.rendered(ctx, workspaceName(cpName(i)), 10*time.Minute); err != nil {
+				return 0, err
+			}
+		}
 		if err := w.change(ctx, i); err != nil {
 			return 0, err
 		}
 	}
 	return w.n, w.tracker.waitMirrored(w.n, w.seq, 10*time.Minute)
+}
+
+// rendered waits until bin/manager has rendered the Workspace.
+func (w *workload) rendered(ctx context.Context, name string, timeout time.Duration) error {
+	for deadline := time.Now().Add(timeout); ; time.Sleep(50 * time.Millisecond) {
+		err := w.h.c.Get(ctx, client.ObjectKey{Name: name}, &tfv1beta1.Workspace{})
+		if !apierrors.IsNotFound(err) || time.Now().After(deadline) {
+			return err
+		}
+	}
 }
 
 // churn changes the outputs of random Workspaces at the churn rate; with
@@ -441,7 +538,7 @@ func (w *workload) change(ctx context.Context, i int) error {
 	w.seq[i]++
 	seq := w.seq[i]
 	w.mu.Unlock()
-	name := workspaceName(w.ns, cpName(i))
+	name := workspaceName(cpName(i))
 	for {
 		ws := &tfv1beta1.Workspace{}
 		if err := w.h.c.Get(ctx, client.ObjectKey{Name: name}, ws); err != nil {

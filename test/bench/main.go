@@ -1,9 +1,11 @@
 // Command bench is the benchmark harness: it runs the same workloads
 // through four writers of CAPTControlPlane status.workspaceStatus — A, the
 // original full Status().Update; B, the CAPTEP-0040 MergeFrom patch; C, a
-// naive Status().Apply on every reconcile; D, controllers/workspacestatus —
-// one after the other on fresh objects, against a local kube-apiserver built
-// from source (bin/k8s), and prints a markdown table.
+// naive Status().Apply on every reconcile; D, bin/manager as shipped (all
+// three controllers, the Deployment's flags) — one after the other on fresh
+// objects, against a local kube-apiserver built from source (bin/k8s), and
+// prints a markdown table. Every writer's requests are counted in a proxy
+// in front of its process.
 //
 //	go run ./test/bench -n 100,1000 -churn 60s -out docs/benchmarks.md
 package main
@@ -30,6 +32,7 @@ type options struct {
 	outputBytes    int
 	out            string
 	assets         string
+	manager        string
 	onlyWriters    string
 	writerKind     string // child mode
 	kubeconfig     string
@@ -50,6 +53,7 @@ func main() {
 	flag.IntVar(&o.outputBytes, "atprovider-bytes", 2048, "approximate size of each atProvider")
 	flag.StringVar(&o.out, "out", "", "also write the report to this markdown file")
 	flag.StringVar(&o.assets, "assets", "bin/k8s", "folder with kube-apiserver and etcd")
+	flag.StringVar(&o.manager, "manager", "bin/manager", "the manager binary, writer D")
 	flag.StringVar(&o.onlyWriters, "writers", strings.Join(writers, ","), "writers to run")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write each writer process's CPU profile to this path with the writer's letter and N appended")
 	flag.StringVar(&o.writerKind, "writer", "", "(internal) run as the writer process of this kind")

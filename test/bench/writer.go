@@ -4,12 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"runtime/pprof"
 	"strings"
-	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -27,7 +24,6 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
 	"github.com/capt-controlplane/capt-controlplane/internal/scheme"
 )
 
@@ -36,49 +32,14 @@ const (
 	writerUpdate = "A-update"     // get, set the whole status, Status().Update, retry on conflict
 	writerMerge  = "B-mergefrom"  // the CAPTEP-0040 MergeFrom patch
 	writerApply  = "C-naiveapply" // Status().Apply on every reconcile
-	writerOurs   = "D-ours"       // controllers/workspacestatus
+	writerOurs   = "D-manager"    // bin/manager as shipped: all three controllers
 )
 
 var writers = []string{writerUpdate, writerMerge, writerApply, writerOurs}
 
-// counters are the requests one writer process sent.
-type counters struct {
-	Verbs map[string]int64 `json:"verbs"`
-	Bytes int64            `json:"bytes"` // request bodies
-}
-
-type countingTransport struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	c    counters
-}
-
-func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	verb := req.Method
-	if req.URL.Query().Get("watch") == "true" {
-		verb = "WATCH"
-	}
-	t.mu.Lock()
-	t.c.Verbs[verb]++
-	if req.ContentLength > 0 {
-		t.c.Bytes += req.ContentLength
-	}
-	t.mu.Unlock()
-	return t.next.RoundTrip(req)
-}
-
-func (t *countingTransport) snapshot() counters {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := counters{Verbs: map[string]int64{}, Bytes: t.c.Bytes}
-	for k, v := range t.c.Verbs {
-		out.Verbs[k] = v
-	}
-	return out
-}
-
-// runWriter is the child process: one writer in a controller-runtime
-// manager, its request counters served on a local address it prints.
+// runWriter is the child process of a baseline writer: one controller in
+// a controller-runtime manager. It prints READY once its cache synced; the
+// harness counts its requests in the proxy its kubeconfig points at.
 func runWriter(kind, kubeconfig, namespace string, resync time.Duration, cpuProfile string) error {
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
@@ -95,9 +56,6 @@ func runWriter(kind, kubeconfig, namespace string, resync time.Duration, cpuProf
 		return err
 	}
 	cfg.QPS, cfg.Burst = 500, 1000
-	counting := &countingTransport{c: counters{Verbs: map[string]int64{}}}
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { counting.next = rt; return counting })
-
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.New(),
 		Metrics: metricsserver.Options{BindAddress: "0"},
@@ -110,22 +68,11 @@ func runWriter(kind, kubeconfig, namespace string, resync time.Duration, cpuProf
 		return err
 	}
 	ctx := ctrl.SetupSignalHandler()
-	opts := controller.Options{MaxConcurrentReconciles: 4}
-	if kind == writerOurs {
-		err = (&workspacestatus.Reconciler{Namespace: namespace}).SetupWithManager(ctx, mgr, opts)
-	} else {
-		b := &baseline{client: mgr.GetClient(), reader: mgr.GetAPIReader(), kind: kind}
-		err = ctrl.NewControllerManagedBy(mgr).Named("baseline").
-			For(&controlplanev1beta1.CAPTControlPlane{}).
-			Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneOfWorkspace(namespace))).
-			WithOptions(opts).Complete(b)
-	}
-	if err != nil {
-		return err
-	}
-	// Serve the counters once the caches are synced, so that the harness
-	// measures reconciles and not start-up.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	b := &baseline{client: mgr.GetClient(), reader: mgr.GetAPIReader(), kind: kind}
+	err = ctrl.NewControllerManagedBy(mgr).Named("baseline").
+		For(&controlplanev1beta1.CAPTControlPlane{}).
+		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneOfWorkspace(namespace))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).Complete(b)
 	if err != nil {
 		return err
 	}
@@ -134,12 +81,7 @@ func runWriter(kind, kubeconfig, namespace string, resync time.Duration, cpuProf
 			return
 		}
 		time.Sleep(time.Second) // controllers start their workers after the sync
-		go func() {
-			_ = http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				_ = json.NewEncoder(w).Encode(counting.snapshot())
-			}))
-		}()
-		fmt.Printf("COUNTERS %s\n", l.Addr())
+		fmt.Println("READY")
 	}()
 	return mgr.Start(ctx)
 }
@@ -170,7 +112,7 @@ func (b *baseline) Reconcile(ctx context.Context, req reconcile.Request) (reconc
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	ws := &tfv1beta1.Workspace{}
-	if err := b.client.Get(ctx, types.NamespacedName{Name: workspaceName(cp.Namespace, cp.Name)}, ws); err != nil {
+	if err := b.client.Get(ctx, types.NamespacedName{Name: workspaceName(cp.Name)}, ws); err != nil {
 		return reconcile.Result{}, client.IgnoreNotFound(err)
 	}
 	desired := mirrorOf(ws)
@@ -213,4 +155,8 @@ func mirrorOf(ws *tfv1beta1.Workspace) *controlplanev1beta1.WorkspaceStatus {
 	return out
 }
 
-func workspaceName(namespace, name string) string { return namespace + "-" + name }
+// workspaceName is the Workspace of control plane cp, as bin/manager
+// renders it (the apply "<cp>-eks-controlplane-apply" without "-apply");
+// the baselines use the same name. Each writer's objects are deleted before
+// the next writer starts, so names never meet.
+func workspaceName(cp string) string { return cp + "-eks-controlplane" }

@@ -3,23 +3,28 @@ package testenv
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"github.com/capt-controlplane/capt-controlplane/internal/manager"
 )
 
+// Controller is what every controller of the project offers.
+type Controller interface {
+	SetupWithManager(context.Context, ctrl.Manager, controller.Options) error
+}
+
 // StartManager runs the controllers in a manager on cfg until stop is
-// called, and returns once its caches synced. The manager is bin/manager's
-// (internal/manager: the same scheme and cache configuration) with the
-// default flags, except that metrics and probes are off, leader election is
-// off and each controller runs two workers.
-func (e *Env) StartManager(cfg *rest.Config, controllers ...manager.Controller) (stop func() error, err error) {
+// called, and returns once its caches synced. The manager is configured as
+// bin/manager's (internal/manager: the same scheme, cache and client
+// options) with the default flags, except that metrics, probes and leader
+// election are off and each controller runs two workers.
+func (e *Env) StartManager(cfg *rest.Config, controllers ...Controller) (stop func() error, err error) {
 	o := manager.DefaultOptions()
-	o.MetricsAddr, o.ProbeAddr, o.Concurrency = "0", "0", 2
+	o.MetricsAddr, o.ProbeAddr = "0", "0"
 	mgrOptions, err := manager.ManagerOptions(o)
 	if err != nil {
 		return nil, err
@@ -31,13 +36,11 @@ func (e *Env) StartManager(cfg *rest.Config, controllers ...manager.Controller) 
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	named := map[string]manager.Controller{}
-	for i, c := range controllers {
-		named[fmt.Sprintf("%d:%T", i, c)] = c
-	}
-	if err := manager.Setup(ctx, mgr, o, named); err != nil {
-		cancel()
-		return nil, err
+	for _, c := range controllers {
+		if err := c.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: 2}); err != nil {
+			cancel()
+			return nil, err
+		}
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()

@@ -128,7 +128,7 @@ func (l *RequestLog) Proxy(upstream *rest.Config, dir string) (kubeconfig string
 	cfg.AuthInfos["proxy"] = &clientcmdapi.AuthInfo{}
 	cfg.Contexts["proxy"] = &clientcmdapi.Context{Cluster: "proxy", AuthInfo: "proxy"}
 	cfg.CurrentContext = "proxy"
-	kubeconfig = filepath.Join(dir, "proxy.kubeconfig")
+	kubeconfig = filepath.Join(dir, fmt.Sprintf("proxy-%d.kubeconfig", listener.Addr().(*net.TCPAddr).Port))
 	if err := clientcmd.WriteToFile(*cfg, kubeconfig); err != nil {
 		_ = server.Close()
 		return "", nil, err

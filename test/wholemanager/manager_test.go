@@ -5,14 +5,10 @@
 package wholemanager
 
 import (
-	"bufio"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -87,59 +83,12 @@ func startManager(t *testing.T, env *testenv.Env) *process {
 	return p
 }
 
-// reconciles reads controller_runtime_reconcile_total per controller,
-// summed over results.
-func (p *process) reconciles() (map[string]int, error) {
-	byResult, err := p.reconcileResults()
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]int{}
-	for controller, results := range byResult {
-		for _, n := range results {
-			out[controller] += n
-		}
-	}
-	return out, nil
-}
+// reconciles reads the manager's reconcile counters per controller.
+func (p *process) reconciles() (map[string]int, error) { return testenv.Reconciles(p.metricsURL) }
 
-// reconcileResults reads controller_runtime_reconcile_total per controller
-// and result (success, error, requeue, requeue_after).
+// reconcileResults reads them per controller and result.
 func (p *process) reconcileResults() (map[string]map[string]int, error) {
-	resp, err := http.Get(p.metricsURL) //nolint:noctx // a local process
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	out := map[string]map[string]int{}
-	scanner := bufio.NewScanner(resp.Body)
-	scanner.Buffer(make([]byte, 1<<20), 1<<20)
-	for scanner.Scan() {
-		line := scanner.Text()
-		if !strings.HasPrefix(line, "controller_runtime_reconcile_total{") {
-			continue
-		}
-		labels, value, _ := strings.Cut(line[len("controller_runtime_reconcile_total{"):], "} ")
-		var controller, result string
-		for _, l := range strings.Split(labels, ",") {
-			k, v, _ := strings.Cut(l, "=")
-			switch k {
-			case "controller":
-				controller = strings.Trim(v, `"`)
-			case "result":
-				result = strings.Trim(v, `"`)
-			}
-		}
-		n, err := strconv.ParseFloat(value, 64)
-		if err != nil {
-			return nil, err
-		}
-		if out[controller] == nil {
-			out[controller] = map[string]int{}
-		}
-		out[controller][result] += int(n)
-	}
-	return out, scanner.Err()
+	return testenv.ReconcileResults(p.metricsURL)
 }
 
 // controllers are bin/manager's controllers, by their metric label.

@@ -1,0 +1,22 @@
+// Package ownership names the field managers of capt-controlplane, each
+// defined once. Every write the manager makes is a server-side apply under
+// one of them; search for a name to find where its fields are written.
+package ownership
+
+const (
+	// WorkspaceStatus owns status.workspaceStatus of every CAPTControlPlane
+	// (ready, state, atProvider) and nothing else.
+	WorkspaceStatus = "capt-workspace-status"
+
+	// ControlPlane owns the control plane's finalizer and recorded spec
+	// fields, every other status field, its WorkspaceTemplateApply and its
+	// kubeconfig Secret.
+	ControlPlane = "capt-controlplane"
+
+	// WorkspaceTemplateApply owns the rendered Workspaces (spec and labels),
+	// the apply's finalizer and the apply's status.
+	WorkspaceTemplateApply = "capt-workspacetemplateapply"
+)
+
+// FieldManagers are every name the manager applies under.
+var FieldManagers = []string{WorkspaceStatus, ControlPlane, WorkspaceTemplateApply}

@@ -1,0 +1,64 @@
+package testenv
+
+import (
+	"bufio"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// ReconcileResults reads controller_runtime_reconcile_total from a
+// manager's plain-HTTP metrics endpoint, per controller and result
+// (success, error, requeue, requeue_after).
+func ReconcileResults(metricsURL string) (map[string]map[string]int, error) {
+	resp, err := http.Get(metricsURL) //nolint:noctx,gosec // a local process the caller started
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	const metric = "controller_runtime_reconcile_total{"
+	out := map[string]map[string]int{}
+	scanner := bufio.NewScanner(resp.Body)
+	scanner.Buffer(make([]byte, 1<<20), 1<<20)
+	for scanner.Scan() {
+		line := scanner.Text()
+		if !strings.HasPrefix(line, metric) {
+			continue
+		}
+		labels, value, _ := strings.Cut(line[len(metric):], "} ")
+		var controller, result string
+		for _, l := range strings.Split(labels, ",") {
+			k, v, _ := strings.Cut(l, "=")
+			switch k {
+			case "controller":
+				controller = strings.Trim(v, `"`)
+			case "result":
+				result = strings.Trim(v, `"`)
+			}
+		}
+		n, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return nil, err
+		}
+		if out[controller] == nil {
+			out[controller] = map[string]int{}
+		}
+		out[controller][result] += int(n)
+	}
+	return out, scanner.Err()
+}
+
+// Reconciles is ReconcileResults summed over results.
+func Reconciles(metricsURL string) (map[string]int, error) {
+	byResult, err := ReconcileResults(metricsURL)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for controller, results := range byResult {
+		for _, n := range results {
+			out[controller] += n
+		}
+	}
+	return out, nil
+}
