@@ -112,6 +112,7 @@ func targets(results []measurement, n int, ceil ceilingResult) string {
 	fmt.Fprintf(&b, "- writes in steady state (%s, every controller, every kind): %d (target 0): %s\n", wlSteady, steady.requests.writes, check(steady.requests.writes == 0))
 	fmt.Fprintf(&b, "- writes per Workspace change (churn): %d writes / %d changes = %.2f (%d mirrored; changes superseded before their reconcile coalesce; target 1.0): %s\n",
 		d.requests.writes, d.changes, float64(d.requests.writes)/float64(max(d.changes, 1)), d.mirrored, check(d.requests.writes <= int64(d.changes)))
+	fmt.Fprintf(&b, "  - D's writes during churn, by verb, resource and field manager:\n%s", indent(testenv.FormatCounts(d.requests.byKey)))
 	fmt.Fprintf(&b, "- atProvider losses under contention: %d (target 0): %s\n", contention.losses, check(contention.losses == 0))
 	if a != nil { // a run of some writers only (-writers) has no baseline
 		ratio := (float64(d.requests.bytes) / float64(max(d.changes, 1))) / (float64(a.requests.bytes) / float64(max(a.changes, 1)))
@@ -171,3 +172,11 @@ func peakRSS(results []measurement, writer string, n int) int64 {
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
+
+func indent(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		fmt.Fprintf(&b, "    %s\n", strings.TrimSpace(line))
+	}
+	return b.String()
+}
