@@ -70,11 +70,11 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 func buildKubeconfig(cluster string, cp *controlplanev1beta1.CAPTControlPlane, obs observed, endpoint controlplanev1beta1.APIEndpoint) ([]byte, error) {
 	outputs := obs.workspace.Status.AtProvider.Outputs
 	eksName := cluster
-	if raw, ok := outputs["cluster_name"]; ok {
+	if raw, ok := outputs[outputName]; ok {
 		_ = json.Unmarshal(raw.Raw, &eksName)
 	}
 	var ca []byte
-	if raw, ok := outputs["cluster_certificate_authority_data"]; ok {
+	if raw, ok := outputs[outputCA]; ok {
 		var encoded string
 		if err := json.Unmarshal(raw.Raw, &encoded); err == nil {
 			if decoded, err := base64.StdEncoding.DecodeString(encoded); err == nil {

@@ -39,7 +39,7 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 	if ws != nil {
 		wsReady = tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady)
 		wsSynced = tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeSynced)
-		if raw, ok := ws.Status.AtProvider.Outputs["cluster_endpoint"]; ok {
+		if raw, ok := ws.Status.AtProvider.Outputs[outputEndpoint]; ok {
 			var s string
 			if err := json.Unmarshal(raw.Raw, &s); err != nil {
 				plan.endpointErr = fmt.Errorf("cluster_endpoint %s is not a string", string(raw.Raw))

@@ -53,3 +53,19 @@ func FindCondition(conditions []Condition, t ConditionType) *Condition {
 	}
 	return nil
 }
+
+// SameConditions reports whether a and b hold the same conditions by type,
+// status, reason and message, in any order: their times and observed
+// generations aside, what a reader of the conditions decides from.
+func SameConditions(a, b []Condition) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, c := range a {
+		o := FindCondition(b, c.Type)
+		if o == nil || o.Status != c.Status || o.Reason != c.Reason || o.Message != c.Message {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,26 @@
+package workspacetemplateapply
+
+import (
+	"maps"
+
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+)
+
+// workspaceChanged passes on a Workspace update only when something this
+// controller reads changed: its labels, its deletion, its spec (the
+// generation) or the Ready and Synced conditions the apply reports. A new
+// atProvider alone is the workspacestatus controller's. Resyncs of
+// Workspaces are dropped: the apply's own resync covers them.
+var workspaceChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	old, ok := e.ObjectOld.(*tfv1beta1.Workspace)
+	cur, ok2 := e.ObjectNew.(*tfv1beta1.Workspace)
+	if !ok || !ok2 {
+		return true
+	}
+	return old.Generation != cur.Generation || !maps.Equal(old.Labels, cur.Labels) ||
+		!old.DeletionTimestamp.Equal(cur.DeletionTimestamp) ||
+		!tfv1beta1.SameConditions(old.Status.Conditions, cur.Status.Conditions)
+}}
