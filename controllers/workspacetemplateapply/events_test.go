@@ -4,9 +4,9 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 func TestWorkspaceChanged(t *testing.T) {
@@ -19,28 +19,15 @@ func TestWorkspaceChanged(t *testing.T) {
 			},
 		}
 	}
-	cases := []struct {
-		name string
-		edit func(*tfv1beta1.Workspace)
-		want bool
-	}{
-		{"resync", func(*tfv1beta1.Workspace) {}, false},
-		{"a new observation alone", func(ws *tfv1beta1.Workspace) { ws.Status.AtProvider.Checksum = "b" }, false},
-		{"the spec", func(ws *tfv1beta1.Workspace) { ws.Generation = 2 }, true},
-		{"a condition's message", func(ws *tfv1beta1.Workspace) { ws.Status.Conditions[0].Message = "plan failed" }, true},
-		{"a new condition", func(ws *tfv1beta1.Workspace) {
+	testenv.CheckUpdates(t, workspaceChanged, base, []testenv.UpdateCase[*tfv1beta1.Workspace]{
+		{Name: "resync", Edit: func(*tfv1beta1.Workspace) {}, Want: false},
+		{Name: "a new observation alone", Edit: func(ws *tfv1beta1.Workspace) { ws.Status.AtProvider.Checksum = "b" }, Want: false},
+		{Name: "the spec", Edit: func(ws *tfv1beta1.Workspace) { ws.Generation = 2 }, Want: true},
+		{Name: "a condition's message", Edit: func(ws *tfv1beta1.Workspace) { ws.Status.Conditions[0].Message = "plan failed" }, Want: true},
+		{Name: "a new condition", Edit: func(ws *tfv1beta1.Workspace) {
 			ws.Status.Conditions = append(ws.Status.Conditions, tfv1beta1.Condition{Type: tfv1beta1.TypeReady, Status: metav1.ConditionTrue})
-		}, true},
-		{"labels", func(ws *tfv1beta1.Workspace) { ws.Labels["a"] = "c" }, true},
-		{"deletion", func(ws *tfv1beta1.Workspace) { now := metav1.Now(); ws.DeletionTimestamp = &now }, true},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			old, cur := base(), base()
-			tc.edit(cur)
-			if got := workspaceChanged.Update(event.UpdateEvent{ObjectOld: old, ObjectNew: cur}); got != tc.want {
-				t.Fatalf("workspaceChanged = %v, want %v", got, tc.want)
-			}
-		})
-	}
+		}, Want: true},
+		{Name: "labels", Edit: func(ws *tfv1beta1.Workspace) { ws.Labels["a"] = "c" }, Want: true},
+		{Name: "deletion", Edit: func(ws *tfv1beta1.Workspace) { now := metav1.Now(); ws.DeletionTimestamp = &now }, Want: true},
+	})
 }
