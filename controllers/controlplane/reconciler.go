@@ -66,7 +66,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if !cp.DeletionTimestamp.IsZero() {
+	// Cluster API's contract: a paused control plane gets no action, its
+	// deletion included (clusterctl move pauses, then deletes the source
+	// objects: acting would destroy the cluster being moved). It only
+	// reports its status, with the Paused condition.
+	if !cp.DeletionTimestamp.IsZero() && !obs.paused {
 		return r.reconcileDelete(ctx, cp, obs)
 	}
 	return r.reconcileNormal(ctx, cp, obs)

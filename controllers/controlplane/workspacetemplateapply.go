@@ -70,6 +70,11 @@ func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, clu
 	if v, ok := cp.Labels[clusterv1.WatchLabel]; ok {
 		labels[clusterv1.WatchLabel] = v
 	}
+	// The apply's controller reads its Cluster's pause from this label,
+	// even after the control plane is gone.
+	if owner := ownerClusterName(cp); owner != "" {
+		labels[clusterv1.ClusterNameLabel] = owner
+	}
 	return infraac.WorkspaceTemplateApply(cp.EffectiveWorkspaceTemplateApplyName(), cp.Namespace).
 		WithLabels(labels).
 		WithOwnerReferences(metav1ac.OwnerReference().

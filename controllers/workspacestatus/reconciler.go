@@ -210,6 +210,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		apply.WithResourceVersion(cp.ResourceVersion)
 	}
 	if err := r.Client.Status().Apply(ctx, apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		if apierrors.IsNotFound(err) {
+			// Deleted since the cache saw it: nothing left to mirror into.
+			r.log(ctx).V(1).Info("the control plane is gone; not mirroring")
+			r.lastApplied.Delete(req.NamespacedName)
+			r.settled.Delete(req.NamespacedName)
+			return ctrl.Result{}, nil
+		}
 		if rejected(err) {
 			// The object keeps what it had: a refused request changes nothing.
 			r.Recorder.Eventf(cp, ws, corev1.EventTypeWarning, ReasonWorkspaceStatusRejected, "Mirror",

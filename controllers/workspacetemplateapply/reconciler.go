@@ -52,6 +52,8 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies/status,verbs=patch
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplates,verbs=get;list;watch
+// +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=clusters,verbs=get;list;watch
 // +kubebuilder:rbac:groups=tf.upbound.io,resources=workspaces,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
@@ -61,6 +63,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
 	if err := r.Client.Get(ctx, req.NamespacedName, apply); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if paused, err := r.paused(ctx, apply); err != nil || paused {
+		// Unpausing is an event of the apply, its control plane or its
+		// Cluster, all watched.
+		return ctrl.Result{}, err
 	}
 	if !apply.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, apply)

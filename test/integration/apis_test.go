@@ -184,7 +184,7 @@ func TestExampleStatusRoundTripsVerbatim(t *testing.T) {
 }
 
 // TestStatusOwnershipPerManager applies status under the two managers of
-// DESIGN.md and asserts each one's fieldsV1 exactly. atProvider is atomic:
+// docs/design.md and asserts each one's fieldsV1 exactly. atProvider is atomic:
 // one leaf in managedFields however many outputs it holds, and another
 // manager cannot change or extend it without force.
 func TestStatusOwnershipPerManager(t *testing.T) {
