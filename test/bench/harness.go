@@ -107,6 +107,7 @@ type ceilingResult struct {
 
 func runHarness(o options) error {
 	ctx := context.Background()
+	rev := commit()
 	root, err := repoRoot()
 	if err != nil {
 		return err
@@ -155,7 +156,7 @@ func runHarness(o options) error {
 			results = append(results, ms...)
 		}
 	}
-	report := renderReport(o, results, ceil)
+	report := renderReport(o, rev, results, ceil)
 	fmt.Print(report)
 	if o.out != "" {
 		return os.WriteFile(o.out, []byte(report), 0o644)

@@ -26,12 +26,18 @@ func verbs(c counters) string {
 	return strings.Join(parts, ", ")
 }
 
+// commit is the commit of the working tree, "-dirty" when it has changes:
+// read when the run starts, since bin/manager was built from it.
 func commit() string {
 	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
 		return "unknown"
 	}
-	return strings.TrimSpace(string(out))
+	rev := strings.TrimSpace(string(out))
+	if status, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(status) > 0 {
+		rev += "-dirty"
+	}
+	return rev
 }
 
 func machine() string {
@@ -42,12 +48,12 @@ func machine() string {
 	return fmt.Sprintf("%s, %d cores, %s %s/%s", cpu, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
-func renderReport(o options, results []measurement, ceil ceilingResult) string {
+func renderReport(o options, rev string, results []measurement, ceil ceilingResult) string {
 	ceiling := ceil.rate
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks: writers of status.workspaceStatus\n\n")
 	fmt.Fprintf(&b, "Measured %s at commit %s on %s, against kube-apiserver v1.37.2 and etcd v3.6.16 built from source (bin/k8s), all on one machine.\n\n",
-		time.Now().UTC().Format("2006-01-02"), commit(), machine())
+		time.Now().UTC().Format("2006-01-02"), rev, machine())
 	fmt.Fprintf(&b, "Reproduce: `make bench-harness` (= `go run ./test/bench -n %s -churn %s -churn-rate %g -contention-rate %g -resync %s -out docs/benchmarks.md`).\n\n",
 		joinInts(o.sizes), o.churn, o.churnRate, o.contention, o.resync)
 	fmt.Fprintf(&b, "Writers: **A** get + full `Status().Update` with retry on conflict (the original controller); **B** `MergeFrom` patch (CAPTEP-0040); "+

@@ -112,6 +112,11 @@ func (l *RequestLog) Proxy(upstream *rest.Config, dir string) (kubeconfig string
 		},
 		Transport:     transport,
 		FlushInterval: -1, // watches stream
+		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
+			if req.Context().Err() == nil { // a client that went away is no error
+				http.Error(w, err.Error(), http.StatusBadGateway)
+			}
+		},
 	}
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
