@@ -1,10 +1,12 @@
 package integration
 
 import (
+	"cmp"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,6 +66,41 @@ func TestCRDsEstablishedAndLabeled(t *testing.T) {
 		g.Expect(crd.Labels).To(HaveKeyWithValue("cluster.x-k8s.io/provider", "control-plane-capt"), name)
 		g.Expect(crd.Labels).To(HaveKeyWithValue("cluster.x-k8s.io/v1beta1", "v1beta1"), name)
 	}
+}
+
+// TestClusterctlContractMatchesTheCRD: clusterctl's metadata.yaml declares,
+// for the current release series, the newest Cluster API contract the
+// control plane's CRD says it implements (its cluster.x-k8s.io/<contract>
+// labels): one truth for clusterctl and for Cluster API's controllers.
+func TestClusterctlContractMatchesTheCRD(t *testing.T) {
+	g := NewWithT(t)
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "metadata.yaml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	type releaseSeries struct {
+		Major, Minor int
+		Contract     string
+	}
+	var metadata struct {
+		ReleaseSeries []releaseSeries `json:"releaseSeries"`
+	}
+	g.Expect(yaml.Unmarshal(raw, &metadata)).To(Succeed())
+	g.Expect(metadata.ReleaseSeries).NotTo(BeEmpty())
+	current := slices.MaxFunc(metadata.ReleaseSeries, func(a, b releaseSeries) int {
+		return cmp.Or(cmp.Compare(a.Major, b.Major), cmp.Compare(a.Minor, b.Minor))
+	})
+
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	g.Expect(env.Client.Get(t.Context(), client.ObjectKey{Name: "captcontrolplanes.controlplane.cluster.x-k8s.io"}, crd)).To(Succeed())
+	var contracts []string
+	for label := range crd.Labels {
+		if contract, ok := strings.CutPrefix(label, "cluster.x-k8s.io/v1"); ok {
+			contracts = append(contracts, "v1"+contract)
+		}
+	}
+	g.Expect(contracts).NotTo(BeEmpty())
+	slices.Sort(contracts) // v1beta1 < v1beta2
+	g.Expect(current.Contract).To(Equal(contracts[len(contracts)-1]),
+		"metadata.yaml's contract for %d.%d against the CRD's labels %v", current.Major, current.Minor, contracts)
 }
 
 func TestKubectlExplainWorkspaceStatus(t *testing.T) {
