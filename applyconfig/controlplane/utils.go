@@ -54,6 +54,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &controlplanev1beta1.EndpointAccessApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("Initialization"):
 		return &controlplanev1beta1.InitializationApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("StatusVersion"):
+		return &controlplanev1beta1.StatusVersionApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("Timeouts"):
 		return &controlplanev1beta1.TimeoutsApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceStatus"):

@@ -96,6 +96,9 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 	if status.endpointErr != nil {
 		r.Recorder.Eventf(cp, nil, "Warning", controlplanev1beta1.ReasonEndpointUpdateFailed, "ReadEndpoint", status.endpointErr.Error())
 	}
+	if status.endpointChanged != "" {
+		r.Recorder.Eventf(cp, nil, "Warning", controlplanev1beta1.ReasonEndpointChanged, "ReadEndpoint", status.endpointChanged)
+	}
 	if err := r.applyStatus(ctx, cp, status.apply); err != nil {
 		return ctrl.Result{}, err
 	}

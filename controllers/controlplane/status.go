@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -23,10 +24,16 @@ const defaultControlPlaneTimeout = 30
 
 // statusPlan is the desired status and what the reconcile learned computing it.
 type statusPlan struct {
-	apply       *cpac.CAPTControlPlaneStatusApplyConfiguration
-	endpoint    *controlplanev1beta1.APIEndpoint // from cluster_endpoint, nil when absent or malformed
+	apply *cpac.CAPTControlPlaneStatusApplyConfiguration
+	// endpoint is the one to record: spec.controlPlaneEndpoint once set
+	// (Cluster API copies it and treats it as fixed), else cluster_endpoint;
+	// nil when neither is known.
+	endpoint    *controlplanev1beta1.APIEndpoint
 	endpointErr error
-	requeue     time.Duration // when the creation timeout falls due, before initialization
+	// endpointChanged says how cluster_endpoint differs from the recorded
+	// endpoint; empty when it does not.
+	endpointChanged string
+	requeue         time.Duration // when the creation timeout falls due, before initialization
 }
 
 // desiredStatus computes every status field capt-controlplane owns, from
@@ -49,6 +56,11 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 				plan.endpoint = &ep
 			}
 		}
+	}
+	if recorded := cp.Spec.ControlPlaneEndpoint; recorded.Host != "" && plan.endpoint != nil && *plan.endpoint != recorded {
+		plan.endpointChanged = fmt.Sprintf("the Terraform output cluster_endpoint moved to %s:%d; spec.controlPlaneEndpoint keeps %s:%d, which Cluster API treats as fixed",
+			plan.endpoint.Host, plan.endpoint.Port, recorded.Host, recorded.Port)
+		plan.endpoint = &recorded
 	}
 	// The apply's Synced=False names input errors found before any
 	// Workspace exists: a missing template, an unknown variable, a name
@@ -77,6 +89,13 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 
 	phase := controlplanev1beta1.PhaseCreating
 	readyReason, readyMessage := controlplanev1beta1.ReasonCreating, "waiting for the Terraform workspace"
+	if initialized {
+		// Was ready, is not now: degraded, not creating.
+		phase, readyReason, readyMessage = controlplanev1beta1.PhaseDegraded, controlplanev1beta1.ReasonWorkspaceNotReady, "the Terraform workspace is no longer ready"
+		if wsReady != nil && wsReady.Reason != "" {
+			readyMessage += " (" + wsReady.Reason + ")"
+		}
+	}
 	switch {
 	case ready:
 		phase, readyReason, readyMessage = controlplanev1beta1.PhaseReady, controlplanev1beta1.ReasonReady, "the EKS control plane is ready"
@@ -97,10 +116,13 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 	live := cp.Status.Conditions
 	conditions := []*metav1ac.ConditionApplyConfiguration{
 		condition(controlplanev1beta1.ConditionReady, ready, readyReason, readyMessage, gen, live, now),
+		condition(controlplanev1beta1.ConditionAvailable, ready, pick(ready, controlplanev1beta1.ReasonAvailable, readyReason), pick(ready, "", readyMessage), gen, live, now),
 		condition(controlplanev1beta1.ConditionInitialized, initialized, pick(initialized, controlplanev1beta1.ReasonReady, controlplanev1beta1.ReasonCreating), "", gen, live, now),
 		condition(controlplanev1beta1.ConditionCreating, phase == controlplanev1beta1.PhaseCreating, pick(phase == controlplanev1beta1.PhaseCreating, controlplanev1beta1.ReasonCreating, string(phase)), "", gen, live, now),
 		condition(controlplanev1beta1.ConditionFailed, timedOut, pick(timedOut, controlplanev1beta1.ReasonControlPlaneTimeout, string(phase)), pick(timedOut, readyMessage, ""), gen, live, now),
 		condition(controlplanev1beta1.ConditionPaused, obs.paused, pick(obs.paused, controlplanev1beta1.ReasonPaused, controlplanev1beta1.ReasonNotPaused), "", gen, live, now),
+		condition(controlplanev1beta1.ConditionEndpointChanged, plan.endpointChanged != "",
+			pick(plan.endpointChanged != "", controlplanev1beta1.ReasonEndpointChanged, controlplanev1beta1.ReasonEndpointUnchanged), plan.endpointChanged, gen, live, now),
 	}
 
 	status := cpac.CAPTControlPlaneStatus().
@@ -111,8 +133,22 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 		WithPhase(phase).
 		WithObservedGeneration(gen).
 		WithConditions(conditions...)
-	if ready {
+	switch {
+	case ready:
 		status.WithVersion(cp.Spec.Version)
+		if v := semanticVersion(cp.Spec.Version); v != "" {
+			status.WithVersions(cpac.StatusVersion().WithVersion(v))
+		}
+	case initialized:
+		// Degraded: it still runs the version it reported.
+		if cp.Status.Version != "" {
+			status.WithVersion(cp.Status.Version)
+		}
+		for _, v := range cp.Status.Versions {
+			// Only the version: an EKS control plane reports no replicas, and
+			// a zero the Go type omits would never compare equal.
+			status.WithVersions(cpac.StatusVersion().WithVersion(v.Version))
+		}
 	}
 	if timedOut {
 		status.WithFailureReason(controlplanev1beta1.ReasonControlPlaneTimeout).WithFailureMessage(readyMessage)
@@ -132,6 +168,24 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 	}
 	plan.apply = status
 	return plan
+}
+
+// semanticVersion spells a Kubernetes version as Cluster API's contract
+// asks: "1.31" (as CAPT's samples write it) is "v1.31.0"; "" stays "".
+func semanticVersion(v string) string {
+	v = strings.TrimPrefix(strings.TrimSpace(v), "v")
+	if v == "" {
+		return ""
+	}
+	core, suffix := v, ""
+	if i := strings.IndexAny(v, "-+"); i >= 0 {
+		core, suffix = v[:i], v[i:]
+	}
+	parts := strings.Split(core, ".")
+	for len(parts) < 3 {
+		parts = append(parts, "0")
+	}
+	return "v" + strings.Join(parts, ".") + suffix
 }
 
 // refusedInput reports whether an apply's Synced reason is an input error

@@ -107,7 +107,15 @@ func TestFlowToReady(t *testing.T) {
 	statusFields := fieldsOf(g, ready, "capt-controlplane", "status")["f:status"].(map[string]any)
 	g.Expect(statusFields).NotTo(HaveKey("f:workspaceStatus"))
 	g.Expect(keys(statusFields)).To(ConsistOf("f:conditions", "f:externalManagedControlPlane", "f:initialization", "f:initialized",
-		"f:observedGeneration", "f:phase", "f:ready", "f:secretsReady", "f:version", "f:workspaceTemplateStatus"))
+		"f:observedGeneration", "f:phase", "f:ready", "f:secretsReady", "f:version", "f:versions", "f:workspaceTemplateStatus"))
+	g.Expect(statusFields["f:versions"]).To(Equal(testenv.MustJSON(`{"k:{\"version\":\"v1.31.0\"}":{".":{},"f:version":{}}}`)))
+	conditionTypes := []string{}
+	for key := range statusFields["f:conditions"].(map[string]any) {
+		if t, ok := strings.CutPrefix(key, `k:{"type":"`); ok {
+			conditionTypes = append(conditionTypes, strings.TrimSuffix(t, `"}`))
+		}
+	}
+	g.Expect(conditionTypes).To(ConsistOf("Ready", "Available", "Initialized", "Creating", "Failed", "Paused", "EndpointChanged"))
 	g.Expect(fieldsOf(g, ready, "capt-workspace-status", "status")).To(Equal(
 		testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)))
 

@@ -10,13 +10,15 @@ import (
 const CAPTControlPlaneFinalizer = "controlplane.cluster.x-k8s.io/captcontrolplane"
 
 // Phase is the coarse lifecycle state of a control plane.
-// +kubebuilder:validation:Enum=Creating;Ready;Failed
+// +kubebuilder:validation:Enum=Creating;Ready;Degraded;Failed
 type Phase string
 
 // Phases of a control plane.
 const (
 	PhaseCreating Phase = "Creating"
 	PhaseReady    Phase = "Ready"
+	// PhaseDegraded: initialized once, not ready now (its Workspace is not).
+	PhaseDegraded Phase = "Degraded"
 	PhaseFailed   Phase = "Failed"
 )
 
@@ -28,6 +30,14 @@ const (
 	ConditionCreating    = "Creating"
 	// ConditionPaused is Cluster API's v1beta2 Paused condition.
 	ConditionPaused = "Paused"
+	// ConditionAvailable is Cluster API's v1beta2 Available condition,
+	// mirrored into the Cluster's ControlPlaneAvailable: the EKS control
+	// plane can take requests now.
+	ConditionAvailable = "Available"
+	// ConditionEndpointChanged is True while the Terraform output
+	// cluster_endpoint differs from spec.controlPlaneEndpoint, which Cluster
+	// API treats as fixed once set and which is therefore kept.
+	ConditionEndpointChanged = "EndpointChanged"
 )
 
 // Condition reasons set on a CAPTControlPlane.
@@ -44,6 +54,10 @@ const (
 	ReasonNotPaused            = "NotPaused"
 	ReasonTemplateNotFound     = "TemplateNotFound"
 	ReasonDeleting             = "Deleting"
+	ReasonAvailable            = "Available"
+	ReasonWorkspaceNotReady    = "WorkspaceNotReady"
+	ReasonEndpointChanged      = "EndpointChanged"
+	ReasonEndpointUnchanged    = "EndpointUnchanged"
 )
 
 // CAPTControlPlaneSpec is the desired state of an EKS control plane.
@@ -205,9 +219,20 @@ type CAPTControlPlaneStatus struct {
 	// +optional
 	Initialization *Initialization `json:"initialization,omitempty"`
 
-	// Version is the Kubernetes version the control plane runs, once ready.
+	// Version is the Kubernetes version the control plane runs, once ready,
+	// as spec.version spells it (Cluster API's v1beta1 contract).
 	// +optional
 	Version string `json:"version,omitempty"`
+
+	// Versions are the Kubernetes versions the control plane runs, as
+	// semantic versions ("v1.31.0"), older first (Cluster API's v1beta2
+	// contract; the Cluster copies them into status.controlPlane.versions).
+	// An EKS control plane runs one.
+	// +optional
+	// +listType=map
+	// +listMapKey=version
+	// +kubebuilder:validation:MaxItems=100
+	Versions []StatusVersion `json:"versions,omitempty"`
 
 	// ExternalManagedControlPlane tells Cluster API that the control plane
 	// has no Machines: EKS runs it.
@@ -224,6 +249,19 @@ type CAPTControlPlaneStatus struct {
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// StatusVersion is one Kubernetes version a control plane runs, in the
+// shape of Cluster API's v1beta2 StatusVersion.
+type StatusVersion struct {
+	// Version is a semantic version with the v prefix.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Version string `json:"version"`
+
+	// Replicas at that version; an EKS control plane has none to count.
+	// +optional
+	Replicas int32 `json:"replicas,omitempty"`
 }
 
 // Initialization reports when the control plane can take requests.

@@ -143,6 +143,14 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: version
       type:
         scalar: string
+    - name: versions
+      type:
+        list:
+          elementType:
+            namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.StatusVersion
+          elementRelationship: associative
+          keys:
+          - version
     - name: workspaceStatus
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.WorkspaceStatus
@@ -217,6 +225,15 @@ var schemaYAML = typed.YAMLObject(`types:
         scalar: boolean
 - name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.Phase
   scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.StatusVersion
+  map:
+    fields:
+    - name: replicas
+      type:
+        scalar: numeric
+    - name: version
+      type:
+        scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.Timeouts
   map:
     fields:

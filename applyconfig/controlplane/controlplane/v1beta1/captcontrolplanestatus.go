@@ -51,8 +51,14 @@ type CAPTControlPlaneStatusApplyConfiguration struct {
 	// Initialization reports the Cluster API v1beta2 contract's
 	// initialization; initialized above is its v1beta1 form.
 	Initialization *InitializationApplyConfiguration `json:"initialization,omitempty"`
-	// Version is the Kubernetes version the control plane runs, once ready.
+	// Version is the Kubernetes version the control plane runs, once ready,
+	// as spec.version spells it (Cluster API's v1beta1 contract).
 	Version *string `json:"version,omitempty"`
+	// Versions are the Kubernetes versions the control plane runs, as
+	// semantic versions ("v1.31.0"), older first (Cluster API's v1beta2
+	// contract; the Cluster copies them into status.controlPlane.versions).
+	// An EKS control plane runs one.
+	Versions []StatusVersionApplyConfiguration `json:"versions,omitempty"`
 	// ExternalManagedControlPlane tells Cluster API that the control plane
 	// has no Machines: EKS runs it.
 	ExternalManagedControlPlane *bool `json:"externalManagedControlPlane,omitempty"`
@@ -146,6 +152,19 @@ func (b *CAPTControlPlaneStatusApplyConfiguration) WithInitialization(value *Ini
 // If called multiple times, the Version field is set to the value of the last call.
 func (b *CAPTControlPlaneStatusApplyConfiguration) WithVersion(value string) *CAPTControlPlaneStatusApplyConfiguration {
 	b.Version = &value
+	return b
+}
+
+// WithVersions adds the given value to the Versions field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Versions field.
+func (b *CAPTControlPlaneStatusApplyConfiguration) WithVersions(values ...*StatusVersionApplyConfiguration) *CAPTControlPlaneStatusApplyConfiguration {
+	for i := range values {
+		if values[i] == nil {
+			panic("nil value passed to WithVersions")
+		}
+		b.Versions = append(b.Versions, *values[i])
+	}
 	return b
 }
 
