@@ -38,14 +38,21 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 	// Now is the clock, for the creation timeout; time.Now when nil.
 	Now func() time.Time
+
+	// clusterAPI is whether Cluster API's Cluster kind is served: then a
+	// control plane waits for its owner Cluster before anything is rendered.
+	clusterAPI bool
 }
 
 // observed is what a reconcile reads about a control plane.
 type observed struct {
-	cluster   *clusterv1.Cluster // the owner Cluster, nil when none
-	paused    bool
-	apply     *infrastructurev1beta1.WorkspaceTemplateApply
-	workspace *tfv1beta1.Workspace
+	cluster *clusterv1.Cluster // the owner Cluster, nil when none
+	paused  bool
+	// waitingForCluster: nothing is rendered until Cluster API sets the
+	// owner Cluster (see terraformClusterName).
+	waitingForCluster bool
+	apply             *infrastructurev1beta1.WorkspaceTemplateApply
+	workspace         *tfv1beta1.Workspace
 }
 
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch;patch
@@ -131,6 +138,9 @@ func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 	case !apierrors.IsNotFound(err):
 		return obs, err
 	}
+
+	_, known := r.terraformClusterName(cp, obs)
+	obs.waitingForCluster = !known
 
 	wsName := workspaceNameOf(cp, obs.apply)
 	ws := &tfv1beta1.Workspace{}

@@ -36,6 +36,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneForWorkspace), builder.WithPredicates(workspaceChanged)).
 		WithOptions(options)
 	if _, err := mgr.GetRESTMapper().RESTMapping(clusterv1.GroupVersion.WithKind("Cluster").GroupKind(), clusterv1.GroupVersion.Version); err == nil {
+		r.clusterAPI = true
 		b = b.Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForCluster))
 	} else {
 		mgr.GetLogger().Info("Cluster API's Cluster kind is not installed; not watching Clusters", "error", err.Error())

@@ -97,6 +97,8 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 		}
 	}
 	switch {
+	case obs.waitingForCluster:
+		readyReason, readyMessage = controlplanev1beta1.ReasonWaitingForCluster, "waiting for Cluster API to set the owner Cluster: the Terraform cluster name comes from it"
 	case ready:
 		phase, readyReason, readyMessage = controlplanev1beta1.PhaseReady, controlplanev1beta1.ReasonReady, "the EKS control plane is ready"
 	case timedOut:

@@ -14,14 +14,22 @@ import (
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 )
 
+// variableClusterName is the Terraform variable that names the EKS cluster.
+const variableClusterName = "cluster_name"
+
 // connectionSecretSuffix names the Secret that receives the Terraform
 // outputs, as existing CAPT names it.
 const connectionSecretSuffix = "-eks-connection"
 
 // applyWorkspaceTemplateApply applies the control plane's
-// WorkspaceTemplateApply when it differs from what FieldManager owns.
+// WorkspaceTemplateApply when it differs from what FieldManager owns, and
+// nothing while the Terraform cluster name is not known yet.
 func (r *Reconciler) applyWorkspaceTemplateApply(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed) error {
-	desired := desiredWorkspaceTemplateApply(cp, clusterName(cp))
+	cluster, ok := r.terraformClusterName(cp, obs)
+	if !ok {
+		return nil
+	}
+	desired := desiredWorkspaceTemplateApply(cp, cluster)
 	var owned *infraac.WorkspaceTemplateApplyApplyConfiguration
 	if obs.apply != nil {
 		var err error
@@ -35,6 +43,24 @@ func (r *Reconciler) applyWorkspaceTemplateApply(ctx context.Context, cp *contro
 	return nil
 }
 
+// terraformClusterName is the cluster_name Terraform creates the EKS
+// cluster under: an identity input, never changed once rendered (a new name
+// is a new cluster). Before the first render it is the owner Cluster's
+// name; where Cluster API is installed the control plane waits for Cluster
+// API to set that owner (false), as Cluster API's own control planes do,
+// and without Cluster API it is the control plane's own name.
+func (r *Reconciler) terraformClusterName(cp *controlplanev1beta1.CAPTControlPlane, obs observed) (string, bool) {
+	if obs.apply != nil {
+		if rendered := obs.apply.Spec.Variables[variableClusterName]; rendered != "" {
+			return rendered, true
+		}
+	}
+	if owner := ownerClusterName(cp); owner != "" {
+		return owner, true
+	}
+	return cp.Name, !r.clusterAPI
+}
+
 // desiredWorkspaceTemplateApply is the apply that renders the control
 // plane's Workspace, with the variables existing CAPT passes to Terraform.
 func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, cluster string) *infraac.WorkspaceTemplateApplyApplyConfiguration {
@@ -43,7 +69,7 @@ func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, clu
 		tmplNamespace = cp.Namespace
 	}
 	vars := map[string]string{
-		"cluster_name":       cluster,
+		variableClusterName:  cluster,
 		"kubernetes_version": cp.Spec.Version,
 	}
 	if c := cp.Spec.ControlPlaneConfig; c != nil {
@@ -84,15 +110,6 @@ func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, clu
 			WithTemplateRef(infraac.WorkspaceTemplateReference().WithName(cp.Spec.WorkspaceTemplateRef.Name).WithNamespace(tmplNamespace)).
 			WithWriteConnectionSecretToRef(infraac.SecretReference().WithName(cp.Name + connectionSecretSuffix).WithNamespace(cp.Namespace)).
 			WithVariables(vars))
-}
-
-// clusterName is the Cluster API cluster the control plane belongs to, or
-// the control plane's own name when it stands alone.
-func clusterName(cp *controlplanev1beta1.CAPTControlPlane) string {
-	if name := ownerClusterName(cp); name != "" {
-		return name
-	}
-	return cp.Name
 }
 
 func mustJSON(v any) string {

@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -162,8 +163,18 @@ func (h *harness) setup(ctx context.Context) ([]string, error) {
 	}
 	var names []string
 	for i := range h.o.n {
+		// Cluster API is installed here: each control plane has the Cluster
+		// it waits for before anything is rendered.
+		paused := false
+		cluster := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("cluster-%03d", i), Namespace: namespace},
+			Spec: clusterv1.ClusterSpec{Paused: &paused}}
+		if err := c.Create(ctx, cluster); err != nil {
+			return nil, err
+		}
 		cp := &controlplanev1beta1.CAPTControlPlane{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("cp-%03d", i), Namespace: namespace},
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("cp-%03d", i), Namespace: namespace, OwnerReferences: []metav1.OwnerReference{{
+				APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID,
+			}}},
 			Spec: controlplanev1beta1.CAPTControlPlaneSpec{
 				Version:              "1.31",
 				WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"},

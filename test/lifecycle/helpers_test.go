@@ -56,9 +56,13 @@ func newCluster(t *testing.T, ns, name string) *clusterv1.Cluster {
 }
 
 // newControlPlane creates a control plane from the template "eks", owned by
-// cluster when given.
+// cluster, or by a new Cluster of its own name when nil: Cluster API is
+// installed here, and a control plane renders nothing until it has one.
 func newControlPlane(t *testing.T, ns, name string, cluster *clusterv1.Cluster, mutate ...func(*controlplanev1beta1.CAPTControlPlane)) *controlplanev1beta1.CAPTControlPlane {
 	t.Helper()
+	if cluster == nil {
+		cluster = newCluster(t, ns, name)
+	}
 	cp := &controlplanev1beta1.CAPTControlPlane{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
@@ -67,9 +71,7 @@ func newControlPlane(t *testing.T, ns, name string, cluster *clusterv1.Cluster, 
 			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"},
 		},
 	}
-	if cluster != nil {
-		cp.OwnerReferences = []metav1.OwnerReference{{APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID}}
-	}
+	cp.OwnerReferences = []metav1.OwnerReference{ownerReference(cluster)}
 	for _, m := range mutate {
 		m(cp)
 	}
@@ -154,4 +156,8 @@ func keys(m map[string]any) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func ownerReference(cluster *clusterv1.Cluster) metav1.OwnerReference {
+	return metav1.OwnerReference{APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID}
 }

@@ -58,6 +58,7 @@ const (
 	ReasonWorkspaceNotReady    = "WorkspaceNotReady"
 	ReasonEndpointChanged      = "EndpointChanged"
 	ReasonEndpointUnchanged    = "EndpointUnchanged"
+	ReasonWaitingForCluster    = "WaitingForCluster"
 )
 
 // CAPTControlPlaneSpec is the desired state of an EKS control plane.
