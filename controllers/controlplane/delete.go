@@ -37,7 +37,7 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, cp *controlplanev1beta
 	if cp.Spec.ControlPlaneEndpoint.Host != "" {
 		endpoint = &cp.Spec.ControlPlaneEndpoint
 	}
-	err := r.applySpec(ctx, cp, endpoint, false)
+	_, err := r.applySpec(ctx, cp, endpoint, false)
 	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
 		return ctrl.Result{}, nil // already gone: the cache had not seen it yet
 	}

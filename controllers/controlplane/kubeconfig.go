@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api/v1"
@@ -22,19 +19,22 @@ import (
 // kubeconfigKey is the data key Cluster API reads the kubeconfig from.
 const kubeconfigKey = "value"
 
+// kubeconfigSecretName is Cluster API's name of a cluster's kubeconfig.
+func kubeconfigSecretName(cluster string) string { return cluster + "-kubeconfig" }
+
 // applyKubeconfig applies the Cluster API kubeconfig Secret
 // "<cluster>-kubeconfig" once the endpoint is known, and reports whether it
-// exists. A control plane without a Cluster gets none.
-func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed, endpoint *controlplanev1beta1.APIEndpoint) (bool, error) {
+// exists and whether it sent it. A control plane without a Cluster gets none.
+func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed, endpoint *controlplanev1beta1.APIEndpoint) (exists, sent bool, err error) {
 	cluster := ownerClusterName(cp)
 	if cluster == "" || endpoint == nil || obs.workspace == nil {
-		return false, nil
+		return false, false, nil
 	}
 	kubeconfig, err := buildKubeconfig(cluster, cp, obs, *endpoint)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	name := cluster + "-kubeconfig"
+	name := kubeconfigSecretName(cluster)
 	desired := corev1ac.Secret(name, cp.Namespace).
 		WithType(clusterv1.ClusterSecretType).
 		// The control-plane labels select the Secret into the manager's
@@ -50,19 +50,15 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 		WithData(map[string][]byte{kubeconfigKey: kubeconfig})
 
 	var owned *corev1ac.SecretApplyConfiguration
-	live := &corev1.Secret{}
-	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: name}, live); {
-	case err == nil:
-		if owned, err = corev1ac.ExtractSecret(live, FieldManager); err != nil {
-			return false, err
+	if obs.kubeconfig != nil {
+		if owned, err = corev1ac.ExtractSecret(obs.kubeconfig, FieldManager); err != nil {
+			return false, false, err
 		}
-	case !apierrors.IsNotFound(err):
-		return false, err
 	}
-	if _, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
-		return false, fmt.Errorf("kubeconfig secret %s/%s: %w", cp.Namespace, name, err)
+	if sent, err = ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
+		return false, false, fmt.Errorf("kubeconfig secret %s/%s: %w", cp.Namespace, name, err)
 	}
-	return true, nil
+	return true, sent, nil
 }
 
 // buildKubeconfig writes a kubeconfig for the EKS endpoint that gets its

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -17,6 +18,7 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
@@ -42,6 +44,10 @@ type Reconciler struct {
 	// clusterAPI is whether Cluster API's Cluster kind is served: then a
 	// control plane waits for its owner Cluster before anything is rendered.
 	clusterAPI bool
+
+	// settled skips a reconcile whose inputs are those of the last one that
+	// sent nothing (resyncs of unchanged control planes).
+	settled ssa.Settled
 }
 
 // observed is what a reconcile reads about a control plane.
@@ -51,6 +57,8 @@ type observed struct {
 	// waitingForCluster: nothing is rendered until Cluster API sets the
 	// owner Cluster (see terraformClusterName).
 	waitingForCluster bool
+	kubeconfig        *corev1.Secret // the Cluster API kubeconfig Secret, nil when none
+	inputs            ssa.Inputs     // the versions of everything above and the control plane
 	apply             *infrastructurev1beta1.WorkspaceTemplateApply
 	workspace         *tfv1beta1.Workspace
 }
@@ -67,35 +75,47 @@ type observed struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	cp := &controlplanev1beta1.CAPTControlPlane{}
 	if err := r.Client.Get(ctx, req.NamespacedName, cp); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.settled.Forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	obs, err := r.observe(ctx, cp)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if cp.DeletionTimestamp.IsZero() && r.settled.Holds(req.NamespacedName, &obs.inputs) {
+		return ctrl.Result{}, nil
+	}
 	// Cluster API's contract: a paused control plane gets no action, its
 	// deletion included (clusterctl move pauses, then deletes the source
 	// objects: acting would destroy the cluster being moved). It only
 	// reports its status, with the Paused condition.
 	if !cp.DeletionTimestamp.IsZero() && !obs.paused {
-		return r.reconcileDelete(ctx, cp, obs)
+		return r.reconcileDelete(ctx, cp, *obs)
 	}
 	return r.reconcileNormal(ctx, cp, obs)
 }
 
-func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed) (ctrl.Result, error) {
-	status := desiredStatus(cp, obs, r.now())
+func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs *observed) (ctrl.Result, error) {
+	key := client.ObjectKeyFromObject(cp)
+	r.settled.Forget(key)
+	status := desiredStatus(cp, *obs, r.now())
+	sent := false
 	if !obs.paused {
-		if err := r.applySpec(ctx, cp, status.endpoint, true); err != nil {
-			return ctrl.Result{}, err
-		}
-		if err := r.applyWorkspaceTemplateApply(ctx, cp, obs); err != nil {
-			return ctrl.Result{}, err
-		}
-		secretReady, err := r.applyKubeconfig(ctx, cp, obs, status.endpoint)
+		specSent, err := r.applySpec(ctx, cp, status.endpoint, true)
 		if err != nil {
 			return ctrl.Result{}, err
 		}
+		applySent, err := r.applyWorkspaceTemplateApply(ctx, cp, *obs)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		secretReady, secretSent, err := r.applyKubeconfig(ctx, cp, *obs, status.endpoint)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		sent = specSent || applySent || secretSent
 		status.apply.WithSecretsReady(secretReady)
 	} else {
 		status.apply.WithSecretsReady(cp.Status.SecretsReady)
@@ -106,16 +126,22 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 	if status.endpointChanged != "" {
 		r.Recorder.Eventf(cp, nil, "Warning", controlplanev1beta1.ReasonEndpointChanged, "ReadEndpoint", status.endpointChanged)
 	}
-	if err := r.applyStatus(ctx, cp, status.apply); err != nil {
+	statusSent, err := r.applyStatus(ctx, cp, status.apply)
+	if err != nil {
 		return ctrl.Result{}, err
+	}
+	// Nothing sent and nothing pending on a clock: the same inputs would
+	// decide the same.
+	if !sent && !statusSent && status.requeue == 0 {
+		r.settled.Store(key, &obs.inputs)
 	}
 	return ctrl.Result{RequeueAfter: status.requeue}, nil
 }
 
 // observe reads the owner Cluster, the WorkspaceTemplateApply and the
 // Workspace; missing ones stay nil.
-func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (observed, error) {
-	var obs observed
+func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (*observed, error) {
+	obs := &observed{}
 	_, obs.paused = cp.Annotations[clusterv1.PausedAnnotation]
 
 	if name := ownerClusterName(cp); name != "" {
@@ -139,7 +165,7 @@ func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 		return obs, err
 	}
 
-	_, known := r.terraformClusterName(cp, obs)
+	_, known := r.terraformClusterName(cp, *obs)
 	obs.waitingForCluster = !known
 
 	wsName := workspaceNameOf(cp, obs.apply)
@@ -153,6 +179,22 @@ func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 	case !apierrors.IsNotFound(err):
 		return obs, err
 	}
+
+	if cluster := ownerClusterName(cp); cluster != "" {
+		secret := &corev1.Secret{}
+		switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: kubeconfigSecretName(cluster)}, secret); {
+		case err == nil:
+			obs.kubeconfig = secret
+		case !apierrors.IsNotFound(err):
+			return obs, err
+		}
+	}
+
+	obs.inputs.Add("controlplane", cp)
+	obs.inputs.Add("cluster", obs.cluster)
+	obs.inputs.Add("apply", obs.apply)
+	obs.inputs.Add("workspace", obs.workspace)
+	obs.inputs.Add("kubeconfig", obs.kubeconfig)
 	return obs, nil
 }
 

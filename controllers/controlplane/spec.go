@@ -12,11 +12,12 @@ import (
 // applySpec applies what FieldManager owns of the main resource: the
 // finalizer (when keepFinalizer), spec.workspaceTemplateApplyName and
 // spec.controlPlaneEndpoint. A missing endpoint keeps the one set before:
-// the endpoint never goes backwards on a gap in the Terraform outputs.
-func (r *Reconciler) applySpec(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, endpoint *controlplanev1beta1.APIEndpoint, keepFinalizer bool) error {
+// the endpoint never goes backwards on a gap in the Terraform outputs. It
+// reports whether it sent the apply.
+func (r *Reconciler) applySpec(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, endpoint *controlplanev1beta1.APIEndpoint, keepFinalizer bool) (bool, error) {
 	owned, err := cpac.ExtractCAPTControlPlane(cp, FieldManager)
 	if err != nil {
-		return err
+		return false, err
 	}
 	spec := cpac.CAPTControlPlaneSpec().WithWorkspaceTemplateApplyName(cp.EffectiveWorkspaceTemplateApplyName())
 	switch {
@@ -32,8 +33,9 @@ func (r *Reconciler) applySpec(ctx context.Context, cp *controlplanev1beta1.CAPT
 	if keepFinalizer {
 		desired.WithFinalizers(controlplanev1beta1.CAPTControlPlaneFinalizer)
 	}
-	if _, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
-		return fmt.Errorf("control plane %s/%s: %w", cp.Namespace, cp.Name, err)
+	sent, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned)
+	if err != nil {
+		return false, fmt.Errorf("control plane %s/%s: %w", cp.Namespace, cp.Name, err)
 	}
-	return nil
+	return sent, nil
 }

@@ -223,14 +223,15 @@ func condition(t string, isTrue bool, reason, message string, generation int64, 
 }
 
 // applyStatus sends the status when it differs from what FieldManager owns.
-func (r *Reconciler) applyStatus(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, status *cpac.CAPTControlPlaneStatusApplyConfiguration) error {
+func (r *Reconciler) applyStatus(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, status *cpac.CAPTControlPlaneStatusApplyConfiguration) (bool, error) {
 	desired := cpac.CAPTControlPlane(cp.Name, cp.Namespace).WithStatus(status)
 	owned, err := cpac.ExtractCAPTControlPlaneStatus(cp, FieldManager)
 	if err != nil {
-		return err
+		return false, err
 	}
-	if _, err := ssa.ApplyStatusIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
-		return fmt.Errorf("control plane %s/%s: %w", cp.Namespace, cp.Name, err)
+	sent, err := ssa.ApplyStatusIfChanged(ctx, r.Client, FieldManager, desired, owned)
+	if err != nil {
+		return false, fmt.Errorf("control plane %s/%s: %w", cp.Namespace, cp.Name, err)
 	}
-	return nil
+	return sent, nil
 }

@@ -23,24 +23,26 @@ const connectionSecretSuffix = "-eks-connection"
 
 // applyWorkspaceTemplateApply applies the control plane's
 // WorkspaceTemplateApply when it differs from what FieldManager owns, and
-// nothing while the Terraform cluster name is not known yet.
-func (r *Reconciler) applyWorkspaceTemplateApply(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed) error {
+// nothing while the Terraform cluster name is not known yet. It reports
+// whether it sent the apply.
+func (r *Reconciler) applyWorkspaceTemplateApply(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed) (bool, error) {
 	cluster, ok := r.terraformClusterName(cp, obs)
 	if !ok {
-		return nil
+		return false, nil
 	}
 	desired := desiredWorkspaceTemplateApply(cp, cluster)
 	var owned *infraac.WorkspaceTemplateApplyApplyConfiguration
 	if obs.apply != nil {
 		var err error
 		if owned, err = infraac.ExtractWorkspaceTemplateApply(obs.apply, FieldManager); err != nil {
-			return err
+			return false, err
 		}
 	}
-	if _, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
-		return fmt.Errorf("WorkspaceTemplateApply %s/%s: %w", cp.Namespace, cp.EffectiveWorkspaceTemplateApplyName(), err)
+	sent, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned)
+	if err != nil {
+		return false, fmt.Errorf("WorkspaceTemplateApply %s/%s: %w", cp.Namespace, cp.EffectiveWorkspaceTemplateApplyName(), err)
 	}
-	return nil
+	return sent, nil
 }
 
 // terraformClusterName is the cluster_name Terraform creates the EKS

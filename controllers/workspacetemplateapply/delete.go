@@ -36,5 +36,6 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev
 			return ctrl.Result{}, nil // the Workspace watch brings us back when it is gone
 		}
 	}
-	return ctrl.Result{}, r.applyFinalizer(ctx, apply, false)
+	_, err := r.applyFinalizer(ctx, apply, false)
+	return ctrl.Result{}, err
 }

@@ -47,6 +47,10 @@ type Reconciler struct {
 	APIReader client.Reader
 	// Recorder records Events on applies.
 	Recorder events.EventRecorder
+
+	// settled skips a reconcile whose inputs are those of the last one that
+	// sent nothing (resyncs of unchanged applies).
+	settled ssa.Settled
 }
 
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies,verbs=get;list;watch;patch
@@ -62,6 +66,9 @@ type Reconciler struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
 	if err := r.Client.Get(ctx, req.NamespacedName, apply); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.settled.Forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if paused, err := r.paused(ctx, apply); err != nil || paused {
@@ -72,7 +79,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if !apply.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, apply)
 	}
-	return r.reconcileNormal(ctx, apply)
+	in, settleable, err := r.inputs(ctx, apply)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if settleable && r.settled.Holds(req.NamespacedName, &in) {
+		return ctrl.Result{}, nil
+	}
+	r.settled.Forget(req.NamespacedName)
+	result, sent, err := r.reconcileNormal(ctx, apply)
+	if err == nil && settleable && !sent && result.RequeueAfter == 0 {
+		r.settled.Store(req.NamespacedName, &in)
+	}
+	return result, err
 }
 
 // outcome is what one reconcile found, for the status.
@@ -83,18 +102,22 @@ type outcome struct {
 	requeue   time.Duration
 }
 
-func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (ctrl.Result, error) {
-	if err := r.applyFinalizer(ctx, apply, true); err != nil {
-		return ctrl.Result{}, err
+// reconcileNormal applies the finalizer, the Workspace and the status, and
+// reports whether it sent any of them.
+func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (ctrl.Result, bool, error) {
+	finalizerSent, err := r.applyFinalizer(ctx, apply, true)
+	if err != nil {
+		return ctrl.Result{}, false, err
 	}
 	out, err := r.renderWorkspace(ctx, apply)
 	if err != nil {
-		return ctrl.Result{}, err
+		return ctrl.Result{}, false, err
 	}
-	if err := r.applyStatus(ctx, apply, out); err != nil {
-		return ctrl.Result{}, err
+	statusSent, err := r.applyStatus(ctx, apply, out)
+	if err != nil {
+		return ctrl.Result{}, false, err
 	}
-	return ctrl.Result{RequeueAfter: out.requeue}, nil
+	return ctrl.Result{RequeueAfter: out.requeue}, finalizerSent || out.appliedAt != nil || statusSent, nil
 }
 
 // renderWorkspace waits for what the apply waits for, renders the template
@@ -239,11 +262,12 @@ func applyOwner(ws *tfv1beta1.Workspace) (types.NamespacedName, bool) {
 }
 
 // applyFinalizer applies the apply's main resource under FieldManager: with
-// the finalizer, or with nothing, which removes it.
-func (r *Reconciler) applyFinalizer(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, keep bool) error {
+// the finalizer, or with nothing, which removes it. It reports whether it
+// sent the apply.
+func (r *Reconciler) applyFinalizer(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, keep bool) (bool, error) {
 	owned, err := infraac.ExtractWorkspaceTemplateApply(apply, FieldManager)
 	if err != nil {
-		return err
+		return false, err
 	}
 	// The UID makes the apply fail instead of creating the apply again when
 	// it was deleted since the cache saw it.
@@ -251,10 +275,11 @@ func (r *Reconciler) applyFinalizer(ctx context.Context, apply *infrastructurev1
 	if keep {
 		desired.WithFinalizers(infrastructurev1beta1.WorkspaceTemplateApplyFinalizer)
 	}
-	if _, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
-		return fmt.Errorf("the finalizer of %s/%s: %w", apply.Namespace, apply.Name, err)
+	sent, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned)
+	if err != nil {
+		return false, fmt.Errorf("the finalizer of %s/%s: %w", apply.Namespace, apply.Name, err)
 	}
-	return nil
+	return sent, nil
 }
 
 func (r *Reconciler) log(ctx context.Context) logr.Logger {

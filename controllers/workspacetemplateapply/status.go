@@ -14,8 +14,8 @@ import (
 
 // applyStatus applies the apply's status when it differs from what
 // FieldManager owns: the Workspace name, whether it was applied and when,
-// and Ready and Synced conditions.
-func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, out outcome) error {
+// and Ready and Synced conditions. It reports whether it sent it.
+func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, out outcome) (bool, error) {
 	status := infraac.WorkspaceTemplateApplyStatus().WithApplied(out.workspace != nil)
 	if out.workspace != nil {
 		status.WithWorkspaceName(out.workspace.Name)
@@ -49,12 +49,13 @@ func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1bet
 	desired := infraac.WorkspaceTemplateApply(apply.Name, apply.Namespace).WithStatus(status)
 	owned, err := infraac.ExtractWorkspaceTemplateApplyStatus(apply, FieldManager)
 	if err != nil {
-		return err
+		return false, err
 	}
-	if _, err := ssa.ApplyStatusIfChanged(ctx, r.Client, FieldManager, desired, owned); err != nil {
-		return fmt.Errorf("WorkspaceTemplateApply %s/%s: %w", apply.Namespace, apply.Name, err)
+	sent, err := ssa.ApplyStatusIfChanged(ctx, r.Client, FieldManager, desired, owned)
+	if err != nil {
+		return false, fmt.Errorf("WorkspaceTemplateApply %s/%s: %w", apply.Namespace, apply.Name, err)
 	}
-	return nil
+	return sent, nil
 }
 
 // conditionApply builds a condition whose lastTransitionTime moves only

@@ -459,7 +459,34 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 			return 0, err
 		}
 	}
-	return w.n, w.tracker.waitMirrored(w.n, w.seq, 10*time.Minute)
+	if err := w.tracker.waitMirrored(w.n, w.seq, 10*time.Minute); err != nil || !real {
+		return w.n, err
+	}
+	// The product has converged when every control plane is Ready, not
+	// when the mirror is: the other controllers' status comes after.
+	return w.n, w.allReady(ctx, 10*time.Minute)
+}
+
+// allReady waits until every control plane of the namespace reports Ready.
+func (w *workload) allReady(ctx context.Context, timeout time.Duration) error {
+	for deadline := time.Now().Add(timeout); ; time.Sleep(500 * time.Millisecond) {
+		list := &controlplanev1beta1.CAPTControlPlaneList{}
+		if err := w.h.c.List(ctx, list, client.InNamespace(w.ns)); err != nil {
+			return err
+		}
+		ready := 0
+		for i := range list.Items {
+			if list.Items[i].Status.Ready {
+				ready++
+			}
+		}
+		if ready == w.n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d control planes Ready after %s", ready, w.n, timeout)
+		}
+	}
 }
 
 // rendered waits until bin/manager has rendered the Workspace.
