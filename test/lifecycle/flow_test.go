@@ -214,21 +214,16 @@ func TestPausedControlPlaneWaits(t *testing.T) {
 	ns := newNamespace(t, "paused")
 	newTemplate(t, ns, "eks")
 	cluster := newCluster(t, ns, "paused")
-	g.Expect(env.Client.Patch(t.Context(), cluster, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"paused":true}}`)))).To(Succeed())
+	mergePatch(t, cluster, `{"spec":{"paused":true}}`)
 	cp := newControlPlane(t, ns, "paused-cp", cluster)
 	applyKey := types.NamespacedName{Namespace: ns, Name: "paused-cp-eks-controlplane-apply"}
 
-	g.Eventually(func(g Gomega) {
-		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
-		c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionPaused)
-		g.Expect(c).NotTo(BeNil())
-		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
-	}, timeout, poll).Should(Succeed())
+	waitPausedCondition(t, cp, true)
 	g.Consistently(func() error {
 		return env.Client.Get(t.Context(), applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
 	}, time.Second, 100*time.Millisecond).ShouldNot(Succeed())
 
-	g.Expect(env.Client.Patch(t.Context(), cluster, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"paused":false}}`)))).To(Succeed())
+	mergePatch(t, cluster, `{"spec":{"paused":false}}`)
 	g.Eventually(func() error {
 		return env.Client.Get(t.Context(), applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
 	}, timeout, poll).Should(Succeed())

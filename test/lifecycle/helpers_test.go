@@ -161,3 +161,21 @@ func keys(m map[string]any) []string {
 func ownerReference(cluster *clusterv1.Cluster) metav1.OwnerReference {
 	return metav1.OwnerReference{APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID}
 }
+
+// waitCondition waits until the control plane has a condition of
+// conditionType that passes check.
+func waitCondition(t *testing.T, cp *controlplanev1beta1.CAPTControlPlane, conditionType string, check func(Gomega, *metav1.Condition)) {
+	t.Helper()
+	NewWithT(t).Eventually(func(g Gomega) {
+		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
+		c := findCondition(got.Status.Conditions, conditionType)
+		g.Expect(c).NotTo(BeNil(), conditionType)
+		check(g, c)
+	}, timeout, poll).Should(Succeed())
+}
+
+// mergePatch applies a JSON merge patch to obj, as a user would.
+func mergePatch(t *testing.T, obj client.Object, patch string) {
+	t.Helper()
+	NewWithT(t).Expect(env.Client.Patch(t.Context(), obj, client.RawPatch(types.MergePatchType, []byte(patch)))).To(Succeed())
+}

@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
@@ -31,12 +30,9 @@ func TestWaitsForItsCluster(t *testing.T) {
 	g.Expect(env.Client.Create(t.Context(), cp)).To(Succeed())
 	applyKey := types.NamespacedName{Namespace: ns, Name: "early-control-plane-eks-controlplane-apply"}
 
-	g.Eventually(func(g Gomega) {
-		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
-		c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionReady)
-		g.Expect(c).NotTo(BeNil())
+	waitCondition(t, cp, controlplanev1beta1.ConditionReady, func(g Gomega, c *metav1.Condition) {
 		g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonWaitingForCluster))
-	}, timeout, poll).Should(Succeed())
+	})
 	g.Consistently(func() error {
 		return env.Client.Get(t.Context(), applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
 	}, held, poll).ShouldNot(Succeed(), "rendered before the owner Cluster was known")

@@ -18,20 +18,10 @@ import (
 // held is how long a test watches for an action that must not happen.
 const held = 2 * time.Second
 
-func mergePatch(t *testing.T, obj client.Object, patch string) {
-	t.Helper()
-	NewWithT(t).Expect(env.Client.Patch(t.Context(), obj, client.RawPatch(types.MergePatchType, []byte(patch)))).To(Succeed())
-}
-
 func waitPausedCondition(t *testing.T, cp *controlplanev1beta1.CAPTControlPlane, paused bool) {
 	t.Helper()
 	want := map[bool]metav1.ConditionStatus{true: metav1.ConditionTrue, false: metav1.ConditionFalse}[paused]
-	NewWithT(t).Eventually(func(g Gomega) {
-		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
-		c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionPaused)
-		g.Expect(c).NotTo(BeNil())
-		g.Expect(c.Status).To(Equal(want))
-	}, timeout, poll).Should(Succeed())
+	waitCondition(t, cp, controlplanev1beta1.ConditionPaused, func(g Gomega, c *metav1.Condition) { g.Expect(c.Status).To(Equal(want)) })
 }
 
 // A paused control plane that is deleted keeps its apply and Workspace
