@@ -138,8 +138,9 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 	return ctrl.Result{RequeueAfter: status.requeue}, nil
 }
 
-// observe reads the owner Cluster, the WorkspaceTemplateApply and the
-// Workspace; missing ones stay nil.
+// observe reads the owner Cluster, the WorkspaceTemplateApply, the
+// Workspace and the kubeconfig Secret (missing ones stay nil), and records
+// their versions and the control plane's as the reconcile's inputs.
 func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (*observed, error) {
 	obs := &observed{}
 	_, obs.paused = cp.Annotations[clusterv1.PausedAnnotation]
