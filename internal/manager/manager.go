@@ -15,9 +15,9 @@ import (
 // LeaderElectionID names the lease the replicas compete for.
 const LeaderElectionID = "capt-controlplane-leader.controlplane.cluster.x-k8s.io"
 
-// ManagerOptions are the controller-runtime options of bin/manager: the
+// RuntimeOptions are the controller-runtime options of bin/manager: the
 // scheme, the cache of CacheOptions, metrics, probes and leader election.
-func ManagerOptions(o Options) (ctrl.Options, error) {
+func RuntimeOptions(o Options) (ctrl.Options, error) {
 	cacheOptions, err := CacheOptions(o)
 	if err != nil {
 		return ctrl.Options{}, err

@@ -121,12 +121,12 @@ func TestWriteDiscipline(t *testing.T) {
 			return env.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: clusterName(i) + "-kubeconfig"}, &corev1.Secret{})
 		}, timeout, poll).Should(Succeed())
 	}
-	p.resyncs(t, controlPlanes, 1)
+	p.resyncs(t, 1)
 	t.Logf("convergence of %d control planes, writes:\n%s", controlPlanes, testenv.FormatCounts(testenv.CountByKey(testenv.Writes(p.requests.Since(mark)))))
 
 	t.Run("steady state across three resyncs writes nothing", func(t *testing.T) {
 		mark := p.requests.Mark()
-		p.resyncs(t, controlPlanes, 3)
+		p.resyncs(t, 3)
 		p.expectWrites(t, mark, nil)
 	})
 
@@ -138,7 +138,7 @@ func TestWriteDiscipline(t *testing.T) {
 			Ready: true, Reason: tfv1beta1.ReasonAvailable, Checksum: "v2", Outputs: changed,
 		})).To(Succeed())
 		expectMirror(t, 0, true, "v2")
-		p.resyncs(t, controlPlanes, 2)
+		p.resyncs(t, 2)
 		p.expectWrites(t, mark, map[string]int{mirrorApply: 1})
 	})
 
@@ -152,7 +152,7 @@ func TestWriteDiscipline(t *testing.T) {
 			cp := getControlPlane(g, 1)
 			g.Expect(cp.Status.Ready).To(BeFalse())
 		}, timeout, poll).Should(Succeed())
-		p.resyncs(t, controlPlanes, 1)
+		p.resyncs(t, 1)
 		p.expectWrites(t, mark, map[string]int{mirrorApply: 1, controlPlaneApply: 1, applyStatusApply: 1})
 
 		// Nothing is pending: no writes, and no reconcile asks to come back
@@ -160,7 +160,7 @@ func TestWriteDiscipline(t *testing.T) {
 		before, err := p.reconcileResults()
 		NewWithT(t).Expect(err).NotTo(HaveOccurred())
 		mark = p.requests.Mark()
-		p.resyncs(t, controlPlanes, 3)
+		p.resyncs(t, 3)
 		p.expectWrites(t, mark, nil)
 		after, err := p.reconcileResults()
 		NewWithT(t).Expect(err).NotTo(HaveOccurred())
@@ -182,7 +182,7 @@ func TestWriteDiscipline(t *testing.T) {
 			return env.Client.Status().Update(ctx, cp, client.FieldOwner("capt-v0.1"))
 		})).To(Succeed())
 		expectMirror(t, 2, true, "v1")
-		p.resyncs(t, controlPlanes, 2)
+		p.resyncs(t, 2)
 		p.expectWrites(t, mark, map[string]int{mirrorApply: 1, eventCreate: 1})
 
 		events := &eventsv1.EventList{}
@@ -201,7 +201,7 @@ func TestWriteDiscipline(t *testing.T) {
 		mark := p.requests.Mark()
 		editTemplate(t, template, func(params *tfv1beta1.WorkspaceParameters) { params.Entrypoint = "" })
 		expectWorkspaces(t, func(g Gomega, ws *tfv1beta1.Workspace) { g.Expect(ws.Spec.ForProvider.Entrypoint).To(BeEmpty()) })
-		p.resyncs(t, controlPlanes, 2)
+		p.resyncs(t, 2)
 		// Each Workspace once, and each apply's lastAppliedTime with it.
 		p.expectWrites(t, mark, map[string]int{workspaceApply: controlPlanes, applyStatusApply: controlPlanes})
 	})
@@ -210,7 +210,7 @@ func TestWriteDiscipline(t *testing.T) {
 		mark := p.requests.Mark()
 		editTemplate(t, template, func(params *tfv1beta1.WorkspaceParameters) { params.Vars = params.Vars[:2] })
 		expectWorkspaces(t, func(g Gomega, ws *tfv1beta1.Workspace) { g.Expect(ws.Spec.ForProvider.Vars).To(HaveLen(2)) })
-		p.resyncs(t, controlPlanes, 2)
+		p.resyncs(t, 2)
 		p.expectWrites(t, mark, map[string]int{workspaceApply: controlPlanes, applyStatusApply: controlPlanes})
 	})
 
@@ -225,7 +225,7 @@ func TestWriteDiscipline(t *testing.T) {
 			g.Expect(env.Client.Get(ctx, key, s)).To(Succeed())
 			g.Expect(s.UID).NotTo(Equal(old.UID))
 		}, timeout, poll).Should(Succeed())
-		p.resyncs(t, controlPlanes, 1)
+		p.resyncs(t, 1)
 		p.expectWrites(t, mark, map[string]int{secretApply: 1})
 		p.secretsSelected(t)
 	})

@@ -95,13 +95,13 @@ func (p *process) reconcileResults() (map[string]map[string]int, error) {
 var controllers = []string{"workspacestatus", "controlplane", "workspacetemplateapply"}
 
 // resyncs waits until every controller has reconciled each of its objects
-// at least rounds more times with no write in between: everything a change
+// (one per control plane) at least rounds more times with no write in between: everything a change
 // set in motion has run, and the reconciles after it found nothing to do.
 // A round that saw a write is not counted (the event-driven reconciles of a
 // change alone can reach the count). It waits on the manager's own counters
 // and request log, not on a clock. A manager that never stops writing is
 // left to the caller's write count after five tries.
-func (p *process) resyncs(t *testing.T, objects, rounds int) {
+func (p *process) resyncs(t *testing.T, rounds int) {
 	t.Helper()
 	for range 5 {
 		before, err := p.reconciles()
@@ -111,7 +111,7 @@ func (p *process) resyncs(t *testing.T, objects, rounds int) {
 			now, err := p.reconciles()
 			g.Expect(err).NotTo(HaveOccurred())
 			for _, c := range controllers {
-				g.Expect(now[c]-before[c]).To(BeNumerically(">=", objects*rounds), "reconciles of %s", c)
+				g.Expect(now[c]-before[c]).To(BeNumerically(">=", controlPlanes*rounds), "reconciles of %s", c)
 			}
 		}, time.Duration(rounds+10)*syncPeriod*3, 100*time.Millisecond).Should(Succeed())
 		if len(testenv.Writes(p.requests.Since(mark))) == 0 {
