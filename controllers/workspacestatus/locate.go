@@ -12,6 +12,7 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
 )
 
 // Cache indexes that link the three kinds.
@@ -113,14 +114,10 @@ func (r *Reconciler) controlPlanesForWorkspace(ctx context.Context, obj client.O
 // controlPlanesForApply maps a WorkspaceTemplateApply event to the control
 // planes that use it.
 func (r *Reconciler) controlPlanesForApply(ctx context.Context, obj client.Object) []reconcile.Request {
-	cps := &controlplanev1beta1.CAPTControlPlaneList{}
-	if err := r.Client.List(ctx, cps, client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexApplyName: obj.GetName()}); err != nil {
+	requests, err := mapping.ListRequests(ctx, r.Client, &controlplanev1beta1.CAPTControlPlaneList{},
+		client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexApplyName: obj.GetName()})
+	if err != nil {
 		r.log(ctx).Error(err, "listing control planes of a WorkspaceTemplateApply", "workspaceTemplateApply", client.ObjectKeyFromObject(obj))
-		return nil
-	}
-	requests := make([]reconcile.Request, 0, len(cps.Items))
-	for i := range cps.Items {
-		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&cps.Items[i])})
 	}
 	return requests
 }

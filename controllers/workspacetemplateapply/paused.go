@@ -14,6 +14,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
 )
 
 // paused reports whether Cluster API pauses the apply: its own
@@ -71,15 +72,10 @@ func applyOfControlPlane(_ context.Context, obj client.Object) []reconcile.Reque
 
 // appliesOfCluster maps a Cluster to the applies labelled with its name.
 func (r *Reconciler) appliesOfCluster(ctx context.Context, obj client.Object) []reconcile.Request {
-	list := &infrastructurev1beta1.WorkspaceTemplateApplyList{}
-	if err := r.Client.List(ctx, list, client.InNamespace(obj.GetNamespace()),
-		client.MatchingLabels{clusterv1.ClusterNameLabel: obj.GetName()}); err != nil {
+	requests, err := mapping.ListRequests(ctx, r.Client, &infrastructurev1beta1.WorkspaceTemplateApplyList{},
+		client.InNamespace(obj.GetNamespace()), client.MatchingLabels{clusterv1.ClusterNameLabel: obj.GetName()})
+	if err != nil {
 		r.log(ctx).Error(err, "listing the applies of a Cluster", "cluster", client.ObjectKeyFromObject(obj))
-		return nil
-	}
-	requests := make([]reconcile.Request, 0, len(list.Items))
-	for i := range list.Items {
-		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 	}
 	return requests
 }

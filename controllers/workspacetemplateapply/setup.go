@@ -14,6 +14,7 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
 )
 
 // indexTemplate indexes applies by the namespace/name of their template.
@@ -65,14 +66,10 @@ func applyForWorkspace(_ context.Context, obj client.Object) []reconcile.Request
 }
 
 func (r *Reconciler) appliesForTemplate(ctx context.Context, obj client.Object) []reconcile.Request {
-	list := &infrastructurev1beta1.WorkspaceTemplateApplyList{}
-	if err := r.Client.List(ctx, list, client.MatchingFields{indexTemplate: obj.GetNamespace() + "/" + obj.GetName()}); err != nil {
+	requests, err := mapping.ListRequests(ctx, r.Client, &infrastructurev1beta1.WorkspaceTemplateApplyList{},
+		client.MatchingFields{indexTemplate: obj.GetNamespace() + "/" + obj.GetName()})
+	if err != nil {
 		r.log(ctx).Error(err, "listing the applies of a template", "template", client.ObjectKeyFromObject(obj))
-		return nil
-	}
-	requests := make([]reconcile.Request, 0, len(list.Items))
-	for i := range list.Items {
-		requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 	}
 	return requests
 }
