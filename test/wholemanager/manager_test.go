@@ -6,6 +6,7 @@ package wholemanager
 
 import (
 	"fmt"
+	"strings"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,11 +125,16 @@ func (p *process) resyncs(t *testing.T, rounds int) {
 // verb, resource and field manager.
 func (p *process) expectWrites(t *testing.T, mark int, want map[string]int) {
 	t.Helper()
-	got := testenv.CountByKey(testenv.Writes(p.requests.Since(mark)))
+	writes := testenv.Writes(p.requests.Since(mark))
+	got := testenv.CountByKey(writes)
 	if want == nil {
 		want = map[string]int{}
 	}
-	NewWithT(t).Expect(got).To(Equal(want), "writes of the whole manager:\n%s", testenv.FormatCounts(got))
+	var each strings.Builder
+	for _, w := range writes {
+		fmt.Fprintf(&each, "  %s %s/%s\n", w.Key(), w.Namespace, w.Name)
+	}
+	NewWithT(t).Expect(got).To(Equal(want), "writes of the whole manager:\n%s\neach, in order:\n%s", testenv.FormatCounts(got), each.String())
 }
 
 // secretsSelected checks that every list and watch of Secrets the manager
