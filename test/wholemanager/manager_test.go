@@ -6,10 +6,10 @@ package wholemanager
 
 import (
 	"fmt"
-	"strings"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
