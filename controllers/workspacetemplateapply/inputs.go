@@ -22,13 +22,24 @@ type read struct {
 	obj  client.Object
 }
 
-// inputs are the versions of every cached object a reconcile of apply
-// decides from: the apply, its template, its Workspace, the Workspaces it
-// waits for, and the control plane and Cluster whose pause holds it. ok is
-// false when the decision also depends on something read live (Secrets it
-// waits for), which no version captures.
-func (r *Reconciler) inputs(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (in ssa.Inputs, ok bool, err error) {
-	in.Add("apply", apply)
+// observed is what a reconcile of an apply read before deciding.
+type observed struct {
+	// inputs are the versions of every cached object the reconcile decides
+	// from: the apply, its template, its Workspace, the Workspaces it waits
+	// for, and the control plane and Cluster whose pause holds it.
+	inputs ssa.Inputs
+	// settleable is false when the decision also depends on something read
+	// live (Secrets it waits for), which no version captures.
+	settleable   bool
+	controlPlane *controlplanev1beta1.CAPTControlPlane // nil when none
+	cluster      *clusterv1.Cluster                    // nil when none
+}
+
+// observe reads, once each, the cached objects a reconcile of apply
+// decides from.
+func (r *Reconciler) observe(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (*observed, error) {
+	obs := &observed{settleable: len(apply.Spec.WaitForSecrets) == 0}
+	obs.inputs.Add("apply", apply)
 	tmplKey := types.NamespacedName{Namespace: apply.Spec.TemplateRef.Namespace, Name: apply.Spec.TemplateRef.Name}
 	if tmplKey.Namespace == "" {
 		tmplKey.Namespace = apply.Namespace
@@ -49,12 +60,18 @@ func (r *Reconciler) inputs(ctx context.Context, apply *infrastructurev1beta1.Wo
 	for _, rd := range reads {
 		switch err := r.Client.Get(ctx, rd.key, rd.obj); {
 		case err == nil:
-			in.Add(rd.name, rd.obj)
+			obs.inputs.Add(rd.name, rd.obj)
+			switch o := rd.obj.(type) {
+			case *controlplanev1beta1.CAPTControlPlane:
+				obs.controlPlane = o
+			case *clusterv1.Cluster:
+				obs.cluster = o
+			}
 		case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
-			in.Add(rd.name, nil)
+			obs.inputs.Add(rd.name, nil)
 		default:
-			return in, false, err
+			return nil, err
 		}
 	}
-	return in, len(apply.Spec.WaitForSecrets) == 0, nil
+	return obs, nil
 }

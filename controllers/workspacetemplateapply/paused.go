@@ -3,9 +3,8 @@ package workspacetemplateapply
 import (
 	"context"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -21,34 +20,16 @@ import (
 // cluster.x-k8s.io/paused annotation, its control plane's, or its Cluster's
 // spec.paused. A paused apply gets no action, not even on deletion: it is
 // what stands between a paused cluster and terraform destroy.
-func (r *Reconciler) paused(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (bool, error) {
+func paused(apply *infrastructurev1beta1.WorkspaceTemplateApply, obs *observed) bool {
 	if _, ok := apply.Annotations[clusterv1.PausedAnnotation]; ok {
-		return true, nil
+		return true
 	}
-	if owner, ok := controlplanev1beta1.ControlPlaneOf(apply.Labels); ok {
-		cp := &controlplanev1beta1.CAPTControlPlane{}
-		switch err := r.Client.Get(ctx, owner, cp); {
-		case err == nil:
-			if _, ok := cp.Annotations[clusterv1.PausedAnnotation]; ok {
-				return true, nil
-			}
-		case !apierrors.IsNotFound(err):
-			return false, err
+	if obs.controlPlane != nil {
+		if _, ok := obs.controlPlane.Annotations[clusterv1.PausedAnnotation]; ok {
+			return true
 		}
 	}
-	name, ok := apply.Labels[clusterv1.ClusterNameLabel]
-	if !ok {
-		return false, nil
-	}
-	cluster := &clusterv1.Cluster{}
-	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: apply.Namespace, Name: name}, cluster); {
-	case err == nil:
-		return cluster.Spec.Paused != nil && *cluster.Spec.Paused, nil
-	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
-		return false, nil
-	default:
-		return false, err
-	}
+	return obs.cluster != nil && ptr.Deref(obs.cluster.Spec.Paused, false)
 }
 
 // pauseChanged passes on an update only when the object's pause changed:
@@ -61,7 +42,7 @@ var pauseChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 	}
 	old, ok := e.ObjectOld.(*clusterv1.Cluster)
 	cur, ok2 := e.ObjectNew.(*clusterv1.Cluster)
-	return ok && ok2 && (old.Spec.Paused != nil && *old.Spec.Paused) != (cur.Spec.Paused != nil && *cur.Spec.Paused)
+	return ok && ok2 && ptr.Deref(old.Spec.Paused, false) != ptr.Deref(cur.Spec.Paused, false)
 }}
 
 // applyOfControlPlane maps a control plane to the apply it uses.

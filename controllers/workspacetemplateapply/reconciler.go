@@ -71,25 +71,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if paused, err := r.paused(ctx, apply); err != nil || paused {
+	obs, err := r.observe(ctx, apply)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if paused(apply, obs) {
 		// Unpausing is an event of the apply, its control plane or its
 		// Cluster, all watched.
-		return ctrl.Result{}, err
+		return ctrl.Result{}, nil
 	}
 	if !apply.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, apply)
 	}
-	in, settleable, err := r.inputs(ctx, apply)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	if settleable && r.settled.Holds(req.NamespacedName, &in) {
+	if obs.settleable && r.settled.Holds(req.NamespacedName, &obs.inputs) {
 		return ctrl.Result{}, nil
 	}
 	r.settled.Forget(req.NamespacedName)
 	result, sent, err := r.reconcileNormal(ctx, apply)
-	if err == nil && settleable && !sent && result.RequeueAfter == 0 {
-		r.settled.Store(req.NamespacedName, &in)
+	if err == nil && obs.settleable && !sent && result.RequeueAfter == 0 {
+		r.settled.Store(req.NamespacedName, &obs.inputs)
 	}
 	return result, err
 }
