@@ -29,6 +29,10 @@ k8s-binaries: ## Build kube-apiserver, etcd and kubectl into bin/k8s (no-op when
 cluster-api-crds: ## Copy Cluster API's Cluster CRD from its module source into bin/crds (for envtest).
 	hack/cluster-api-crds.sh $(BIN)/crds/cluster-api
 
+.PHONY: capi-binaries
+capi-binaries: ## Build Cluster API's core manager and clusterctl, with its CRDs and RBAC, into bin/cluster-api (no-op when current).
+	hack/build-cluster-api.sh $(BIN)/cluster-api
+
 $(CONTROLLER_GEN):
 	mkdir -p $(BIN)
 	cd hack/tools && go build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
@@ -69,7 +73,7 @@ lint: $(GOLANGCI_LINT) ## golangci-lint.
 .PHONY: tidy
 tidy: ## go mod tidy for every module.
 	go mod tidy
-	for m in hack/tools hack/golangci hack/kubernetes hack/etcd; do (cd $$m && go mod tidy); done
+	for m in hack/tools hack/golangci hack/kubernetes hack/etcd hack/cluster-api; do (cd $$m && go mod tidy); done
 
 .PHONY: verify
 verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mod or formatting are not current, or lint fails.
@@ -80,7 +84,7 @@ verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mo
 ##@ Test
 
 .PHONY: test
-test: k8s-binaries cluster-api-crds build ## The demo walk-through, a 60 s chaos run, 10 s of each fuzz test, then unit, envtest integration, whole-manager and end-to-end tests.
+test: k8s-binaries cluster-api-crds capi-binaries build ## The demo walk-through, a 60 s chaos run, 10 s of each fuzz test, then unit, envtest integration, whole-manager, Cluster API conformance and end-to-end tests.
 	$(MAKE) demo-check
 	$(MAKE) chaos
 	$(MAKE) fuzz FUZZTIME=10s
@@ -90,6 +94,10 @@ test: k8s-binaries cluster-api-crds build ## The demo walk-through, a 60 s chaos
 e2e: k8s-binaries build ## kubectl end-to-end tests and the demo walk-through.
 	go test $(GO_TEST_FLAGS) ./test/e2e
 	$(MAKE) demo-check
+
+.PHONY: test-capi
+test-capi: k8s-binaries capi-binaries build ## The Cluster API conformance suite alone: bin/manager beside Cluster API's own manager.
+	go test $(GO_TEST_FLAGS) -v ./test/capi
 
 .PHONY: demo-check
 demo-check: k8s-binaries build ## The demo walk-through, run once against a fresh local control plane.

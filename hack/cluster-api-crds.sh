@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Copies Cluster API's Cluster CRD from the cluster-api module source (through
-# the Go module proxy) into $1 (default bin/crds/cluster-api), for envtest.
-# A no-op when the copy is there.
+# the Go module proxy, at the version hack/cluster-api/go.mod requires) into
+# $1 (default bin/crds/cluster-api), for envtest. A no-op when the copy is
+# there.
 set -euo pipefail
-CAPI_VERSION=v1.14.2
+hack_dir=$(cd "$(dirname "$0")" && pwd)
 out=${1:-bin/crds/cluster-api}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
 crd=cluster.x-k8s.io_clusters.yaml
-if [ -f "$out/$crd" ] && grep -q "$CAPI_VERSION" "$out/.version" 2>/dev/null; then
+cd "$hack_dir/cluster-api"
+version=$(go list -m -f '{{.Version}}' sigs.k8s.io/cluster-api)
+if [ -f "$out/$crd" ] && [ "$(cat "$out/.version" 2>/dev/null)" = "$version" ]; then
 	exit 0
 fi
-dir=$(go mod download -json "sigs.k8s.io/cluster-api@$CAPI_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-mkdir -p "$out"
-cp "$dir/core/config/crd/bases/$crd" "$out/$crd"
+src=$(go list -m -f '{{.Dir}}' sigs.k8s.io/cluster-api)
+cp "$src/core/config/crd/bases/$crd" "$out/$crd"
 chmod u+w "$out/$crd"
-echo "$CAPI_VERSION" > "$out/.version"
+echo "$version" > "$out/.version"

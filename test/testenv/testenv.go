@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"time"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -39,24 +40,32 @@ func RepoRoot() string {
 
 // Start starts kube-apiserver and etcd with the project's CRDs from
 // config/crd/bases installed and Established.
-func Start() (*Env, error) { return start("") }
+func Start() (*Env, error) { return start("", nil) }
 
 // StartRestartable is Start with the API server's certificates kept in
 // certDir, so that StopAPIServer and StartAPIServer bring it back on the
 // same port with the same certificates and the same etcd: clients and
 // kubeconfigs stay valid across the restart.
-func StartRestartable(certDir string) (*Env, error) { return start(certDir) }
+func StartRestartable(certDir string) (*Env, error) { return start(certDir, nil) }
 
-func start(certDir string) (*Env, error) {
+// StartWithClusterAPI is Start with the given Cluster API CRDs installed in
+// place of the Cluster CRD alone (test/capi installs all of core's).
+func StartWithClusterAPI(crds []*apiextensionsv1.CustomResourceDefinition) (*Env, error) {
+	return start("", crds)
+}
+
+func start(certDir string, clusterAPI []*apiextensionsv1.CustomResourceDefinition) (*Env, error) {
 	root := RepoRoot()
 	s := scheme.New()
+	crdDirs := []string{filepath.Join(root, "config", "crd", "bases")}
+	if clusterAPI == nil {
+		crdDirs = append(crdDirs, filepath.Join(root, "bin", "crds", "cluster-api")) // `make cluster-api-crds`
+	}
 	env := &envtest.Environment{
-		ControlPlane:          envtest.ControlPlane{APIServer: &envtest.APIServer{CertDir: certDir}},
-		BinaryAssetsDirectory: filepath.Join(root, "bin", "k8s"), // KUBEBUILDER_ASSETS wins when set
-		CRDDirectoryPaths: []string{
-			filepath.Join(root, "config", "crd", "bases"),
-			filepath.Join(root, "bin", "crds", "cluster-api"), // `make cluster-api-crds`
-		},
+		ControlPlane:            envtest.ControlPlane{APIServer: &envtest.APIServer{CertDir: certDir}},
+		BinaryAssetsDirectory:   filepath.Join(root, "bin", "k8s"), // KUBEBUILDER_ASSETS wins when set
+		CRDDirectoryPaths:       crdDirs,
+		CRDs:                    clusterAPI,
 		ErrorIfCRDPathMissing:   true,
 		ControlPlaneStopTimeout: stopTimeout(certDir),
 		Scheme:                  s,

@@ -6,7 +6,6 @@ package wholemanager
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
@@ -37,47 +35,19 @@ type process struct {
 func startManager(t *testing.T, env *testenv.Env) *process {
 	t.Helper()
 	g := NewWithT(t)
-	dir := t.TempDir()
-	adminKubeconfig, err := env.KubeconfigFile(dir)
+	adminKubeconfig, err := env.KubeconfigFile(t.TempDir())
 	g.Expect(err).NotTo(HaveOccurred())
 	out, err := exec.Command(testenv.Kubectl(), "--kubeconfig", adminKubeconfig, "apply", "--server-side",
 		"-k", filepath.Join(testenv.RepoRoot(), "config", "default")).CombinedOutput()
 	g.Expect(err).NotTo(HaveOccurred(), string(out))
 
-	admin, err := os.ReadFile(adminKubeconfig)
-	g.Expect(err).NotTo(HaveOccurred())
-	asServiceAccount, err := testenv.ImpersonatingKubeconfig(admin)
-	g.Expect(err).NotTo(HaveOccurred())
-	upstream, err := clientcmd.RESTConfigFromKubeConfig(asServiceAccount)
-	g.Expect(err).NotTo(HaveOccurred())
-	p := &process{requests: &testenv.RequestLog{}}
-	proxyKubeconfig, stopProxy, err := p.requests.Proxy(upstream, dir)
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(stopProxy)
-
 	port, err := testenv.FreePort()
 	g.Expect(err).NotTo(HaveOccurred())
-	p.metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
-	binary := os.Getenv("CAPT_MANAGER")
-	if binary == "" {
-		binary = filepath.Join(testenv.RepoRoot(), "bin", "manager")
-	}
-	logFile, err := os.Create(filepath.Join(dir, "manager.log"))
-	g.Expect(err).NotTo(HaveOccurred())
-	cmd := exec.Command(binary, "--kubeconfig", proxyKubeconfig,
+	manager := testenv.StartProcess(t, env, testenv.Manager, testenv.ManagerBinary(),
 		"--leader-elect", "--leader-election-namespace", "capt-system",
 		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
 		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String())
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	g.Expect(cmd.Start()).To(Succeed(), "run `make build` first, or set CAPT_MANAGER")
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			raw, _ := os.ReadFile(logFile.Name())
-			t.Logf("manager log:\n%s", raw)
-		}
-	})
+	p := &process{requests: manager.Requests, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port)}
 	g.Eventually(p.reconciles, 60*time.Second, 200*time.Millisecond).Should(And(
 		HaveKey("workspacestatus"), HaveKey("controlplane"), HaveKey("workspacetemplateapply")),
 		"the manager elects itself and starts its controllers")

@@ -1,0 +1,167 @@
+package capi
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
+)
+
+const (
+	namespace = "capi-e2e"
+	timeout   = 60 * time.Second
+	poll      = 100 * time.Millisecond
+)
+
+// templateManifest is a user's WorkspaceTemplate for cluster.
+func templateManifest(cluster, moduleRef string) string {
+	return fmt.Sprintf(`apiVersion: infrastructure.cluster.x-k8s.io/v1beta1
+kind: WorkspaceTemplate
+metadata:
+  name: %[1]s-eks
+  namespace: %[2]s
+spec:
+  template:
+    spec:
+      forProvider:
+        source: Remote
+        module: git::https://example.com/eks.git?ref=%[3]s
+        vars:
+        - key: cluster_name
+          value: ${cluster_name}
+        - key: cluster_version
+          value: ${kubernetes_version}
+        - key: region
+          value: ${region}
+  writeConnectionSecretToRef:
+    name: ${WORKSPACE_NAME}-outputs
+`, cluster, namespace, moduleRef)
+}
+
+// controlPlaneManifest is a user's control plane for cluster.
+func controlPlaneManifest(cluster, version string) string {
+	return fmt.Sprintf(`apiVersion: controlplane.cluster.x-k8s.io/v1beta1
+kind: CAPTControlPlane
+metadata:
+  name: %[1]s-control-plane
+  namespace: %[2]s
+spec:
+  version: %[3]q
+  workspaceTemplateRef:
+    name: %[1]s-eks
+  controlPlaneConfig:
+    region: ap-northeast-1
+`, cluster, namespace, version)
+}
+
+// clusterManifest is a Cluster without infrastructure (Cluster API v1.14
+// allows it) whose control plane is cluster's CAPTControlPlane.
+func clusterManifest(cluster string) string {
+	return fmt.Sprintf(`apiVersion: cluster.x-k8s.io/v1beta2
+kind: Cluster
+metadata:
+  name: %[1]s
+  namespace: %[2]s
+spec:
+  controlPlaneRef:
+    apiGroup: controlplane.cluster.x-k8s.io
+    kind: CAPTControlPlane
+    name: %[1]s-control-plane
+`, cluster, namespace)
+}
+
+func controlPlaneKey(cluster string) types.NamespacedName {
+	return types.NamespacedName{Namespace: namespace, Name: cluster + "-control-plane"}
+}
+
+func applyKey(cluster string) types.NamespacedName {
+	cp := &controlplanev1beta1.CAPTControlPlane{ObjectMeta: metav1.ObjectMeta{Name: controlPlaneKey(cluster).Name}}
+	return types.NamespacedName{Namespace: namespace, Name: cp.EffectiveWorkspaceTemplateApplyName()}
+}
+
+// workspaceName is the (cluster-scoped) Workspace of cluster's control plane.
+func workspaceName(cluster string) string {
+	apply := &infrastructurev1beta1.WorkspaceTemplateApply{ObjectMeta: metav1.ObjectMeta{Name: applyKey(cluster).Name}}
+	return apply.WorkspaceName()
+}
+
+func endpointHost(cluster string) string { return cluster + ".gr7.ap-northeast-1.eks.amazonaws.com" }
+
+// provide plays provider-terraform for cluster's Workspace.
+func (s *suite) provide(t *testing.T, cluster string, ready bool) {
+	t.Helper()
+	reason := tfv1beta1.ReasonAvailable
+	if !ready {
+		reason = "Unavailable"
+	}
+	NewWithT(t).Expect(testenv.Provide(t.Context(), s.env.Client, workspaceName(cluster), testenv.Observation{
+		Ready: ready, Reason: reason, Checksum: "sum-" + cluster,
+		Outputs: map[string]any{
+			"cluster_endpoint":                   "https://" + endpointHost(cluster),
+			"cluster_name":                       cluster,
+			"cluster_certificate_authority_data": base64.StdEncoding.EncodeToString([]byte("ca of " + cluster)),
+		},
+	})).To(Succeed())
+}
+
+// get reads an object, failing through g (inside Eventually, a retry).
+func (s *suite) get(g Gomega, key types.NamespacedName, obj client.Object) {
+	g.Expect(s.env.Client.Get(context.Background(), key, obj)).To(Succeed())
+}
+
+// conditionStatus is the status of a condition, "" when absent.
+func conditionStatus(conditions []metav1.Condition, conditionType string) metav1.ConditionStatus {
+	for _, c := range conditions {
+		if c.Type == conditionType {
+			return c.Status
+		}
+	}
+	return ""
+}
+
+func conditionReason(conditions []metav1.Condition, conditionType string) string {
+	for _, c := range conditions {
+		if c.Type == conditionType {
+			return c.Reason
+		}
+	}
+	return ""
+}
+
+// clusterNameVar is the Workspace's cluster_name input.
+func clusterNameVar(ws *tfv1beta1.Workspace) string {
+	for _, v := range ws.Spec.ForProvider.Vars {
+		if v.Key == "cluster_name" {
+			return v.Value
+		}
+	}
+	return ""
+}
+
+func TestClusterAPIContract(t *testing.T) {
+	s := setUp(t)
+	s.mustKubectl(t, "create", "namespace", namespace)
+
+	t.Run("Cluster API owns, reads and mirrors the control plane", func(t *testing.T) { s.provisioned(t, "alpha") })
+	t.Run("ControlPlaneAvailable follows the Workspace both ways", func(t *testing.T) { s.availability(t, "alpha") })
+	t.Run("a control plane created before its Cluster renders nothing until owned", func(t *testing.T) { s.ownerFirst(t, "beta") })
+	t.Run("pause holds spec, template and deletion", func(t *testing.T) { s.pause(t, "gamma") })
+	t.Run("clusterctl describe shows the control plane ready", func(t *testing.T) { s.describe(t, "alpha") })
+	t.Run("deleting the Clusters deletes everything and releases every finalizer", func(t *testing.T) { s.deletion(t, "alpha", "beta") })
+	t.Run("cluster_name never changes once a Workspace exists", func(t *testing.T) {
+		s.clusterNameFixed(t, map[string]string{workspaceName("alpha"): "alpha", workspaceName("beta"): "beta", workspaceName("gamma"): "gamma"})
+	})
+	t.Run("status.workspaceStatus is owned by capt-workspace-status alone, throughout", s.mirrorOwnedAlone)
+	t.Run("Cluster API never writes the control plane's status", s.clusterAPIWritesNoStatus)
+}

@@ -1,0 +1,145 @@
+// Package capi proves the Cluster API control-plane contract next to the
+// real Cluster API core manager (v1.14.2, built from its Go module by `make
+// capi-binaries`), on a local kube-apiserver: bin/manager and Cluster API's
+// manager each run as their own ServiceAccount with their shipped RBAC,
+// behind proxies that record every request; the test plays
+// provider-terraform and a user with kubectl.
+//
+// What Cluster API needed here, beyond its shipped manifests:
+//   - its CRDs with only their storage version (v1beta2) and conversion None:
+//     its conversion webhooks are not installed;
+//   - a self-signed serving certificate for its webhook server, which it
+//     will not start without; the API server is given no webhook
+//     configuration, so Cluster API's defaulting and validation do not run
+//     and the objects here are written complete;
+//   - no leader election: out of a cluster it cannot tell its namespace;
+//   - its aggregated ClusterRole filled by the test: envtest runs no
+//     kube-controller-manager, so no aggregation (and no garbage collector).
+package capi
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
+)
+
+// syncPeriod is short so that "the manager looked and did nothing" is a
+// matter of counting its reconciles, not of sleeping.
+const syncPeriod = 2 * time.Second
+
+// clusterAPIServiceAccount is where `clusterctl init` runs Cluster API's
+// manager: config/default's namespace and name prefix.
+var clusterAPIServiceAccount = testenv.ServiceAccount{Namespace: "capi-system", Name: "capi-manager"}
+
+// suite is the local control plane with both managers running.
+type suite struct {
+	env        *testenv.Env
+	kubeconfig string // the administrator's, for kubectl and clusterctl
+	capt       *testenv.Process
+	capi       *testenv.Process
+	metricsURL string // bin/manager's
+	history    *history
+}
+
+func setUp(t *testing.T) *suite {
+	t.Helper()
+	g := NewWithT(t)
+	crds, err := clusterAPICRDs()
+	g.Expect(err).NotTo(HaveOccurred())
+	env, err := testenv.StartWithClusterAPI(crds)
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(func() { _ = env.Stop() })
+	dir := t.TempDir()
+	s := &suite{env: env}
+	s.kubeconfig, err = env.KubeconfigFile(dir)
+	g.Expect(err).NotTo(HaveOccurred())
+
+	watcher, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
+	g.Expect(err).NotTo(HaveOccurred())
+	s.history = record(t.Context(), watcher)
+
+	// This project as a user installs it.
+	s.mustKubectl(t, "apply", "--server-side", "-k", filepath.Join(testenv.RepoRoot(), "config", "default"))
+	port, err := testenv.FreePort()
+	g.Expect(err).NotTo(HaveOccurred())
+	s.metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	s.capt = testenv.StartProcess(t, env, testenv.Manager, testenv.ManagerBinary(),
+		"--leader-elect", "--leader-election-namespace", "capt-system",
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
+		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String())
+
+	// Cluster API's RBAC as clusterctl installs it, and its manager.
+	s.mustKubectl(t, "create", "namespace", clusterAPIServiceAccount.Namespace)
+	rbac, err := clusterAPIRBAC(dir)
+	g.Expect(err).NotTo(HaveOccurred())
+	s.mustKubectl(t, "apply", "--server-side", "-k", rbac)
+	g.Expect(aggregateClusterRoles(t.Context(), env.Client)).To(Succeed())
+	certDir := filepath.Join(dir, "webhook-certs")
+	g.Expect(os.MkdirAll(certDir, 0o700)).To(Succeed())
+	g.Expect(webhookCerts(certDir)).To(Succeed())
+	var ports [3]int
+	for i := range ports {
+		ports[i], err = testenv.FreePort()
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+	s.capi = testenv.StartProcess(t, env, clusterAPIServiceAccount, filepath.Join(clusterAPIDir(), "manager"),
+		fmt.Sprintf("--diagnostics-address=127.0.0.1:%d", ports[0]), "--insecure-diagnostics",
+		fmt.Sprintf("--health-addr=127.0.0.1:%d", ports[1]),
+		fmt.Sprintf("--webhook-port=%d", ports[2]), "--webhook-cert-dir="+certDir)
+
+	g.Eventually(s.reconciles, 60*time.Second, 200*time.Millisecond).Should(And(
+		HaveKey("workspacestatus"), HaveKey("controlplane"), HaveKey("workspacetemplateapply")),
+		"bin/manager elects itself and starts its controllers")
+	g.Eventually(func() (int, error) {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", ports[1]))
+		if err != nil {
+			return 0, err
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode, nil
+	}, 60*time.Second, 200*time.Millisecond).Should(Equal(http.StatusOK), "Cluster API's manager becomes ready")
+	return s
+}
+
+// mustKubectl runs kubectl as the administrator.
+func (s *suite) mustKubectl(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := kubectl(s.kubeconfig, "", args...)
+	NewWithT(t).Expect(err).NotTo(HaveOccurred(), "kubectl %v:\n%s", args, out)
+	return out
+}
+
+// kubectlApply applies a manifest as a user would.
+func (s *suite) kubectlApply(t *testing.T, manifest string) {
+	t.Helper()
+	out, err := kubectl(s.kubeconfig, manifest, "apply", "-f", "-")
+	NewWithT(t).Expect(err).NotTo(HaveOccurred(), "kubectl apply:\n%s\n%s", manifest, out)
+}
+
+// reconciles reads bin/manager's reconcile counters per controller.
+func (s *suite) reconciles() (map[string]int, error) { return testenv.Reconciles(s.metricsURL) }
+
+// resyncs waits until each of bin/manager's controllers has reconciled at
+// least rounds times per control plane since it was called: whatever a
+// change set in motion has been looked at, several times.
+func (s *suite) resyncs(t *testing.T, controlPlanes, rounds int) {
+	t.Helper()
+	g := NewWithT(t)
+	before, err := s.reconciles()
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Eventually(func(g Gomega) {
+		now, err := s.reconciles()
+		g.Expect(err).NotTo(HaveOccurred())
+		for _, c := range []string{"workspacestatus", "controlplane", "workspacetemplateapply"} {
+			g.Expect(now[c]-before[c]).To(BeNumerically(">=", controlPlanes*rounds), "reconciles of %s", c)
+		}
+	}, time.Duration(rounds+10)*syncPeriod*3, 100*time.Millisecond).Should(Succeed())
+}

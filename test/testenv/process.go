@@ -1,0 +1,70 @@
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/onsi/gomega"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// ServiceAccount names the ServiceAccount a process runs as.
+type ServiceAccount struct{ Namespace, Name string }
+
+// Process is a controller manager binary running out of cluster as a
+// ServiceAccount, behind a proxy that records every request it sends.
+type Process struct {
+	// Requests holds every request the process sent.
+	Requests *RequestLog
+	// Log is the path of the file with the process's output.
+	Log string
+}
+
+// StartProcess runs binary with --kubeconfig pointing at a recording proxy
+// that impersonates sa, so that the process has exactly sa's RBAC. The
+// process is killed when the test ends; its output is logged if the test
+// failed.
+func StartProcess(t testing.TB, env *Env, sa ServiceAccount, binary string, args ...string) *Process {
+	t.Helper()
+	g := gomega.NewWithT(t)
+	dir := t.TempDir()
+	adminKubeconfig, err := env.KubeconfigFile(dir)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	admin, err := os.ReadFile(adminKubeconfig)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	impersonating, err := ImpersonatingKubeconfigAs(admin, sa)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	upstream, err := clientcmd.RESTConfigFromKubeConfig(impersonating)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	p := &Process{Requests: &RequestLog{}, Log: filepath.Join(dir, filepath.Base(binary)+".log")}
+	proxyKubeconfig, stopProxy, err := p.Requests.Proxy(upstream, dir)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	t.Cleanup(stopProxy)
+
+	logFile, err := os.Create(p.Log)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	cmd := exec.Command(binary, append([]string{"--kubeconfig", proxyKubeconfig}, args...)...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	g.Expect(cmd.Start()).To(gomega.Succeed(), "%s: run the make target that builds it first", binary)
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		_ = logFile.Close()
+		if t.Failed() {
+			raw, _ := os.ReadFile(p.Log)
+			t.Logf("%s log:\n%s", binary, raw)
+		}
+	})
+	return p
+}
+
+// ManagerBinary is the manager the whole-manager suites run: $CAPT_MANAGER
+// when set (to run them against another build), else bin/manager.
+func ManagerBinary() string {
+	if binary := os.Getenv("CAPT_MANAGER"); binary != "" {
+		return binary
+	}
+	return filepath.Join(RepoRoot(), "bin", "manager")
+}
