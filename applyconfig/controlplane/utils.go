@@ -56,6 +56,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &controlplanev1beta1.InitializationApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("StatusVersion"):
 		return &controlplanev1beta1.StatusVersionApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("TemplateObjectMeta"):
+		return &controlplanev1beta1.TemplateObjectMetaApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("Timeouts"):
 		return &controlplanev1beta1.TimeoutsApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceStatus"):

@@ -34,12 +34,18 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 	// Group=tf.upbound.io, Version=v1beta1
 	case v1beta1.SchemeGroupVersion.WithKind("Condition"):
 		return &tfv1beta1.ConditionApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("ConnectionSecretMetadata"):
+		return &tfv1beta1.ConnectionSecretMetadataApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("EnvVar"):
 		return &tfv1beta1.EnvVarApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("KeyReference"):
 		return &tfv1beta1.KeyReferenceApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("ProviderConfigReference"):
 		return &tfv1beta1.ProviderConfigReferenceApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("PublishConnectionDetailsTo"):
+		return &tfv1beta1.PublishConnectionDetailsToApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("ReferencePolicy"):
+		return &tfv1beta1.ReferencePolicyApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("SecretReference"):
 		return &tfv1beta1.SecretReferenceApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("Var"):

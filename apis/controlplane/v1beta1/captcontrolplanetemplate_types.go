@@ -12,8 +12,21 @@ type CaptControlPlaneTemplateSpec struct {
 
 // CaptControlPlaneTemplateResource is the templated part of a control plane.
 type CaptControlPlaneTemplateResource struct {
+	// Metadata of the control planes made from this template.
+	// +optional
+	Metadata TemplateObjectMeta `json:"metadata,omitempty,omitzero"`
+
 	// Spec of the control planes made from this template.
 	Spec CAPTControlPlaneSpec `json:"spec"`
+}
+
+// TemplateObjectMeta is the metadata a template gives the objects made from
+// it: Cluster API's ObjectMeta shape.
+type TemplateObjectMeta struct {
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // CaptControlPlaneTemplate is a CAPTControlPlane template for ClusterClass.

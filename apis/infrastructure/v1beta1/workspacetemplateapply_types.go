@@ -78,7 +78,7 @@ type WorkspaceTemplateApplyStatus struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:path=workspacetemplateapplies,scope=Namespaced,categories=cluster-api
+// +kubebuilder:resource:path=workspacetemplateapplies,scope=Namespaced,shortName=wtapply,categories=cluster-api;capt;terraform
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/provider=control-plane-capt"
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta1=v1beta1"
 // +kubebuilder:printcolumn:name="Workspace",type=string,JSONPath=`.status.workspaceName`

@@ -175,6 +175,9 @@ var schemaYAML = typed.YAMLObject(`types:
 - name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CaptControlPlaneTemplateResource
   map:
     fields:
+    - name: metadata
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.TemplateObjectMeta
     - name: spec
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CAPTControlPlaneSpec
@@ -234,6 +237,19 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: version
       type:
         scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.TemplateObjectMeta
+  map:
+    fields:
+    - name: annotations
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: labels
+      type:
+        map:
+          elementType:
+            scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.Timeouts
   map:
     fields:

@@ -62,6 +62,22 @@ var schemaYAML = typed.YAMLObject(`types:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ConditionType
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ConditionType
   scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ConnectionSecretMetadata
+  map:
+    fields:
+    - name: annotations
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: labels
+      type:
+        map:
+          elementType:
+            scalar: string
+    - name: type
+      type:
+        scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.DeletionPolicy
   scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.EnvVar
@@ -79,6 +95,8 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: value
       type:
         scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.FileFormat
+  scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.KeyReference
   map:
     fields:
@@ -91,12 +109,41 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: namespace
       type:
         scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ManagementAction
+  scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ModuleSource
   scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderConfigReference
   map:
     fields:
     - name: name
+      type:
+        scalar: string
+    - name: policy
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ReferencePolicy
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.PublishConnectionDetailsTo
+  map:
+    fields:
+    - name: configRef
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderConfigReference
+      default:
+        name: default
+    - name: metadata
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ConnectionSecretMetadata
+    - name: name
+      type:
+        scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ReferencePolicy
+  map:
+    fields:
+    - name: resolution
+      type:
+        scalar: string
+      default: Required
+    - name: resolve
       type:
         scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.SecretReference
@@ -125,15 +172,14 @@ var schemaYAML = typed.YAMLObject(`types:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.KeyReference
     - name: format
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.VarFileFormat
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.FileFormat
+      default: HCL
     - name: secretKeyRef
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.KeyReference
     - name: source
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.VarFileSource
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.VarFileFormat
-  scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.VarFileSource
   scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.Workspace
@@ -191,6 +237,9 @@ var schemaYAML = typed.YAMLObject(`types:
           elementType:
             scalar: string
           elementRelationship: atomic
+    - name: enableTerraformCLILogging
+      type:
+        scalar: boolean
     - name: entrypoint
       type:
         scalar: string
@@ -206,6 +255,9 @@ var schemaYAML = typed.YAMLObject(`types:
           elementType:
             scalar: string
           elementRelationship: atomic
+    - name: inlineFormat
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.FileFormat
     - name: module
       type:
         scalar: string
@@ -247,11 +299,18 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         list:
           elementType:
-            scalar: string
+            namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ManagementAction
           elementRelationship: atomic
+      default:
+      - '*'
     - name: providerConfigRef
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderConfigReference
+      default:
+        name: default
+    - name: publishConnectionDetailsTo
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.PublishConnectionDetailsTo
     - name: writeConnectionSecretToRef
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.SecretReference

@@ -22,6 +22,10 @@ type WorkspaceParameters struct {
 	// Module is the module URL (Remote) or the module text (Inline).
 	Module string `json:"module"`
 
+	// InlineFormat is the format of an Inline module's text.
+	// +optional
+	InlineFormat FileFormat `json:"inlineFormat,omitempty"`
+
 	// Source says how to read Module.
 	Source ModuleSource `json:"source"`
 
@@ -36,6 +40,7 @@ type WorkspaceParameters struct {
 	// VarMap is a free-form map of Terraform input variables.
 	// +optional
 	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
 	VarMap *apiextensionsv1.JSON `json:"varmap,omitempty"`
 
 	// VarFiles are files of Terraform variables.
@@ -61,6 +66,11 @@ type WorkspaceParameters struct {
 	// DestroyArgs are extra arguments of terraform destroy.
 	// +optional
 	DestroyArgs []string `json:"destroyArgs,omitempty"`
+
+	// EnableTerraformCLILogging logs Terraform's command output in the
+	// provider.
+	// +optional
+	EnableTerraformCLILogging bool `json:"enableTerraformCLILogging,omitempty"`
 }
 
 // Var is a Terraform input variable.
@@ -73,16 +83,17 @@ type Var struct {
 // +kubebuilder:validation:Enum=ConfigMapKey;SecretKey
 type VarFileSource string
 
-// VarFileFormat is the format of a variable file.
+// FileFormat is the format of a variable file or of inline module text.
 // +kubebuilder:validation:Enum=HCL;JSON
-type VarFileFormat string
+type FileFormat string
 
 // VarFile is a file of Terraform variables read from a ConfigMap or Secret.
 type VarFile struct {
 	Source VarFileSource `json:"source"`
 
 	// +optional
-	Format VarFileFormat `json:"format,omitempty"`
+	// +kubebuilder:default=HCL
+	Format FileFormat `json:"format,omitempty"`
 
 	// +optional
 	ConfigMapKeyReference *KeyReference `json:"configMapKeyRef,omitempty"`
@@ -115,7 +126,54 @@ type EnvVar struct {
 // ProviderConfigReference names a provider configuration.
 type ProviderConfigReference struct {
 	Name string `json:"name"`
+
+	// Policy says how the reference is resolved.
+	// +optional
+	Policy *ReferencePolicy `json:"policy,omitempty"`
 }
+
+// ReferencePolicy is Crossplane's resolution policy of a reference.
+type ReferencePolicy struct {
+	// Resolution says whether the reference must resolve.
+	// +optional
+	// +kubebuilder:default=Required
+	// +kubebuilder:validation:Enum=Required;Optional
+	Resolution string `json:"resolution,omitempty"`
+
+	// Resolve says when the reference is resolved.
+	// +optional
+	// +kubebuilder:validation:Enum=Always;IfNotPresent
+	Resolve string `json:"resolve,omitempty"`
+}
+
+// PublishConnectionDetailsTo names a Crossplane secret store entry for the
+// connection details.
+type PublishConnectionDetailsTo struct {
+	Name string `json:"name"`
+
+	// ConfigRef names the StoreConfig.
+	// +optional
+	// +kubebuilder:default={"name": "default"}
+	ConfigRef *ProviderConfigReference `json:"configRef,omitempty"`
+
+	// Metadata of the published secret.
+	// +optional
+	Metadata *ConnectionSecretMetadata `json:"metadata,omitempty"`
+}
+
+// ConnectionSecretMetadata is the metadata of a published connection secret.
+type ConnectionSecretMetadata struct {
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// +optional
+	Type string `json:"type,omitempty"`
+}
+
+// ManagementAction is one thing a provider may do to an external resource.
+// +kubebuilder:validation:Enum=Observe;Create;Update;Delete;LateInitialize;*
+type ManagementAction string
 
 // SecretReference names a Secret.
 type SecretReference struct {
@@ -134,7 +192,13 @@ type WorkspaceSpec struct {
 
 	// ProviderConfigReference names the provider configuration.
 	// +optional
+	// +kubebuilder:default={"name": "default"}
 	ProviderConfigReference *ProviderConfigReference `json:"providerConfigRef,omitempty"`
+
+	// PublishConnectionDetailsTo names a secret store entry for the
+	// connection details.
+	// +optional
+	PublishConnectionDetailsTo *PublishConnectionDetailsTo `json:"publishConnectionDetailsTo,omitempty"`
 
 	// WriteConnectionSecretToReference names the Secret that receives the
 	// Terraform outputs.
@@ -148,7 +212,8 @@ type WorkspaceSpec struct {
 
 	// ManagementPolicies limit what the provider may do.
 	// +optional
-	ManagementPolicies []string `json:"managementPolicies,omitempty"`
+	// +kubebuilder:default={"*"}
+	ManagementPolicies []ManagementAction `json:"managementPolicies,omitempty"`
 }
 
 // WorkspaceObservation is what provider-terraform observed of the

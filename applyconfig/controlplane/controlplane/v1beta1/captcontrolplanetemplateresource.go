@@ -23,6 +23,8 @@ package v1beta1
 //
 // CaptControlPlaneTemplateResource is the templated part of a control plane.
 type CaptControlPlaneTemplateResourceApplyConfiguration struct {
+	// Metadata of the control planes made from this template.
+	Metadata *TemplateObjectMetaApplyConfiguration `json:"metadata,omitempty"`
 	// Spec of the control planes made from this template.
 	Spec *CAPTControlPlaneSpecApplyConfiguration `json:"spec,omitempty"`
 }
@@ -31,6 +33,14 @@ type CaptControlPlaneTemplateResourceApplyConfiguration struct {
 // apply.
 func CaptControlPlaneTemplateResource() *CaptControlPlaneTemplateResourceApplyConfiguration {
 	return &CaptControlPlaneTemplateResourceApplyConfiguration{}
+}
+
+// WithMetadata sets the Metadata field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Metadata field is set to the value of the last call.
+func (b *CaptControlPlaneTemplateResourceApplyConfiguration) WithMetadata(value *TemplateObjectMetaApplyConfiguration) *CaptControlPlaneTemplateResourceApplyConfiguration {
+	b.Metadata = value
+	return b
 }
 
 // WithSpec sets the Spec field in the declarative configuration to the given value

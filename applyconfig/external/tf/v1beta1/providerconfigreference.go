@@ -24,6 +24,8 @@ package v1beta1
 // ProviderConfigReference names a provider configuration.
 type ProviderConfigReferenceApplyConfiguration struct {
 	Name *string `json:"name,omitempty"`
+	// Policy says how the reference is resolved.
+	Policy *ReferencePolicyApplyConfiguration `json:"policy,omitempty"`
 }
 
 // ProviderConfigReferenceApplyConfiguration constructs a declarative configuration of the ProviderConfigReference type for use with
@@ -37,5 +39,13 @@ func ProviderConfigReference() *ProviderConfigReferenceApplyConfiguration {
 // If called multiple times, the Name field is set to the value of the last call.
 func (b *ProviderConfigReferenceApplyConfiguration) WithName(value string) *ProviderConfigReferenceApplyConfiguration {
 	b.Name = &value
+	return b
+}
+
+// WithPolicy sets the Policy field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Policy field is set to the value of the last call.
+func (b *ProviderConfigReferenceApplyConfiguration) WithPolicy(value *ReferencePolicyApplyConfiguration) *ProviderConfigReferenceApplyConfiguration {
+	b.Policy = value
 	return b
 }

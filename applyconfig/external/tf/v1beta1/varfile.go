@@ -28,7 +28,7 @@ import (
 // VarFile is a file of Terraform variables read from a ConfigMap or Secret.
 type VarFileApplyConfiguration struct {
 	Source                *tfv1beta1.VarFileSource        `json:"source,omitempty"`
-	Format                *tfv1beta1.VarFileFormat        `json:"format,omitempty"`
+	Format                *tfv1beta1.FileFormat           `json:"format,omitempty"`
 	ConfigMapKeyReference *KeyReferenceApplyConfiguration `json:"configMapKeyRef,omitempty"`
 	SecretKeyReference    *KeyReferenceApplyConfiguration `json:"secretKeyRef,omitempty"`
 }
@@ -50,7 +50,7 @@ func (b *VarFileApplyConfiguration) WithSource(value tfv1beta1.VarFileSource) *V
 // WithFormat sets the Format field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Format field is set to the value of the last call.
-func (b *VarFileApplyConfiguration) WithFormat(value tfv1beta1.VarFileFormat) *VarFileApplyConfiguration {
+func (b *VarFileApplyConfiguration) WithFormat(value tfv1beta1.FileFormat) *VarFileApplyConfiguration {
 	b.Format = &value
 	return b
 }

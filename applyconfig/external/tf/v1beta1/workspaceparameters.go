@@ -30,6 +30,8 @@ import (
 type WorkspaceParametersApplyConfiguration struct {
 	// Module is the module URL (Remote) or the module text (Inline).
 	Module *string `json:"module,omitempty"`
+	// InlineFormat is the format of an Inline module's text.
+	InlineFormat *tfv1beta1.FileFormat `json:"inlineFormat,omitempty"`
 	// Source says how to read Module.
 	Source *tfv1beta1.ModuleSource `json:"source,omitempty"`
 	// Entrypoint is the path of the root module inside a remote module.
@@ -50,6 +52,9 @@ type WorkspaceParametersApplyConfiguration struct {
 	ApplyArgs []string `json:"applyArgs,omitempty"`
 	// DestroyArgs are extra arguments of terraform destroy.
 	DestroyArgs []string `json:"destroyArgs,omitempty"`
+	// EnableTerraformCLILogging logs Terraform's command output in the
+	// provider.
+	EnableTerraformCLILogging *bool `json:"enableTerraformCLILogging,omitempty"`
 }
 
 // WorkspaceParametersApplyConfiguration constructs a declarative configuration of the WorkspaceParameters type for use with
@@ -63,6 +68,14 @@ func WorkspaceParameters() *WorkspaceParametersApplyConfiguration {
 // If called multiple times, the Module field is set to the value of the last call.
 func (b *WorkspaceParametersApplyConfiguration) WithModule(value string) *WorkspaceParametersApplyConfiguration {
 	b.Module = &value
+	return b
+}
+
+// WithInlineFormat sets the InlineFormat field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the InlineFormat field is set to the value of the last call.
+func (b *WorkspaceParametersApplyConfiguration) WithInlineFormat(value tfv1beta1.FileFormat) *WorkspaceParametersApplyConfiguration {
+	b.InlineFormat = &value
 	return b
 }
 
@@ -166,5 +179,13 @@ func (b *WorkspaceParametersApplyConfiguration) WithDestroyArgs(values ...string
 	for i := range values {
 		b.DestroyArgs = append(b.DestroyArgs, values[i])
 	}
+	return b
+}
+
+// WithEnableTerraformCLILogging sets the EnableTerraformCLILogging field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the EnableTerraformCLILogging field is set to the value of the last call.
+func (b *WorkspaceParametersApplyConfiguration) WithEnableTerraformCLILogging(value bool) *WorkspaceParametersApplyConfiguration {
+	b.EnableTerraformCLILogging = &value
 	return b
 }

@@ -31,13 +31,16 @@ type WorkspaceSpecApplyConfiguration struct {
 	ForProvider *WorkspaceParametersApplyConfiguration `json:"forProvider,omitempty"`
 	// ProviderConfigReference names the provider configuration.
 	ProviderConfigReference *ProviderConfigReferenceApplyConfiguration `json:"providerConfigRef,omitempty"`
+	// PublishConnectionDetailsTo names a secret store entry for the
+	// connection details.
+	PublishConnectionDetailsTo *PublishConnectionDetailsToApplyConfiguration `json:"publishConnectionDetailsTo,omitempty"`
 	// WriteConnectionSecretToReference names the Secret that receives the
 	// Terraform outputs.
 	WriteConnectionSecretToReference *SecretReferenceApplyConfiguration `json:"writeConnectionSecretToRef,omitempty"`
 	// DeletionPolicy says whether terraform destroy runs on deletion.
 	DeletionPolicy *tfv1beta1.DeletionPolicy `json:"deletionPolicy,omitempty"`
 	// ManagementPolicies limit what the provider may do.
-	ManagementPolicies []string `json:"managementPolicies,omitempty"`
+	ManagementPolicies []tfv1beta1.ManagementAction `json:"managementPolicies,omitempty"`
 }
 
 // WorkspaceSpecApplyConfiguration constructs a declarative configuration of the WorkspaceSpec type for use with
@@ -62,6 +65,14 @@ func (b *WorkspaceSpecApplyConfiguration) WithProviderConfigReference(value *Pro
 	return b
 }
 
+// WithPublishConnectionDetailsTo sets the PublishConnectionDetailsTo field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the PublishConnectionDetailsTo field is set to the value of the last call.
+func (b *WorkspaceSpecApplyConfiguration) WithPublishConnectionDetailsTo(value *PublishConnectionDetailsToApplyConfiguration) *WorkspaceSpecApplyConfiguration {
+	b.PublishConnectionDetailsTo = value
+	return b
+}
+
 // WithWriteConnectionSecretToReference sets the WriteConnectionSecretToReference field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the WriteConnectionSecretToReference field is set to the value of the last call.
@@ -81,7 +92,7 @@ func (b *WorkspaceSpecApplyConfiguration) WithDeletionPolicy(value tfv1beta1.Del
 // WithManagementPolicies adds the given value to the ManagementPolicies field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the ManagementPolicies field.
-func (b *WorkspaceSpecApplyConfiguration) WithManagementPolicies(values ...string) *WorkspaceSpecApplyConfiguration {
+func (b *WorkspaceSpecApplyConfiguration) WithManagementPolicies(values ...tfv1beta1.ManagementAction) *WorkspaceSpecApplyConfiguration {
 	for i := range values {
 		b.ManagementPolicies = append(b.ManagementPolicies, values[i])
 	}
