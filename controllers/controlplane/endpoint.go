@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 )
@@ -33,4 +34,12 @@ func parseEndpoint(raw string) (controlplanev1beta1.APIEndpoint, error) {
 		return controlplanev1beta1.APIEndpoint{}, fmt.Errorf("cluster_endpoint %q has an invalid host", raw)
 	}
 	return controlplanev1beta1.APIEndpoint{Host: u.Hostname(), Port: int32(port)}, nil
+}
+
+// sameEndpoint reports whether the recorded endpoint is the one parsed from
+// cluster_endpoint. Upstream CAPT recorded the host with its scheme
+// ("https://host"); after an upgrade that is the same endpoint, kept as
+// recorded (Cluster API copied it), not a moved one.
+func sameEndpoint(recorded, parsed controlplanev1beta1.APIEndpoint) bool {
+	return recorded.Port == parsed.Port && strings.TrimPrefix(recorded.Host, "https://") == parsed.Host
 }

@@ -100,6 +100,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs *observed) (ctrl.Result, error) {
 	key := client.ObjectKeyFromObject(cp)
 	r.settled.Forget(key)
+	if !obs.paused {
+		if migrated, err := r.migrateFromUpstream(ctx, cp); err != nil || migrated {
+			return ctrl.Result{}, err
+		}
+	}
 	status := desiredStatus(cp, *obs, r.now())
 	sent := false
 	if !obs.paused {

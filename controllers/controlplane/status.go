@@ -57,9 +57,13 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 			}
 		}
 	}
-	if recorded := cp.Spec.ControlPlaneEndpoint; recorded.Host != "" && plan.endpoint != nil && *plan.endpoint != recorded {
-		plan.endpointChanged = fmt.Sprintf("the Terraform output cluster_endpoint moved to %s:%d; spec.controlPlaneEndpoint keeps %s:%d, which Cluster API treats as fixed",
-			plan.endpoint.Host, plan.endpoint.Port, recorded.Host, recorded.Port)
+	// Once recorded, the endpoint is kept: Cluster API copied it and treats
+	// it as fixed.
+	if recorded := cp.Spec.ControlPlaneEndpoint; recorded.Host != "" && plan.endpoint != nil {
+		if !sameEndpoint(recorded, *plan.endpoint) {
+			plan.endpointChanged = fmt.Sprintf("the Terraform output cluster_endpoint moved to %s:%d; spec.controlPlaneEndpoint keeps %s:%d, which Cluster API treats as fixed",
+				plan.endpoint.Host, plan.endpoint.Port, recorded.Host, recorded.Port)
+		}
 		plan.endpoint = &recorded
 	}
 	// The apply's Synced=False names input errors found before any
@@ -159,6 +163,11 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 		wts := cpac.WorkspaceTemplateStatus().WithReady(workspaceReady).WithWorkspaceName(workspaceNameOf(cp, obs.apply))
 		if wsReady != nil {
 			wts.WithState(wsReady.Reason)
+		}
+		if obs.apply != nil && obs.apply.Status.LastAppliedTime != nil {
+			// When the Workspace was last rendered, spelled as upstream CAPT
+			// spelled it, so that an upgrade keeps the value.
+			wts.WithLastAppliedRevision(obs.apply.Status.LastAppliedTime.String())
 		}
 		switch {
 		case applySynced != nil:

@@ -2,9 +2,11 @@ package ssa
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/util/csaupgrade"
@@ -18,32 +20,51 @@ import (
 type Handover struct {
 	Manager string
 	Prefix  fieldpath.Path
+	// Leaf says that Prefix is itself a field to hand over (a scalar, a
+	// set item), not a node whose fields are handed over.
+	Leaf bool
 }
 
-// MigrationPatch computes the one-time JSON patch that hands the fields
-// owned by Update-operation entries of subresource that own anything under
-// trigger (other than the apply managers themselves) to the apply managers
-// in handovers, so that later
-// applies can remove them. client-go's csaupgrade does the merging; since
-// it hands a legacy manager's fields to one manager only, each legacy entry
-// is split by handover first. The patch replaces resourceVersion too, so
-// it fails with a conflict if the object changed since it was read.
+// Migration is a one-time handover of fields that Update entries of one
+// subresource own to the apply managers that own those fields now, so that
+// the apply managers' next applies can remove what nobody sends any more.
+type Migration struct {
+	// Subresource is "" for the main resource or "status".
+	Subresource string
+	// Migrates says whether the Update entry of manager, owning fields, is
+	// migrated. Entries of the handover managers themselves never are.
+	Migrates func(manager string, fields *fieldpath.Set) bool
+	// Handovers, in order; a field of a migrated entry that no handover
+	// takes stays with that entry.
+	Handovers []Handover
+	// Atomic are paths that an apply owns as one value: a migrated field
+	// below one is handed over as the atomic path itself, the way the new
+	// owner's apply would own it.
+	Atomic []fieldpath.Path
+}
+
+// Patch computes the JSON patch of managedFields that carries out the
+// migration on obj. client-go's csaupgrade does the merging; since it hands
+// a legacy manager's fields to one manager only, each migrated entry is
+// split by handover first. The patch replaces resourceVersion too, so it
+// fails with a conflict if the object changed since it was read.
 //
-// It returns nil when there is nothing to migrate.
-func MigrationPatch(obj client.Object, subresource string, trigger fieldpath.Path, handovers []Handover) (client.Patch, error) {
+// It returns nil when no field changes hands: the migration has run, or
+// there was nothing to migrate.
+func (m Migration) Patch(obj client.Object) (client.Patch, error) {
 	applyManagers := sets.New[string]()
-	for _, h := range handovers {
+	for _, h := range m.Handovers {
 		applyManagers.Insert(h.Manager)
 	}
 
 	var entries []metav1.ManagedFieldsEntry
 	migrating := false
-	parts := make([]sets.Set[string], len(handovers))
+	parts := make([]sets.Set[string], len(m.Handovers))
 	for i := range parts {
 		parts[i] = sets.New[string]()
 	}
 	for _, e := range obj.GetManagedFields() {
-		if e.Operation != metav1.ManagedFieldsOperationUpdate || e.Subresource != subresource || applyManagers.Has(e.Manager) {
+		if e.Operation != metav1.ManagedFieldsOperationUpdate || e.Subresource != m.Subresource || applyManagers.Has(e.Manager) {
 			entries = append(entries, e)
 			continue
 		}
@@ -51,16 +72,23 @@ func MigrationPatch(obj client.Object, subresource string, trigger fieldpath.Pat
 		if err != nil {
 			return nil, err
 		}
-		if !ownsUnder(set, trigger) {
+		if !m.Migrates(e.Manager, set) {
 			entries = append(entries, e)
 			continue
 		}
-		// The legacy entry is replaced by its parts; one that owned nothing
-		// but a handover's node has no parts and simply goes.
-		migrating = true
-		split, err := splitEntry(e, set, handovers)
+		split, rest, changed, err := m.splitEntry(e, set)
 		if err != nil {
 			return nil, err
+		}
+		if !changed {
+			entries = append(entries, e) // nothing of it changes hands
+			continue
+		}
+		// The entry is replaced by its parts and what no handover took; one
+		// that owned nothing but a handover's node has neither and goes.
+		migrating = true
+		if rest != nil {
+			entries = append(entries, *rest)
 		}
 		for i, part := range split {
 			if part == nil {
@@ -76,11 +104,11 @@ func MigrationPatch(obj client.Object, subresource string, trigger fieldpath.Pat
 
 	migrated := obj.DeepCopyObject().(client.Object)
 	migrated.SetManagedFields(entries)
-	for i, h := range handovers {
+	for i, h := range m.Handovers {
 		if parts[i].Len() == 0 {
 			continue
 		}
-		if err := csaupgrade.UpgradeManagedFields(migrated, parts[i], h.Manager, csaupgrade.Subresource(subresource)); err != nil {
+		if err := csaupgrade.UpgradeManagedFields(migrated, parts[i], h.Manager, csaupgrade.Subresource(m.Subresource)); err != nil {
 			return nil, fmt.Errorf("migrating managedFields to %s: %w", h.Manager, err)
 		}
 	}
@@ -95,43 +123,94 @@ func MigrationPatch(obj client.Object, subresource string, trigger fieldpath.Pat
 	return client.RawPatch("application/json-patch+json", patch), nil
 }
 
+// OwnsUnder reports whether fields hold prefix or anything below it.
+func OwnsUnder(fields *fieldpath.Set, prefix fieldpath.Path) bool { return ownsUnder(fields, prefix) }
+
 // splitEntry splits one Update entry into an entry per handover, each named
 // after the legacy manager and the handover so that csaupgrade can merge it
-// alone. A handover that takes no field gets nil.
-func splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set, handovers []Handover) ([]*metav1.ManagedFieldsEntry, error) {
-	split := make([]*fieldpath.Set, len(handovers))
+// alone (nil for a handover that takes no field), and the entry itself with
+// the fields no handover takes (nil when none are left). changed says
+// whether any field left the entry.
+func (m Migration) splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set) (parts []*metav1.ManagedFieldsEntry, rest *metav1.ManagedFieldsEntry, changed bool, err error) {
+	split := make([]*fieldpath.Set, len(m.Handovers))
 	for i := range split {
 		split[i] = &fieldpath.Set{}
 	}
+	kept := &fieldpath.Set{}
 	set.Iterate(func(p fieldpath.Path) {
-		for i, h := range handovers {
-			if len(h.Prefix) > 0 && p.Equals(h.Prefix) {
+		for _, a := range m.Atomic {
+			if hasPrefix(p, a) {
+				p = a
+				break
+			}
+		}
+		for i, h := range m.Handovers {
+			if len(h.Prefix) > 0 && !h.Leaf && p.Equals(h.Prefix) {
 				// The node itself (".", its existence) is nobody's to take:
 				// the new owner applies its fields, not the node. It is
 				// dropped, or the legacy manager would keep a share of it.
+				changed = true
 				return
 			}
 			if hasPrefix(p, h.Prefix) {
 				split[i].Insert(p)
+				changed = true
 				return
 			}
 		}
+		kept.Insert(p)
 	})
-	out := make([]*metav1.ManagedFieldsEntry, len(handovers))
+	kept = withoutEmptiedNodes(kept, split)
+	parts = make([]*metav1.ManagedFieldsEntry, len(m.Handovers))
 	for i, s := range split {
 		if s.Empty() {
 			continue
 		}
 		raw, err := s.ToJSON()
 		if err != nil {
-			return nil, err
+			return nil, nil, false, err
 		}
 		part := e.DeepCopy()
-		part.Manager = e.Manager + " -> " + handovers[i].Manager
+		part.Manager = e.Manager + " -> " + m.Handovers[i].Manager
 		part.FieldsV1 = metav1.NewFieldsV1(string(raw))
-		out[i] = part
+		parts[i] = part
 	}
-	return out, nil
+	if kept.Empty() {
+		return parts, nil, changed, nil
+	}
+	raw, err := kept.ToJSON()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	rest = e.DeepCopy()
+	rest.FieldsV1 = metav1.NewFieldsV1(string(raw))
+	return parts, rest, changed, nil
+}
+
+// withoutEmptiedNodes drops from kept the nodes (a list's or map's own
+// existence) whose every field was handed over: the entry would otherwise
+// keep a share of a node it no longer has a field in.
+func withoutEmptiedNodes(kept *fieldpath.Set, handed []*fieldpath.Set) *fieldpath.Set {
+	out := &fieldpath.Set{}
+	kept.Iterate(func(node fieldpath.Path) {
+		emptied, stillParent := false, false
+		for _, h := range handed {
+			h.Iterate(func(p fieldpath.Path) {
+				if len(p) > len(node) && hasPrefix(p, node) {
+					emptied = true
+				}
+			})
+		}
+		kept.Iterate(func(p fieldpath.Path) {
+			if len(p) > len(node) && hasPrefix(p, node) {
+				stillParent = true
+			}
+		})
+		if !emptied || stillParent {
+			out.Insert(node)
+		}
+	})
+	return out
 }
 
 func decode(e metav1.ManagedFieldsEntry) (*fieldpath.Set, error) {
@@ -164,4 +243,24 @@ func hasPrefix(p, prefix fieldpath.Path) bool {
 		}
 	}
 	return true
+}
+
+// Migrate sends m's patch of obj, if it has one, and reports whether it
+// did. This is the one write that is not an apply (docs/design.md, rule 6):
+// a JSON patch of managedFields, guarded by the resourceVersion it was
+// computed from, sent to the main resource (the status endpoint ignores
+// metadata). A conflict counts as sent: the newer object is on its way
+// through the watch, and the migration is computed again from it.
+func Migrate(ctx context.Context, c client.Client, obj client.Object, m Migration) (bool, error) {
+	patch, err := m.Patch(obj)
+	if err != nil || patch == nil {
+		return false, err
+	}
+	if err := c.Patch(ctx, obj.DeepCopyObject().(client.Object), patch); err != nil {
+		if apierrors.IsConflict(err) {
+			return true, nil
+		}
+		return false, fmt.Errorf("migrating managedFields of %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
+	}
+	return true, nil
 }

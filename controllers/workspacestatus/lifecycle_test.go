@@ -199,7 +199,7 @@ func TestMigrationOfLegacyStatusOwner(t *testing.T) {
 	}
 	g.Expect(testenv.SummarizeManager(cp, "capt-controlplane")).To(Equal([]testenv.Entry{{
 		Manager: "capt-controlplane", Operation: metav1.ManagedFieldsOperationApply, Subresource: "status",
-		FieldsV1: testenv.MustJSON(`{"f:status":{".":{},"f:initialized":{},"f:phase":{},"f:ready":{},"f:secretsReady":{}}}`),
+		FieldsV1: testenv.MustJSON(`{"f:status":{"f:initialized":{},"f:phase":{},"f:ready":{},"f:secretsReady":{}}}`),
 	}}))
 	g.Expect(cp.Status.Ready).To(BeTrue())
 	g.Expect(cp.Status.Phase).To(Equal(controlplanev1beta1.PhaseReady))

@@ -105,6 +105,9 @@ type outcome struct {
 // reconcileNormal applies the finalizer, the Workspace and the status, and
 // reports whether it sent any of them.
 func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (ctrl.Result, bool, error) {
+	if migrated, err := r.migrateFromUpstream(ctx, apply); err != nil || migrated {
+		return ctrl.Result{}, migrated, err
+	}
 	finalizerSent, err := r.applyFinalizer(ctx, apply, true)
 	if err != nil {
 		return ctrl.Result{}, false, err

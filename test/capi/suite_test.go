@@ -128,18 +128,8 @@ func (s *suite) kubectlApply(t *testing.T, manifest string) {
 func (s *suite) reconciles() (map[string]int, error) { return testenv.Reconciles(s.metricsURL) }
 
 // resyncs waits until each of bin/manager's controllers has reconciled at
-// least rounds times per control plane since it was called: whatever a
-// change set in motion has been looked at, several times.
+// least rounds times per control plane since it was called.
 func (s *suite) resyncs(t *testing.T, controlPlanes, rounds int) {
 	t.Helper()
-	g := NewWithT(t)
-	before, err := s.reconciles()
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Eventually(func(g Gomega) {
-		now, err := s.reconciles()
-		g.Expect(err).NotTo(HaveOccurred())
-		for _, c := range []string{"workspacestatus", "controlplane", "workspacetemplateapply"} {
-			g.Expect(now[c]-before[c]).To(BeNumerically(">=", controlPlanes*rounds), "reconciles of %s", c)
-		}
-	}, time.Duration(rounds+10)*syncPeriod*3, 100*time.Millisecond).Should(Succeed())
+	testenv.WaitReconciles(t, s.metricsURL, controlPlanes*rounds, time.Duration(rounds+10)*syncPeriod*3)
 }

@@ -5,6 +5,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"testing"
+	"time"
+
+	"github.com/onsi/gomega"
 )
 
 // ReconcileResults reads controller_runtime_reconcile_total from a
@@ -61,4 +65,24 @@ func Reconciles(metricsURL string) (map[string]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// ManagerControllers are bin/manager's controllers, by their metric label.
+var ManagerControllers = []string{"workspacestatus", "controlplane", "workspacetemplateapply"}
+
+// WaitReconciles waits until each of the manager's controllers has
+// reconciled at least n more times than when it was called: whatever a
+// change set in motion has been looked at, and resyncs found it settled.
+func WaitReconciles(t testing.TB, metricsURL string, n int, timeout time.Duration) {
+	t.Helper()
+	g := gomega.NewWithT(t)
+	before, err := Reconciles(metricsURL)
+	g.Expect(err).NotTo(gomega.HaveOccurred())
+	g.Eventually(func(g gomega.Gomega) {
+		now, err := Reconciles(metricsURL)
+		g.Expect(err).NotTo(gomega.HaveOccurred())
+		for _, c := range ManagerControllers {
+			g.Expect(now[c]-before[c]).To(gomega.BeNumerically(">=", n), "reconciles of %s", c)
+		}
+	}, timeout, 100*time.Millisecond).Should(gomega.Succeed())
 }

@@ -202,8 +202,9 @@ func TestWriteDiscipline(t *testing.T) {
 		editTemplate(t, template, func(params *tfv1beta1.WorkspaceParameters) { params.Entrypoint = "" })
 		expectWorkspaces(t, func(g Gomega, ws *tfv1beta1.Workspace) { g.Expect(ws.Spec.ForProvider.Entrypoint).To(BeEmpty()) })
 		p.resyncs(t, 2)
-		// Each Workspace once, and each apply's lastAppliedTime with it.
-		p.expectWrites(t, mark, map[string]int{workspaceApply: controlPlanes, applyStatusApply: controlPlanes})
+		// Each Workspace once, each apply's lastAppliedTime with it, and each
+		// control plane's lastAppliedRevision from that.
+		p.expectWrites(t, mark, map[string]int{workspaceApply: controlPlanes, applyStatusApply: controlPlanes, controlPlaneApply: controlPlanes})
 	})
 
 	t.Run("a list item removed from the template leaves the Workspaces", func(t *testing.T) {
@@ -211,7 +212,7 @@ func TestWriteDiscipline(t *testing.T) {
 		editTemplate(t, template, func(params *tfv1beta1.WorkspaceParameters) { params.Vars = params.Vars[:2] })
 		expectWorkspaces(t, func(g Gomega, ws *tfv1beta1.Workspace) { g.Expect(ws.Spec.ForProvider.Vars).To(HaveLen(2)) })
 		p.resyncs(t, 2)
-		p.expectWrites(t, mark, map[string]int{workspaceApply: controlPlanes, applyStatusApply: controlPlanes})
+		p.expectWrites(t, mark, map[string]int{workspaceApply: controlPlanes, applyStatusApply: controlPlanes, controlPlaneApply: controlPlanes})
 	})
 
 	t.Run("a deleted kubeconfig Secret is applied again, and only ours are cached", func(t *testing.T) {

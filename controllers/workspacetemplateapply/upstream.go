@@ -1,0 +1,59 @@
+package workspacetemplateapply
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/upstream"
+)
+
+// migrateFromUpstream hands what upstream CAPT's manager owns of the apply
+// (main resource and status) and of its Workspace to the managers that own
+// those fields now, once (internal/upstream). The cache keeps only our
+// managers' entries, so the objects are read from the API server, and only
+// while FieldManager has not yet applied the apply: before its first apply
+// after the upgrade, or of a new apply. One patch per reconcile (the next
+// would carry a stale resourceVersion); it reports whether it sent one.
+func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (bool, error) {
+	if hasEntry(apply, "") && hasEntry(apply, "status") {
+		return false, nil
+	}
+	live := &infrastructurev1beta1.WorkspaceTemplateApply{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(apply), live); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	for _, m := range []ssa.Migration{upstream.Apply(), upstream.ApplyStatus()} {
+		if sent, err := ssa.Migrate(ctx, r.Client, live, m); err != nil || sent {
+			r.logMigration(ctx, sent, "WorkspaceTemplateApply")
+			return sent, err
+		}
+	}
+	ws := &tfv1beta1.Workspace{}
+	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: apply.WorkspaceName()}, ws); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	sent, err := ssa.Migrate(ctx, r.Client, ws, upstream.Workspace())
+	r.logMigration(ctx, sent, "Workspace "+ws.Name)
+	return sent, err
+}
+
+func (r *Reconciler) logMigration(ctx context.Context, sent bool, what string) {
+	if sent {
+		r.log(ctx).Info("migrated upstream CAPT's ownership of the " + what)
+	}
+}
+
+// hasEntry reports whether FieldManager has an apply entry on subresource.
+func hasEntry(obj client.Object, subresource string) bool {
+	for _, e := range obj.GetManagedFields() {
+		if e.Manager == FieldManager && e.Subresource == subresource {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,126 @@
+// Package upstream is the one-time migration of what upstream CAPT
+// (appthrust/capt) leaves in managedFields when this manager replaces it in
+// place. Upstream wrote with Update under the default field manager name
+// "manager"; people edited status with kubectl. Every field those entries
+// own that one of our apply managers owns now is handed to that manager
+// (the field-manager table of docs/design.md), so that its next apply keeps
+// what it sends and removes what nobody sends any more. Fields that are not
+// ours (Cluster API's owner reference and labels, which Cluster API v1.8
+// also wrote as "manager") stay where they are.
+//
+// Each migration is guarded by the legacy entries themselves: once handed
+// over, nothing is left to hand and it never runs again.
+//
+// Delete this package, and its three call sites (search for
+// "upstream."), when no installation upgrades from upstream CAPT any more:
+// after the release whose upgrade guide (docs/upgrade.md) is the last to
+// start from upstream.
+package upstream
+
+import (
+	"k8s.io/apimachinery/pkg/util/sets"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+	"sigs.k8s.io/structured-merge-diff/v6/value"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+)
+
+// Managers are the field managers of upstream CAPT's writes: its manager
+// (controller-runtime's default name) and kubectl's hand edits.
+var Managers = sets.New("manager", "kubectl-client-side-apply", "kubectl-edit", "kubectl")
+
+// ApplyFinalizer is the finalizer upstream put on WorkspaceTemplateApplies.
+// Handed to our apply manager, whose apply does not send it, it is removed;
+// left alone, it would block every deletion.
+const ApplyFinalizer = "infrastructure.cluster.x-k8s.io/finalizer"
+
+var (
+	workspaceStatus = fieldpath.MakePathOrDie("status", "workspaceStatus")
+	atProvider      = fieldpath.MakePathOrDie("status", "workspaceStatus", "atProvider")
+	status          = fieldpath.MakePathOrDie("status")
+	spec            = fieldpath.MakePathOrDie("spec")
+)
+
+func legacy(manager string, _ *fieldpath.Set) bool { return Managers.Has(manager) }
+
+func finalizer(name string) fieldpath.Path {
+	return fieldpath.MakePathOrDie("metadata", "finalizers", value.NewValueInterface(name))
+}
+
+// ControlPlaneStatus hands the control plane's status: workspaceStatus to
+// the mirror's manager alone (atProvider as one value, as its apply owns
+// it), the rest to capt-controlplane. It also takes status.workspaceStatus
+// back from any other Update writer (a foreign full status update), which
+// is the mirror's repair of ownership, not only the upgrade.
+func ControlPlaneStatus() ssa.Migration {
+	return ssa.Migration{
+		Subresource: "status",
+		Migrates: func(manager string, fields *fieldpath.Set) bool {
+			return Managers.Has(manager) || ssa.OwnsUnder(fields, workspaceStatus)
+		},
+		Handovers: []ssa.Handover{
+			{Manager: ownership.WorkspaceStatus, Prefix: workspaceStatus},
+			{Manager: ownership.ControlPlane, Prefix: status},
+		},
+		Atomic: []fieldpath.Path{atProvider},
+	}
+}
+
+// ControlPlane hands what capt-controlplane applies on the control plane's
+// main resource: its finalizer, the endpoint and the apply's name.
+func ControlPlane() ssa.Migration {
+	return ssa.Migration{
+		Subresource: "",
+		Migrates:    legacy,
+		Handovers: []ssa.Handover{
+			{Manager: ownership.ControlPlane, Prefix: finalizer(controlplanev1beta1.CAPTControlPlaneFinalizer), Leaf: true},
+			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("spec", "controlPlaneEndpoint")},
+			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("spec", "workspaceTemplateApplyName"), Leaf: true},
+		},
+	}
+}
+
+// Apply hands the WorkspaceTemplateApply's main resource: upstream's
+// finalizer to capt-workspacetemplateapply (whose apply then removes it),
+// our labels, owner reference and spec to capt-controlplane, which creates the
+// apply (its next apply removes upstream's extra variables).
+func Apply() ssa.Migration {
+	return ssa.Migration{
+		Subresource: "",
+		Migrates:    legacy,
+		Handovers: []ssa.Handover{
+			{Manager: ownership.WorkspaceTemplateApply, Prefix: finalizer(ApplyFinalizer), Leaf: true},
+			{Manager: ownership.WorkspaceTemplateApply, Prefix: finalizer(infrastructurev1beta1.WorkspaceTemplateApplyFinalizer), Leaf: true},
+			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("metadata", "ownerReferences")},
+			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("metadata", "labels")},
+			{Manager: ownership.ControlPlane, Prefix: spec},
+		},
+	}
+}
+
+// ApplyStatus hands the WorkspaceTemplateApply's status to
+// capt-workspacetemplateapply.
+func ApplyStatus() ssa.Migration {
+	return ssa.Migration{
+		Subresource: "status",
+		Migrates:    legacy,
+		Handovers:   []ssa.Handover{{Manager: ownership.WorkspaceTemplateApply, Prefix: status}},
+	}
+}
+
+// Workspace hands the Workspace upstream rendered to
+// capt-workspacetemplateapply, which renders it now: its next apply removes
+// what upstream's rendering had and ours has not.
+func Workspace() ssa.Migration {
+	return ssa.Migration{
+		Subresource: "",
+		Migrates:    legacy,
+		Handovers: []ssa.Handover{
+			{Manager: ownership.WorkspaceTemplateApply, Prefix: fieldpath.MakePathOrDie("metadata", "labels")},
+			{Manager: ownership.WorkspaceTemplateApply, Prefix: spec},
+		},
+	}
+}

@@ -1,0 +1,210 @@
+// Package upgrade proves the in-place upgrade from upstream CAPT: objects
+// exactly as upstream's manager left them (managedFields included) are
+// taken over by bin/manager with nothing lost, nothing stale and no write
+// once settled.
+package upgrade
+
+import (
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
+)
+
+const (
+	syncPeriod       = 2 * time.Second
+	namespace        = "default"
+	controlPlaneName = "demo-cluster"
+	applyName        = "demo-cluster-eks-controlplane-apply"
+	workspaceName    = "demo-cluster-eks-controlplane"
+	// The UIDs the objects had where the fixtures were read.
+	fixtureClusterUID      = "ffb8ef9b-e585-430d-ba00-da930241cc34"
+	fixtureControlPlaneUID = "ac6b6f62-784f-4fca-bbe2-7f3605d99972"
+)
+
+func TestUpgradeFromUpstream(t *testing.T) {
+	g := NewWithT(t)
+	env, err := testenv.Start()
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(func() { _ = env.Stop() })
+	c := env.Client
+	kubeconfig, err := env.KubeconfigFile(t.TempDir())
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, args := range [][]string{
+		{"apply", "--server-side", "-k", filepath.Join(testenv.RepoRoot(), "config", "default")},
+		{"apply", "-f", filepath.Join(testenv.RepoRoot(), "config", "samples", "infrastructure_v1beta1_workspacetemplate.yaml")},
+	} {
+		out, err := exec.Command(testenv.Kubectl(), append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
+		g.Expect(err).NotTo(HaveOccurred(), string(out))
+	}
+
+	// The Cluster (served here as v1beta2), then the control plane and its
+	// apply as upstream left them, with a failure upstream wrote and never
+	// cleared, then the Workspace as provider-terraform reports it.
+	paused := false
+	cluster := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: controlPlaneName, Namespace: namespace}, Spec: clusterv1.ClusterSpec{Paused: &paused}}
+	g.Expect(c.Create(t.Context(), cluster)).To(Succeed())
+	cp := fixture(t, "cp-before.yaml", "", map[string]string{fixtureClusterUID: string(cluster.UID)})
+	withStaleFailure(t, cp)
+	cpUID := createAsLeft(t, c, cp)
+	apply := fixture(t, "wta-before.yaml", applyName, map[string]string{fixtureControlPlaneUID: string(cpUID)})
+	createAsLeft(t, c, apply)
+	atProvider, _, _ := unstructured.NestedMap(cp.Object, "status", "workspaceStatus", "atProvider")
+	outputs, _ := atProvider["outputs"].(map[string]any)
+	createWorkspace(t, c, apply)
+	g.Expect(testenv.Provide(t.Context(), c, workspaceName, testenv.Observation{
+		Ready: true, Reason: tfv1beta1.ReasonAvailable, Checksum: atProvider["checksum"].(string), Outputs: outputs,
+	})).To(Succeed())
+
+	// The manager replaces upstream's.
+	port, err := testenv.FreePort()
+	g.Expect(err).NotTo(HaveOccurred())
+	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	manager := testenv.StartProcess(t, env, testenv.Manager, testenv.ManagerBinary(),
+		"--leader-elect", "--leader-election-namespace", "capt-system",
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
+		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String())
+	g.Eventually(func() (map[string]int, error) { return testenv.Reconciles(metricsURL) }, 60*time.Second, 200*time.Millisecond).
+		Should(HaveLen(len(testenv.ManagerControllers)), "the manager starts its controllers")
+	testenv.WaitReconciles(t, metricsURL, 5, time.Minute)
+
+	// Settled: three more rounds of resyncs send nothing.
+	mark := manager.Requests.Mark()
+	testenv.WaitReconciles(t, metricsURL, 3, time.Minute)
+	writes := testenv.Writes(manager.Requests.Since(mark))
+	g.Expect(testenv.CountByKey(writes)).To(BeEmpty(), "writes once settled")
+
+	got := &controlplanev1beta1.CAPTControlPlane{}
+	g.Expect(c.Get(t.Context(), types.NamespacedName{Namespace: namespace, Name: controlPlaneName}, got)).To(Succeed())
+	t.Run("atProvider untouched", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(got.Status.WorkspaceStatus).NotTo(BeNil())
+		g.Expect(testenv.JSONEqual(testenv.MustJSON(string(got.Status.WorkspaceStatus.AtProvider.Raw)), atProvider)).To(BeTrue())
+		events, err := testenv.Events(t.Context(), c, namespace, controlPlaneName, "WorkspaceStatusRestored")
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(events).To(BeEmpty(), "no restore: nothing was lost")
+	})
+	t.Run("no stale status field", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(got.Status.FailureReason).To(BeEmpty(), "upstream's failure, which nobody sends any more")
+		g.Expect(got.Status.FailureMessage).To(BeEmpty())
+		g.Expect(got.Status.WorkspaceTemplateStatus).NotTo(BeNil())
+		g.Expect(got.Status.WorkspaceTemplateStatus.LastAppliedRevision).NotTo(BeEmpty(), "kept: this project sends it too")
+	})
+	t.Run("control plane ownership", func(t *testing.T) {
+		// The user's kubectl apply keeps the spec it wrote; what upstream's
+		// manager owned is each field's manager's now; upstream's entry keeps
+		// only the owner reference, which Cluster API wrote under the same
+		// default name.
+		g := NewWithT(t)
+		byManager := map[string]entry{}
+		for _, e := range entries(got.ManagedFields) {
+			byManager[e.Manager+" "+e.Operation+" "+e.Subresource] = e
+		}
+		g.Expect(byManager).To(HaveLen(5), "%s", summary(got.ManagedFields))
+		userEntry := entries(cp.GetManagedFields())[0]
+		g.Expect(userEntry.Manager).To(Equal("kubectl-client-side-apply"))
+		g.Expect(byManager).To(HaveKeyWithValue("kubectl-client-side-apply Update ", userEntry), "the user's spec stays the user's")
+		g.Expect(byManager).To(HaveKeyWithValue("manager Update ", entry{Manager: "manager", Operation: "Update",
+			Fields: testenv.MustJSON(`{"f:metadata":{"f:ownerReferences":{".":{},"k:{\"uid\":\"` + string(cluster.UID) + `\"}":{}}}}`)}))
+		g.Expect(byManager).To(HaveKeyWithValue("capt-controlplane Apply ", entry{Manager: "capt-controlplane", Operation: "Apply",
+			Fields: testenv.MustJSON(`{"f:metadata":{"f:finalizers":{"v:\"controlplane.cluster.x-k8s.io/captcontrolplane\"":{}}},` +
+				`"f:spec":{"f:controlPlaneEndpoint":{"f:host":{},"f:port":{}},"f:workspaceTemplateApplyName":{}}}`)}))
+		g.Expect(byManager).To(HaveKeyWithValue("capt-workspace-status Apply status", entry{Manager: "capt-workspace-status", Operation: "Apply", Subresource: "status",
+			Fields: testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)}), "atProvider as one value, as an apply owns it")
+		status := byManager["capt-controlplane Apply status"].Fields.(map[string]any)["f:status"].(map[string]any)
+		g.Expect(keys(status)).To(ConsistOf("f:conditions", "f:externalManagedControlPlane", "f:initialization", "f:initialized",
+			"f:observedGeneration", "f:phase", "f:ready", "f:secretsReady", "f:version", "f:versions", "f:workspaceTemplateStatus"),
+			"capt-controlplane owns the status it sends, upstream's stale failure not among it")
+		g.Expect(status["f:workspaceTemplateStatus"]).To(Equal(testenv.MustJSON(`{"f:lastAppliedRevision":{},"f:ready":{},"f:state":{},"f:workspaceName":{}}`)))
+	})
+	t.Run("the recorded endpoint is not a moved one", func(t *testing.T) {
+		// Upstream recorded the host with its scheme; the output is the
+		// same endpoint: kept as recorded, no EndpointChanged.
+		g := NewWithT(t)
+		g.Expect(got.Spec.ControlPlaneEndpoint.Host).To(Equal(cp.Object["spec"].(map[string]any)["controlPlaneEndpoint"].(map[string]any)["host"]))
+		for _, c := range got.Status.Conditions {
+			if c.Type == controlplanev1beta1.ConditionEndpointChanged {
+				g.Expect(c.Status).To(Equal(metav1.ConditionFalse), c.Message)
+			}
+		}
+		events, err := testenv.Events(t.Context(), c, namespace, controlPlaneName, controlplanev1beta1.ReasonEndpointChanged)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(events).To(BeEmpty())
+	})
+	t.Run("apply ownership", func(t *testing.T) {
+		g := NewWithT(t)
+		gotApply := &infrastructurev1beta1.WorkspaceTemplateApply{}
+		g.Expect(c.Get(t.Context(), types.NamespacedName{Namespace: namespace, Name: applyName}, gotApply)).To(Succeed())
+		g.Expect(gotApply.Finalizers).To(Equal([]string{infrastructurev1beta1.WorkspaceTemplateApplyFinalizer}), "upstream's finalizer is gone, or deletion would hang\n%s", summary(gotApply.ManagedFields))
+		g.Expect(gotApply.Spec.Variables).NotTo(HaveKey("tags_Environment"), "upstream's variables are gone")
+		for _, e := range gotApply.ManagedFields {
+			g.Expect(e.Manager).NotTo(Equal("manager"), "%s", summary(gotApply.ManagedFields))
+		}
+	})
+}
+
+// withStaleFailure adds what upstream left after a failed kubeconfig
+// generation that later succeeded: a failure reason beside ready: true,
+// owned by upstream's status entry.
+func withStaleFailure(t *testing.T, cp *unstructured.Unstructured) {
+	t.Helper()
+	g := NewWithT(t)
+	g.Expect(unstructured.SetNestedField(cp.Object, "KubeconfigGenerationFailed", "status", "failureReason")).To(Succeed())
+	managed := cp.GetManagedFields()
+	for i, e := range managed {
+		if e.Manager == "manager" && e.Subresource == "status" {
+			var fields map[string]any
+			g.Expect(json.Unmarshal(e.FieldsV1.Raw, &fields)).To(Succeed())
+			fields["f:status"].(map[string]any)["f:failureReason"] = map[string]any{}
+			raw, err := json.Marshal(fields)
+			g.Expect(err).NotTo(HaveOccurred())
+			managed[i].FieldsV1 = &metav1.FieldsV1{Raw: raw}
+		}
+	}
+	cp.SetManagedFields(managed)
+}
+
+// createWorkspace creates the Workspace upstream rendered for apply.
+func createWorkspace(t *testing.T, c client.Client, apply *unstructured.Unstructured) {
+	t.Helper()
+	vars := []tfv1beta1.Var{}
+	variables, _, _ := unstructured.NestedStringMap(apply.Object, "spec", "variables")
+	for _, k := range []string{"cluster_name", "kubernetes_version", "region"} {
+		vars = append(vars, tfv1beta1.Var{Key: k, Value: variables[k]})
+	}
+	ws := &tfv1beta1.Workspace{
+		ObjectMeta: metav1.ObjectMeta{Name: workspaceName},
+		Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{
+			Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://github.com/terraform-aws-modules/terraform-aws-eks.git?ref=v20.31.0", Vars: vars,
+		}},
+	}
+	NewWithT(t).Expect(c.Create(t.Context(), ws, client.FieldOwner("manager"))).To(Succeed())
+}
+
+func summary(in []metav1.ManagedFieldsEntry) string {
+	raw, _ := json.MarshalIndent(entries(in), "", "  ")
+	return string(raw)
+}
+
+func keys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
