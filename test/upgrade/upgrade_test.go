@@ -169,11 +169,11 @@ func withStaleFailure(t *testing.T, cp *unstructured.Unstructured) {
 	for i, e := range managed {
 		if e.Manager == "manager" && e.Subresource == "status" {
 			var fields map[string]any
-			g.Expect(json.Unmarshal(e.FieldsV1.Raw, &fields)).To(Succeed())
+			g.Expect(json.Unmarshal(e.FieldsV1.GetRawBytes(), &fields)).To(Succeed())
 			fields["f:status"].(map[string]any)["f:failureReason"] = map[string]any{}
 			raw, err := json.Marshal(fields)
 			g.Expect(err).NotTo(HaveOccurred())
-			managed[i].FieldsV1 = &metav1.FieldsV1{Raw: raw}
+			managed[i].FieldsV1 = metav1.NewFieldsV1(string(raw))
 		}
 	}
 	cp.SetManagedFields(managed)
