@@ -19,6 +19,7 @@ import (
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
@@ -41,9 +42,11 @@ type Reconciler struct {
 	// Now is the clock, for the creation timeout; time.Now when nil.
 	Now func() time.Time
 
-	// clusterAPI is whether Cluster API's Cluster kind is served: then a
-	// control plane waits for its owner Cluster before anything is rendered.
-	clusterAPI bool
+	// clusterAPI is what the manager found of Cluster API at start: where
+	// its Cluster kind is served a control plane waits for its owner
+	// Cluster; where only an older version is served the control plane
+	// takes no action (it could not see Cluster.spec.paused).
+	clusterAPI clusterapi.Support
 
 	// settled skips a reconcile whose inputs are those of the last one that
 	// sent nothing (resyncs of unchanged control planes).
@@ -54,6 +57,8 @@ type Reconciler struct {
 type observed struct {
 	cluster *clusterv1.Cluster // the owner Cluster, nil when none
 	paused  bool
+	// clusterAPI is the Cluster API the manager found, for the status.
+	clusterAPI clusterapi.Support
 	// waitingForCluster: nothing is rendered until Cluster API sets the
 	// owner Cluster (see terraformClusterName).
 	waitingForCluster bool
@@ -91,7 +96,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	// deletion included (clusterctl move pauses, then deletes the source
 	// objects: acting would destroy the cluster being moved). It only
 	// reports its status, with the Paused condition.
-	if !cp.DeletionTimestamp.IsZero() && !obs.paused {
+	if !cp.DeletionTimestamp.IsZero() && !r.holds(obs) {
 		return r.reconcileDelete(ctx, cp, *obs)
 	}
 	return r.reconcileNormal(ctx, cp, obs)
@@ -100,14 +105,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs *observed) (ctrl.Result, error) {
 	key := client.ObjectKeyFromObject(cp)
 	r.settled.Forget(key)
-	if !obs.paused {
+	if !r.holds(obs) {
 		if migrated, err := r.migrateFromUpstream(ctx, cp); err != nil || migrated {
 			return ctrl.Result{}, err
 		}
 	}
 	status := desiredStatus(cp, *obs, r.now())
 	sent := false
-	if !obs.paused {
+	if !r.holds(obs) {
 		specSent, err := r.applySpec(ctx, cp, status.endpoint, true)
 		if err != nil {
 			return ctrl.Result{}, err
@@ -143,11 +148,15 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 	return ctrl.Result{RequeueAfter: status.requeue}, nil
 }
 
+// holds says that the control plane gets no action, only its status: it is
+// paused, or Cluster API is too old for its pause to be seen.
+func (r *Reconciler) holds(obs *observed) bool { return obs.paused || obs.clusterAPI.Unsupported() }
+
 // observe reads the owner Cluster, the WorkspaceTemplateApply, the
 // Workspace and the kubeconfig Secret (missing ones stay nil), and records
 // their versions and the control plane's as the reconcile's inputs.
 func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (*observed, error) {
-	obs := &observed{}
+	obs := &observed{clusterAPI: r.clusterAPI}
 	_, obs.paused = cp.Annotations[clusterv1.PausedAnnotation]
 
 	if name := ownerClusterName(cp); name != "" {

@@ -15,6 +15,7 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 )
 
 // SetupWithManager registers the watches: control planes, the applies and
@@ -35,11 +36,14 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		Owns(&corev1.Secret{}).
 		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneForWorkspace), builder.WithPredicates(workspaceChanged)).
 		WithOptions(options)
-	if _, err := mgr.GetRESTMapper().RESTMapping(clusterv1.GroupVersion.WithKind("Cluster").GroupKind(), clusterv1.GroupVersion.Version); err == nil {
-		r.clusterAPI = true
+	r.clusterAPI = clusterapi.Discover(mgr.GetRESTMapper())
+	switch {
+	case r.clusterAPI.Served:
 		b = b.Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForCluster))
-	} else {
-		mgr.GetLogger().Info("Cluster API's Cluster kind is not installed; not watching Clusters", "error", err.Error())
+	case r.clusterAPI.Unsupported():
+		mgr.GetLogger().Info("refusing to act on control planes: " + r.clusterAPI.Message())
+	default:
+		mgr.GetLogger().Info("Cluster API's Cluster kind is not installed; control planes stand alone")
 	}
 	return b.Complete(r)
 }

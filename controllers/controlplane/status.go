@@ -130,6 +130,11 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 		condition(controlplanev1beta1.ConditionEndpointChanged, plan.endpointChanged != "",
 			pick(plan.endpointChanged != "", controlplanev1beta1.ReasonEndpointChanged, controlplanev1beta1.ReasonEndpointUnchanged), plan.endpointChanged, gen, live, now),
 	}
+	if capi := obs.clusterAPI; capi.Installed {
+		conditions = append(conditions, condition(controlplanev1beta1.ConditionClusterAPICompatible, capi.Served,
+			pick(capi.Served, controlplanev1beta1.ReasonClusterAPIServed, controlplanev1beta1.ReasonClusterAPIUnsupported),
+			pick(capi.Served, "", capi.Message()), gen, live, now))
+	}
 
 	status := cpac.CAPTControlPlaneStatus().
 		WithReady(ready).

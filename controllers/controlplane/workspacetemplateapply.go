@@ -60,7 +60,7 @@ func (r *Reconciler) terraformClusterName(cp *controlplanev1beta1.CAPTControlPla
 	if owner := ownerClusterName(cp); owner != "" {
 		return owner, true
 	}
-	return cp.Name, !r.clusterAPI
+	return cp.Name, !r.clusterAPI.Installed
 }
 
 // desiredWorkspaceTemplateApply is the apply that renders the control

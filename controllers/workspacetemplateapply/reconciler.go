@@ -22,6 +22,7 @@ import (
 	tfac "github.com/capt-controlplane/capt-controlplane/applyconfig/external/tf/v1beta1"
 	infraac "github.com/capt-controlplane/capt-controlplane/applyconfig/infrastructure/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
@@ -51,6 +52,10 @@ type Reconciler struct {
 	// settled skips a reconcile whose inputs are those of the last one that
 	// sent nothing (resyncs of unchanged applies).
 	settled ssa.Settled
+
+	// clusterAPI is what the manager found of Cluster API at start: an
+	// older one, whose pause cannot be seen, holds every apply.
+	clusterAPI clusterapi.Support
 }
 
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies,verbs=get;list;watch;patch
@@ -75,9 +80,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if paused(apply, obs) {
+	if paused(apply, obs) || r.clusterAPI.Unsupported() {
 		// Unpausing is an event of the apply, its control plane or its
-		// Cluster, all watched.
+		// Cluster, all watched; Cluster API's upgrade needs a restart.
 		return ctrl.Result{}, nil
 	}
 	if !apply.DeletionTimestamp.IsZero() {

@@ -14,6 +14,7 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
 )
 
@@ -52,7 +53,8 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		// Unpausing a control plane or a Cluster resumes its applies.
 		Watches(&controlplanev1beta1.CAPTControlPlane{}, handler.EnqueueRequestsFromMapFunc(applyOfControlPlane), builder.WithPredicates(pauseChanged)).
 		WithOptions(options)
-	if _, err := mgr.GetRESTMapper().RESTMapping(clusterv1.GroupVersion.WithKind("Cluster").GroupKind(), clusterv1.GroupVersion.Version); err == nil {
+	r.clusterAPI = clusterapi.Discover(mgr.GetRESTMapper())
+	if r.clusterAPI.Served {
 		b = b.Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.appliesOfCluster), builder.WithPredicates(pauseChanged))
 	}
 	return b.Complete(r)

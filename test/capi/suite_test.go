@@ -68,13 +68,7 @@ func setUp(t *testing.T) *suite {
 
 	// This project as a user installs it.
 	s.mustKubectl(t, "apply", "--server-side", "-k", filepath.Join(testenv.RepoRoot(), "config", "default"))
-	port, err := testenv.FreePort()
-	g.Expect(err).NotTo(HaveOccurred())
-	s.metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
-	s.capt = testenv.StartProcess(t, env, testenv.Manager, testenv.ManagerBinary(),
-		"--leader-elect", "--leader-election-namespace", "capt-system",
-		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
-		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String())
+	s.capt, s.metricsURL = testenv.StartManagerBinary(t, env, syncPeriod)
 
 	// Cluster API's RBAC as clusterctl installs it, and its manager.
 	s.mustKubectl(t, "create", "namespace", clusterAPIServiceAccount.Namespace)
@@ -95,9 +89,6 @@ func setUp(t *testing.T) *suite {
 		fmt.Sprintf("--health-addr=127.0.0.1:%d", ports[1]),
 		fmt.Sprintf("--webhook-port=%d", ports[2]), "--webhook-cert-dir="+certDir)
 
-	g.Eventually(s.reconciles, 60*time.Second, 200*time.Millisecond).Should(And(
-		HaveKey("workspacestatus"), HaveKey("controlplane"), HaveKey("workspacetemplateapply")),
-		"bin/manager elects itself and starts its controllers")
 	g.Eventually(func() (int, error) {
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", ports[1]))
 		if err != nil {
@@ -123,9 +114,6 @@ func (s *suite) kubectlApply(t *testing.T, manifest string) {
 	out, err := kubectl(s.kubeconfig, manifest, "apply", "-f", "-")
 	NewWithT(t).Expect(err).NotTo(HaveOccurred(), "kubectl apply:\n%s\n%s", manifest, out)
 }
-
-// reconciles reads bin/manager's reconcile counters per controller.
-func (s *suite) reconciles() (map[string]int, error) { return testenv.Reconciles(s.metricsURL) }
 
 // resyncs waits until each of bin/manager's controllers has reconciled at
 // least rounds times per control plane since it was called.

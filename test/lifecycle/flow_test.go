@@ -115,7 +115,8 @@ func TestFlowToReady(t *testing.T) {
 			conditionTypes = append(conditionTypes, strings.TrimSuffix(t, `"}`))
 		}
 	}
-	g.Expect(conditionTypes).To(ConsistOf("Ready", "Available", "Initialized", "Creating", "Failed", "Paused", "EndpointChanged"))
+	g.Expect(conditionTypes).To(ConsistOf("Ready", "Available", "Initialized", "Creating", "Failed", "Paused", "EndpointChanged", "ClusterAPICompatible"))
+	g.Expect(findCondition(ready.Status.Conditions, controlplanev1beta1.ConditionClusterAPICompatible).Status).To(Equal(metav1.ConditionTrue), "Cluster API serves the v1beta2 Cluster here")
 	g.Expect(fieldsOf(g, ready, "capt-workspace-status", "status")).To(Equal(
 		testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)))
 

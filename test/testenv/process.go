@@ -1,10 +1,12 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/onsi/gomega"
 	"k8s.io/client-go/tools/clientcmd"
@@ -67,4 +69,23 @@ func ManagerBinary() string {
 		return binary
 	}
 	return filepath.Join(RepoRoot(), "bin", "manager")
+}
+
+// StartManagerBinary runs ManagerBinary as config/default's ServiceAccount
+// with the Deployment's flags, changing only the addresses, the metrics
+// (plain HTTP, for the tests to read the reconcile counters) and the sync
+// period. It returns the process and its metrics URL once every controller
+// runs. config/default must be installed.
+func StartManagerBinary(t testing.TB, env *Env, syncPeriod time.Duration) (*Process, string) {
+	t.Helper()
+	port, err := FreePort()
+	gomega.NewWithT(t).Expect(err).NotTo(gomega.HaveOccurred())
+	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	p := StartProcess(t, env, Manager, ManagerBinary(),
+		"--leader-elect", "--leader-election-namespace", Manager.Namespace,
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
+		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String())
+	gomega.NewWithT(t).Eventually(func() (map[string]int, error) { return Reconciles(metricsURL) }, 60*time.Second, 200*time.Millisecond).
+		Should(gomega.HaveLen(len(ManagerControllers)), "the manager elects itself and starts its controllers")
+	return p, metricsURL
 }

@@ -6,7 +6,6 @@ package upgrade
 
 import (
 	"encoding/json"
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -42,15 +41,7 @@ func TestUpgradeFromUpstream(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() { _ = env.Stop() })
 	c := env.Client
-	kubeconfig, err := env.KubeconfigFile(t.TempDir())
-	g.Expect(err).NotTo(HaveOccurred())
-	for _, args := range [][]string{
-		{"apply", "--server-side", "-k", filepath.Join(testenv.RepoRoot(), "config", "default")},
-		{"apply", "-f", filepath.Join(testenv.RepoRoot(), "config", "samples", "infrastructure_v1beta1_workspacetemplate.yaml")},
-	} {
-		out, err := exec.Command(testenv.Kubectl(), append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
-		g.Expect(err).NotTo(HaveOccurred(), string(out))
-	}
+	installConfigDefault(t, env)
 
 	// The Cluster (served here as v1beta2), then the control plane and its
 	// apply as upstream left them, with a failure upstream wrote and never
@@ -71,15 +62,7 @@ func TestUpgradeFromUpstream(t *testing.T) {
 	})).To(Succeed())
 
 	// The manager replaces upstream's.
-	port, err := testenv.FreePort()
-	g.Expect(err).NotTo(HaveOccurred())
-	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
-	manager := testenv.StartProcess(t, env, testenv.Manager, testenv.ManagerBinary(),
-		"--leader-elect", "--leader-election-namespace", "capt-system",
-		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
-		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String())
-	g.Eventually(func() (map[string]int, error) { return testenv.Reconciles(metricsURL) }, 60*time.Second, 200*time.Millisecond).
-		Should(HaveLen(len(testenv.ManagerControllers)), "the manager starts its controllers")
+	manager, metricsURL := testenv.StartManagerBinary(t, env, syncPeriod)
 	testenv.WaitReconciles(t, metricsURL, 5, time.Minute)
 
 	// Settled: three more rounds of resyncs send nothing.
@@ -207,4 +190,20 @@ func keys(m map[string]any) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// installConfigDefault installs config/default and the sample template, as
+// a user does.
+func installConfigDefault(t *testing.T, env *testenv.Env) {
+	t.Helper()
+	g := NewWithT(t)
+	kubeconfig, err := env.KubeconfigFile(t.TempDir())
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, args := range [][]string{
+		{"apply", "--server-side", "-k", filepath.Join(testenv.RepoRoot(), "config", "default")},
+		{"apply", "-f", filepath.Join(testenv.RepoRoot(), "config", "samples", "infrastructure_v1beta1_workspacetemplate.yaml")},
+	} {
+		out, err := exec.Command(testenv.Kubectl(), append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
+		g.Expect(err).NotTo(HaveOccurred(), string(out))
+	}
 }

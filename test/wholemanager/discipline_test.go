@@ -164,7 +164,7 @@ func TestWriteDiscipline(t *testing.T) {
 		p.expectWrites(t, mark, nil)
 		after, err := p.reconcileResults()
 		NewWithT(t).Expect(err).NotTo(HaveOccurred())
-		for _, c := range controllers {
+		for _, c := range testenv.ManagerControllers {
 			NewWithT(t).Expect(after[c]["requeue_after"]-before[c]["requeue_after"]).To(BeZero(), "timed requeues of %s", c)
 		}
 	})

@@ -41,17 +41,8 @@ func startManager(t *testing.T, env *testenv.Env) *process {
 		"-k", filepath.Join(testenv.RepoRoot(), "config", "default")).CombinedOutput()
 	g.Expect(err).NotTo(HaveOccurred(), string(out))
 
-	port, err := testenv.FreePort()
-	g.Expect(err).NotTo(HaveOccurred())
-	manager := testenv.StartProcess(t, env, testenv.Manager, testenv.ManagerBinary(),
-		"--leader-elect", "--leader-election-namespace", "capt-system",
-		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
-		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String())
-	p := &process{requests: manager.Requests, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port)}
-	g.Eventually(p.reconciles, 60*time.Second, 200*time.Millisecond).Should(And(
-		HaveKey("workspacestatus"), HaveKey("controlplane"), HaveKey("workspacetemplateapply")),
-		"the manager elects itself and starts its controllers")
-	return p
+	manager, metricsURL := testenv.StartManagerBinary(t, env, syncPeriod)
+	return &process{requests: manager.Requests, metricsURL: metricsURL}
 }
 
 // reconciles reads the manager's reconcile counters per controller.
@@ -61,9 +52,6 @@ func (p *process) reconciles() (map[string]int, error) { return testenv.Reconcil
 func (p *process) reconcileResults() (map[string]map[string]int, error) {
 	return testenv.ReconcileResults(p.metricsURL)
 }
-
-// controllers are bin/manager's controllers, by their metric label.
-var controllers = []string{"workspacestatus", "controlplane", "workspacetemplateapply"}
 
 // resyncs waits until every controller has reconciled each of its objects
 // (one per control plane) at least rounds more times with no write in between: everything a change
@@ -81,7 +69,7 @@ func (p *process) resyncs(t *testing.T, rounds int) {
 		NewWithT(t).Eventually(func(g Gomega) {
 			now, err := p.reconciles()
 			g.Expect(err).NotTo(HaveOccurred())
-			for _, c := range controllers {
+			for _, c := range testenv.ManagerControllers {
 				g.Expect(now[c]-before[c]).To(BeNumerically(">=", controlPlanes*rounds), "reconciles of %s", c)
 			}
 		}, time.Duration(rounds+10)*syncPeriod*3, 100*time.Millisecond).Should(Succeed())

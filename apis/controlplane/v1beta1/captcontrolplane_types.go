@@ -38,27 +38,33 @@ const (
 	// cluster_endpoint differs from spec.controlPlaneEndpoint, which Cluster
 	// API treats as fixed once set and which is therefore kept.
 	ConditionEndpointChanged = "EndpointChanged"
+	// ConditionClusterAPICompatible is False where Cluster API is installed
+	// but does not serve the v1beta2 Cluster: the manager cannot see
+	// Cluster.spec.paused and takes no action. Absent without Cluster API.
+	ConditionClusterAPICompatible = "ClusterAPICompatible"
 )
 
 // Condition reasons set on a CAPTControlPlane.
 const (
-	ReasonCreating             = "Creating"
-	ReasonReady                = "Ready"
-	ReasonFailed               = "Failed"
-	ReasonWaitingForVPC        = "WaitingForVPC"
-	ReasonVPCReadyTimeout      = "VPCReadyTimeout"
-	ReasonControlPlaneTimeout  = "ControlPlaneTimeout"
-	ReasonWorkspaceError       = "WorkspaceError"
-	ReasonEndpointUpdateFailed = "EndpointUpdateFailed"
-	ReasonPaused               = "Paused"
-	ReasonNotPaused            = "NotPaused"
-	ReasonTemplateNotFound     = "TemplateNotFound"
-	ReasonDeleting             = "Deleting"
-	ReasonAvailable            = "Available"
-	ReasonWorkspaceNotReady    = "WorkspaceNotReady"
-	ReasonEndpointChanged      = "EndpointChanged"
-	ReasonEndpointUnchanged    = "EndpointUnchanged"
-	ReasonWaitingForCluster    = "WaitingForCluster"
+	ReasonCreating              = "Creating"
+	ReasonReady                 = "Ready"
+	ReasonFailed                = "Failed"
+	ReasonWaitingForVPC         = "WaitingForVPC"
+	ReasonVPCReadyTimeout       = "VPCReadyTimeout"
+	ReasonControlPlaneTimeout   = "ControlPlaneTimeout"
+	ReasonWorkspaceError        = "WorkspaceError"
+	ReasonEndpointUpdateFailed  = "EndpointUpdateFailed"
+	ReasonPaused                = "Paused"
+	ReasonNotPaused             = "NotPaused"
+	ReasonTemplateNotFound      = "TemplateNotFound"
+	ReasonDeleting              = "Deleting"
+	ReasonAvailable             = "Available"
+	ReasonWorkspaceNotReady     = "WorkspaceNotReady"
+	ReasonEndpointChanged       = "EndpointChanged"
+	ReasonEndpointUnchanged     = "EndpointUnchanged"
+	ReasonWaitingForCluster     = "WaitingForCluster"
+	ReasonClusterAPIServed      = "ClusterAPIServed"
+	ReasonClusterAPIUnsupported = "ClusterAPIUnsupported"
 )
 
 // CAPTControlPlaneSpec is the desired state of an EKS control plane.
