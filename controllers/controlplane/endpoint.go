@@ -41,5 +41,9 @@ func parseEndpoint(raw string) (controlplanev1beta1.APIEndpoint, error) {
 // ("https://host"); after an upgrade that is the same endpoint, kept as
 // recorded (Cluster API copied it), not a moved one.
 func sameEndpoint(recorded, parsed controlplanev1beta1.APIEndpoint) bool {
-	return recorded.Port == parsed.Port && strings.TrimPrefix(recorded.Host, "https://") == parsed.Host
+	return recorded.Port == parsed.Port && hostOf(recorded) == parsed.Host
 }
+
+// hostOf is the endpoint's host without the scheme upstream CAPT recorded
+// with it.
+func hostOf(e controlplanev1beta1.APIEndpoint) string { return strings.TrimPrefix(e.Host, "https://") }

@@ -35,6 +35,13 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 		return false, false, err
 	}
 	name := kubeconfigSecretName(cluster)
+	if obs.kubeconfig == nil {
+		// The apply below needs no resourceVersion: it goes on from the
+		// migrated ownership (an unlabelled Secret sends no watch event).
+		if _, err := r.migrateKubeconfigFromUpstream(ctx, cp.Namespace, name); err != nil {
+			return false, false, err
+		}
+	}
 	desired := corev1ac.Secret(name, cp.Namespace).
 		WithType(clusterv1.ClusterSecretType).
 		// The control-plane labels select the Secret into the manager's
@@ -87,7 +94,7 @@ func buildKubeconfig(cluster string, cp *controlplanev1beta1.CAPTControlPlane, o
 		APIVersion: "v1",
 		Kind:       "Config",
 		Clusters: []clientcmdapi.NamedCluster{{Name: cluster, Cluster: clientcmdapi.Cluster{
-			Server:                   fmt.Sprintf("https://%s:%d", endpoint.Host, endpoint.Port),
+			Server:                   fmt.Sprintf("https://%s:%d", hostOf(endpoint), endpoint.Port),
 			CertificateAuthorityData: ca,
 		}}},
 		AuthInfos: []clientcmdapi.NamedAuthInfo{{Name: user, AuthInfo: clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{

@@ -41,6 +41,9 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 	// Now is the clock, for the creation timeout; time.Now when nil.
 	Now func() time.Time
+	// APIReader reads from the API server: a kubeconfig Secret that is not
+	// (yet) ours is not in the cache. The manager's when nil.
+	APIReader client.Reader
 
 	// clusterAPI is what the manager found of Cluster API at start: where
 	// its Cluster kind is served a control plane waits for its owner

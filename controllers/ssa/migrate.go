@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -59,7 +60,8 @@ func (m Migration) Patch(obj client.Object) (client.Patch, error) {
 
 	var entries []metav1.ManagedFieldsEntry
 	migrating := false
-	parts := make([]sets.Set[string], len(m.Handovers))
+	managers := m.managers()
+	parts := make([]sets.Set[string], len(managers))
 	for i := range parts {
 		parts[i] = sets.New[string]()
 	}
@@ -104,12 +106,12 @@ func (m Migration) Patch(obj client.Object) (client.Patch, error) {
 
 	migrated := obj.DeepCopyObject().(client.Object)
 	migrated.SetManagedFields(entries)
-	for i, h := range m.Handovers {
+	for i, manager := range managers {
 		if parts[i].Len() == 0 {
 			continue
 		}
-		if err := csaupgrade.UpgradeManagedFields(migrated, parts[i], h.Manager, csaupgrade.Subresource(m.Subresource)); err != nil {
-			return nil, fmt.Errorf("migrating managedFields to %s: %w", h.Manager, err)
+		if err := csaupgrade.UpgradeManagedFields(migrated, parts[i], manager, csaupgrade.Subresource(m.Subresource)); err != nil {
+			return nil, fmt.Errorf("migrating managedFields to %s: %w", manager, err)
 		}
 	}
 
@@ -126,13 +128,26 @@ func (m Migration) Patch(obj client.Object) (client.Patch, error) {
 // OwnsUnder reports whether fields hold prefix or anything below it.
 func OwnsUnder(fields *fieldpath.Set, prefix fieldpath.Path) bool { return ownsUnder(fields, prefix) }
 
-// splitEntry splits one Update entry into an entry per handover, each named
-// after the legacy manager and the handover so that csaupgrade can merge it
-// alone (nil for a handover that takes no field), and the entry itself with
+// managers are the handovers' managers, each once, in order.
+func (m Migration) managers() []string {
+	var out []string
+	for _, h := range m.Handovers {
+		if !slices.Contains(out, h.Manager) {
+			out = append(out, h.Manager)
+		}
+	}
+	return out
+}
+
+// splitEntry splits one Update entry into an entry per new manager (in the
+// order of managers()), each named after the legacy manager and the new one
+// so that csaupgrade can merge it alone (nil for a manager that takes no
+// field), and the entry itself with
 // the fields no handover takes (nil when none are left). changed says
 // whether any field left the entry.
 func (m Migration) splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set) (parts []*metav1.ManagedFieldsEntry, rest *metav1.ManagedFieldsEntry, changed bool, err error) {
-	split := make([]*fieldpath.Set, len(m.Handovers))
+	managers := m.managers()
+	split := make([]*fieldpath.Set, len(managers))
 	for i := range split {
 		split[i] = &fieldpath.Set{}
 	}
@@ -144,7 +159,7 @@ func (m Migration) splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set) (
 				break
 			}
 		}
-		for i, h := range m.Handovers {
+		for _, h := range m.Handovers {
 			if len(h.Prefix) > 0 && !h.Leaf && p.Equals(h.Prefix) {
 				// The node itself (".", its existence) is nobody's to take:
 				// the new owner applies its fields, not the node. It is
@@ -153,7 +168,7 @@ func (m Migration) splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set) (
 				return
 			}
 			if hasPrefix(p, h.Prefix) {
-				split[i].Insert(p)
+				split[slices.Index(managers, h.Manager)].Insert(p)
 				changed = true
 				return
 			}
@@ -161,7 +176,7 @@ func (m Migration) splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set) (
 		kept.Insert(p)
 	})
 	kept = withoutEmptiedNodes(kept, split)
-	parts = make([]*metav1.ManagedFieldsEntry, len(m.Handovers))
+	parts = make([]*metav1.ManagedFieldsEntry, len(managers))
 	for i, s := range split {
 		if s.Empty() {
 			continue
@@ -171,7 +186,7 @@ func (m Migration) splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set) (
 			return nil, nil, false, err
 		}
 		part := e.DeepCopy()
-		part.Manager = e.Manager + " -> " + m.Handovers[i].Manager
+		part.Manager = e.Manager + " -> " + managers[i]
 		part.FieldsV1 = metav1.NewFieldsV1(string(raw))
 		parts[i] = part
 	}

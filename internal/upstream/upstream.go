@@ -11,7 +11,7 @@
 // Each migration is guarded by the legacy entries themselves: once handed
 // over, nothing is left to hand and it never runs again.
 //
-// Delete this package, and its three call sites (search for
+// Delete this package, and its call sites (search for
 // "upstream."), when no installation upgrades from upstream CAPT any more:
 // after the release whose upgrade guide (docs/upgrade.md) is the last to
 // start from upstream.
@@ -121,6 +121,22 @@ func Workspace() ssa.Migration {
 		Handovers: []ssa.Handover{
 			{Manager: ownership.WorkspaceTemplateApply, Prefix: fieldpath.MakePathOrDie("metadata", "labels")},
 			{Manager: ownership.WorkspaceTemplateApply, Prefix: spec},
+		},
+	}
+}
+
+// KubeconfigSecret hands the Cluster API kubeconfig Secret upstream wrote
+// to capt-controlplane, which writes it now: its next apply replaces
+// upstream's kubeconfig and removes what it does not send.
+func KubeconfigSecret() ssa.Migration {
+	return ssa.Migration{
+		Subresource: "",
+		Migrates:    legacy,
+		Handovers: []ssa.Handover{
+			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("metadata", "labels")},
+			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("metadata", "ownerReferences")},
+			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("type"), Leaf: true},
+			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("data")},
 		},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -57,6 +58,8 @@ func TestUpgradeFromUpstream(t *testing.T) {
 	atProvider, _, _ := unstructured.NestedMap(cp.Object, "status", "workspaceStatus", "atProvider")
 	outputs, _ := atProvider["outputs"].(map[string]any)
 	createWorkspace(t, c, apply)
+	kubeconfig := upstreamKubeconfigSecret(cpUID)
+	g.Expect(c.Create(t.Context(), kubeconfig, client.FieldOwner("manager"))).To(Succeed())
 	g.Expect(testenv.Provide(t.Context(), c, workspaceName, testenv.Observation{
 		Ready: true, Reason: tfv1beta1.ReasonAvailable, Checksum: atProvider["checksum"].(string), Outputs: outputs,
 	})).To(Succeed())
@@ -128,6 +131,17 @@ func TestUpgradeFromUpstream(t *testing.T) {
 		events, err := testenv.Events(t.Context(), c, namespace, controlPlaneName, controlplanev1beta1.ReasonEndpointChanged)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(events).To(BeEmpty())
+	})
+	t.Run("kubeconfig Secret ownership", func(t *testing.T) {
+		g := NewWithT(t)
+		secret := &corev1.Secret{}
+		g.Expect(c.Get(t.Context(), client.ObjectKeyFromObject(kubeconfig), secret)).To(Succeed())
+		g.Expect(string(secret.Data["value"])).To(ContainSubstring("get-token"), "this manager's kubeconfig")
+		g.Expect(string(secret.Data["value"])).To(ContainSubstring("server: https://0123456789ABCDEF0123456789ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com:443\n"),
+			"the recorded host without upstream's scheme")
+		g.Expect(secret.Data).NotTo(HaveKey("stale"), "a key upstream wrote and nobody sends any more\n%s", summary(secret.ManagedFields))
+		g.Expect(entries(secret.ManagedFields)).To(HaveLen(1), "%s", summary(secret.ManagedFields))
+		g.Expect(secret.ManagedFields[0].Manager).To(Equal("capt-controlplane"))
 	})
 	t.Run("apply ownership", func(t *testing.T) {
 		g := NewWithT(t)
@@ -205,5 +219,22 @@ func installConfigDefault(t *testing.T, env *testenv.Env) {
 	} {
 		out, err := exec.Command(testenv.Kubectl(), append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
 		g.Expect(err).NotTo(HaveOccurred(), string(out))
+	}
+}
+
+// upstreamKubeconfigSecret is a Cluster API kubeconfig Secret as an older
+// writer left it, with a key this manager does not write.
+func upstreamKubeconfigSecret(cpUID types.UID) *corev1.Secret {
+	controller := true
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: controlPlaneName + "-kubeconfig", Namespace: namespace,
+			Labels: map[string]string{clusterv1.ClusterNameLabel: controlPlaneName},
+			OwnerReferences: []metav1.OwnerReference{{
+				APIVersion: controlplanev1beta1.GroupVersion.String(), Kind: "CAPTControlPlane", Name: controlPlaneName, UID: cpUID, Controller: &controller,
+			}},
+		},
+		Type: clusterv1.ClusterSecretType,
+		Data: map[string][]byte{"value": []byte("apiVersion: v1\nkind: Config\n"), "stale": []byte("x")},
 	}
 }
