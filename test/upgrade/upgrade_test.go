@@ -149,9 +149,22 @@ func TestUpgradeFromUpstream(t *testing.T) {
 		g.Expect(c.Get(t.Context(), types.NamespacedName{Namespace: namespace, Name: applyName}, gotApply)).To(Succeed())
 		g.Expect(gotApply.Finalizers).To(Equal([]string{infrastructurev1beta1.WorkspaceTemplateApplyFinalizer}), "upstream's finalizer is gone, or deletion would hang\n%s", summary(gotApply.ManagedFields))
 		g.Expect(gotApply.Spec.Variables).NotTo(HaveKey("tags_Environment"), "upstream's variables are gone")
-		for _, e := range gotApply.ManagedFields {
-			g.Expect(e.Manager).NotTo(Equal("manager"), "%s", summary(gotApply.ManagedFields))
+		byManager := map[string]entry{}
+		for _, e := range entries(gotApply.ManagedFields) {
+			byManager[e.Manager+" "+e.Operation+" "+e.Subresource] = e
 		}
+		g.Expect(byManager).To(HaveLen(3), "no entry of upstream's is left: %s", summary(gotApply.ManagedFields))
+		g.Expect(byManager).To(HaveKeyWithValue("capt-workspacetemplateapply Apply ", entry{Manager: "capt-workspacetemplateapply", Operation: "Apply",
+			Fields: testenv.MustJSON(`{"f:metadata":{"f:finalizers":{"v:\"infrastructure.cluster.x-k8s.io/workspacetemplateapply\"":{}}}}`)}))
+		g.Expect(byManager).To(HaveKeyWithValue("capt-controlplane Apply ", entry{Manager: "capt-controlplane", Operation: "Apply",
+			Fields: testenv.MustJSON(`{"f:metadata":{"f:labels":{"f:cluster.x-k8s.io/cluster-name":{},` +
+				`"f:controlplane.cluster.x-k8s.io/captcontrolplane-name":{},"f:controlplane.cluster.x-k8s.io/captcontrolplane-namespace":{}},` +
+				`"f:ownerReferences":{"k:{\"uid\":\"` + string(cpUID) + `\"}":{}}},` +
+				`"f:spec":{"f:templateRef":{"f:name":{},"f:namespace":{}},"f:variables":{"f:additional_tags":{},"f:cluster_name":{},` +
+				`"f:endpoint_private_access":{},"f:endpoint_public_access":{},"f:kubernetes_version":{},"f:public_access_cidrs":{},"f:region":{}},` +
+				`"f:writeConnectionSecretToRef":{"f:name":{},"f:namespace":{}}}}`)}))
+		status := byManager["capt-workspacetemplateapply Apply status"].Fields.(map[string]any)["f:status"].(map[string]any)
+		g.Expect(keys(status)).To(ConsistOf("f:applied", "f:conditions", "f:lastAppliedTime", "f:workspaceName"))
 	})
 }
 
