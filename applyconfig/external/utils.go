@@ -40,8 +40,14 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &tfv1beta1.EnvVarApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("KeyReference"):
 		return &tfv1beta1.KeyReferenceApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("ProviderConfig"):
+		return &tfv1beta1.ProviderConfigApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("ProviderConfigReference"):
 		return &tfv1beta1.ProviderConfigReferenceApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("ProviderConfigSpec"):
+		return &tfv1beta1.ProviderConfigSpecApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("ProviderCredentials"):
+		return &tfv1beta1.ProviderCredentialsApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("PublishConnectionDetailsTo"):
 		return &tfv1beta1.PublishConnectionDetailsToApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("ReferencePolicy"):

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/capt-controlplane/capt-controlplane/controllers/controlplane"
+	"github.com/capt-controlplane/capt-controlplane/controllers/kubeconfig"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacetemplateapply"
 	"github.com/capt-controlplane/capt-controlplane/internal/manager"
@@ -61,6 +62,7 @@ func newManager(ctx context.Context, cfg *rest.Config, o manager.Options) (ctrl.
 		workspacestatus.ControllerName:        &workspacestatus.Reconciler{Namespace: o.Namespace, MaxAtProviderBytes: o.MaxAtProvider},
 		controlplane.ControllerName:           &controlplane.Reconciler{},
 		workspacetemplateapply.ControllerName: &workspacetemplateapply.Reconciler{},
+		kubeconfig.ControllerName:             &kubeconfig.Reconciler{},
 	}
 	for name, c := range controllers {
 		if err := c.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: o.Concurrency}); err != nil {

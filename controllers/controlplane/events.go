@@ -12,18 +12,15 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
 // The Terraform outputs this controller reads; the rest of atProvider is
 // the workspacestatus controller's to mirror.
-const (
-	outputEndpoint = "cluster_endpoint"
-	outputName     = "cluster_name"
-	outputCA       = "cluster_certificate_authority_data"
-)
+const outputEndpoint = "cluster_endpoint"
 
-var readOutputs = []string{outputEndpoint, outputName, outputCA}
+var readOutputs = []string{outputEndpoint, kubeconfigs.OutputName, kubeconfigs.OutputCA}
 
 // controlPlaneChanged passes on every control-plane event but an update that
 // changed only status.workspaceStatus (and its manager's entry): the mirror

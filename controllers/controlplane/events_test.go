@@ -9,6 +9,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
@@ -76,7 +77,7 @@ func TestWorkspaceChanged(t *testing.T) {
 			ws.Status.AtProvider.Outputs[outputEndpoint] = apiextensionsv1.JSON{Raw: []byte(`"https://b.example.com"`)}
 		}, Want: true},
 		{Name: "the CA appears", Edit: func(ws *tfv1beta1.Workspace) {
-			ws.Status.AtProvider.Outputs[outputCA] = apiextensionsv1.JSON{Raw: []byte(`"Q0E="`)}
+			ws.Status.AtProvider.Outputs[kubeconfigs.OutputCA] = apiextensionsv1.JSON{Raw: []byte(`"Q0E="`)}
 		}, Want: true},
 		{Name: "not ready", Edit: func(ws *tfv1beta1.Workspace) { ws.Status.Conditions[0].Status = metav1.ConditionFalse }, Want: true},
 		{Name: "labels", Edit: func(ws *tfv1beta1.Workspace) { ws.Labels = nil }, Want: true},

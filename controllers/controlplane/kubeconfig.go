@@ -2,31 +2,30 @@ package controlplane
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api/v1"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
-	"sigs.k8s.io/yaml"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 )
 
 // kubeconfigKey is the data key Cluster API reads the kubeconfig from.
 const kubeconfigKey = "value"
 
-// kubeconfigSecretName is Cluster API's name of a cluster's kubeconfig.
-func kubeconfigSecretName(cluster string) string { return cluster + "-kubeconfig" }
+// kubeconfigSecretName is the name of a cluster's kubeconfig for people
+// (Cluster API's own, "<cluster>-kubeconfig", carries a token and is the
+// kubeconfig controller's).
+func kubeconfigSecretName(cluster string) string { return cluster + "-user-kubeconfig" }
 
-// applyKubeconfig applies the Cluster API kubeconfig Secret
-// "<cluster>-kubeconfig" once the endpoint is known, and reports whether it
+// applyKubeconfig applies the people's kubeconfig Secret
+// "<cluster>-user-kubeconfig" once the endpoint is known, and reports whether it
 // exists and whether it sent it. A control plane without a Cluster gets none.
 func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed, endpoint *controlplanev1beta1.APIEndpoint) (exists, sent bool, err error) {
-	cluster := ownerClusterName(cp)
+	cluster := controlplanev1beta1.OwnerClusterName(cp)
 	if cluster == "" || endpoint == nil || obs.workspace == nil {
 		return false, false, nil
 	}
@@ -35,13 +34,6 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 		return false, false, err
 	}
 	name := kubeconfigSecretName(cluster)
-	if obs.kubeconfig == nil {
-		// The apply below needs no resourceVersion: it goes on from the
-		// migrated ownership (an unlabelled Secret sends no watch event).
-		if _, err := r.migrateKubeconfigFromUpstream(ctx, cp.Namespace, name); err != nil {
-			return false, false, err
-		}
-	}
 	desired := corev1ac.Secret(name, cp.Namespace).
 		WithType(clusterv1.ClusterSecretType).
 		// The control-plane labels select the Secret into the manager's
@@ -68,43 +60,12 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 	return true, sent, nil
 }
 
-// buildKubeconfig writes a kubeconfig for the EKS endpoint that gets its
-// token from `aws eks get-token`, as EKS kubeconfigs do.
+// buildKubeconfig writes the people's kubeconfig of the EKS endpoint, which
+// gets its token from `aws eks get-token`.
 func buildKubeconfig(cluster string, cp *controlplanev1beta1.CAPTControlPlane, obs observed, endpoint controlplanev1beta1.APIEndpoint) ([]byte, error) {
-	outputs := obs.workspace.Status.AtProvider.Outputs
-	eksName := cluster
-	if raw, ok := outputs[outputName]; ok {
-		_ = json.Unmarshal(raw.Raw, &eksName)
-	}
-	var ca []byte
-	if raw, ok := outputs[outputCA]; ok {
-		var encoded string
-		if err := json.Unmarshal(raw.Raw, &encoded); err == nil {
-			if decoded, err := base64.StdEncoding.DecodeString(encoded); err == nil {
-				ca = decoded
-			}
-		}
-	}
-	region := ""
+	c := kubeconfigs.Cluster{Name: cluster, Server: fmt.Sprintf("https://%s:%d", hostOf(endpoint), endpoint.Port)}
 	if cp.Spec.ControlPlaneConfig != nil {
-		region = cp.Spec.ControlPlaneConfig.Region
+		c.Region = cp.Spec.ControlPlaneConfig.Region
 	}
-	user := cluster + "-admin"
-	cfg := clientcmdapi.Config{
-		APIVersion: "v1",
-		Kind:       "Config",
-		Clusters: []clientcmdapi.NamedCluster{{Name: cluster, Cluster: clientcmdapi.Cluster{
-			Server:                   fmt.Sprintf("https://%s:%d", hostOf(endpoint), endpoint.Port),
-			CertificateAuthorityData: ca,
-		}}},
-		AuthInfos: []clientcmdapi.NamedAuthInfo{{Name: user, AuthInfo: clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{
-			APIVersion:      "client.authentication.k8s.io/v1beta1",
-			Command:         "aws",
-			Args:            []string{"eks", "get-token", "--cluster-name", eksName, "--region", region},
-			InteractiveMode: clientcmdapi.NeverExecInteractiveMode,
-		}}}},
-		Contexts:       []clientcmdapi.NamedContext{{Name: user + "@" + cluster, Context: clientcmdapi.Context{Cluster: cluster, AuthInfo: user}}},
-		CurrentContext: user + "@" + cluster,
-	}
-	return yaml.Marshal(cfg)
+	return kubeconfigs.Exec(kubeconfigs.FromOutputs(c, obs.workspace.Status.AtProvider.Outputs))
 }

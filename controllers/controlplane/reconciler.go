@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -41,9 +40,6 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 	// Now is the clock, for the creation timeout; time.Now when nil.
 	Now func() time.Time
-	// APIReader reads from the API server: a kubeconfig Secret that is not
-	// (yet) ours is not in the cache. The manager's when nil.
-	APIReader client.Reader
 
 	// clusterAPI is what the manager found of Cluster API at start: where
 	// its Cluster kind is served a control plane waits for its owner
@@ -162,7 +158,7 @@ func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 	obs := &observed{clusterAPI: r.clusterAPI}
 	_, obs.paused = cp.Annotations[clusterv1.PausedAnnotation]
 
-	if name := ownerClusterName(cp); name != "" {
+	if name := controlplanev1beta1.OwnerClusterName(cp); name != "" {
 		cluster := &clusterv1.Cluster{}
 		err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: name}, cluster)
 		switch {
@@ -198,7 +194,7 @@ func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 		return obs, err
 	}
 
-	if cluster := ownerClusterName(cp); cluster != "" {
+	if cluster := controlplanev1beta1.OwnerClusterName(cp); cluster != "" {
 		secret := &corev1.Secret{}
 		switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: kubeconfigSecretName(cluster)}, secret); {
 		case err == nil:
@@ -225,17 +221,6 @@ func workspaceNameOf(cp *controlplanev1beta1.CAPTControlPlane, apply *infrastruc
 	named := &infrastructurev1beta1.WorkspaceTemplateApply{}
 	named.Name = cp.EffectiveWorkspaceTemplateApplyName()
 	return named.WorkspaceName()
-}
-
-// ownerClusterName is the name of the Cluster API Cluster that owns the
-// control plane, from its owner reference or Cluster API's label.
-func ownerClusterName(cp *controlplanev1beta1.CAPTControlPlane) string {
-	for _, ref := range cp.OwnerReferences {
-		if gv, err := schema.ParseGroupVersion(ref.APIVersion); err == nil && ref.Kind == "Cluster" && gv.Group == clusterv1.GroupVersion.Group {
-			return ref.Name
-		}
-	}
-	return cp.Labels[clusterv1.ClusterNameLabel]
 }
 
 func (r *Reconciler) now() time.Time {

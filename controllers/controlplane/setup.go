@@ -25,9 +25,6 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	if r.Client == nil {
 		r.Client = mgr.GetClient()
 	}
-	if r.APIReader == nil {
-		r.APIReader = mgr.GetAPIReader()
-	}
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorder(FieldManager)
 	}
@@ -68,7 +65,7 @@ func (r *Reconciler) controlPlanesForCluster(ctx context.Context, obj client.Obj
 	}
 	var requests []reconcile.Request
 	for i := range list.Items {
-		if ownerClusterName(&list.Items[i]) == obj.GetName() {
+		if controlplanev1beta1.OwnerClusterName(&list.Items[i]) == obj.GetName() {
 			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 		}
 	}

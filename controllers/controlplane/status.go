@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 
@@ -121,17 +120,17 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 	gen := cp.Generation
 	live := cp.Status.Conditions
 	conditions := []*metav1ac.ConditionApplyConfiguration{
-		condition(controlplanev1beta1.ConditionReady, ready, readyReason, readyMessage, gen, live, now),
-		condition(controlplanev1beta1.ConditionAvailable, ready, pick(ready, controlplanev1beta1.ReasonAvailable, readyReason), pick(ready, "", readyMessage), gen, live, now),
-		condition(controlplanev1beta1.ConditionInitialized, initialized, pick(initialized, controlplanev1beta1.ReasonReady, controlplanev1beta1.ReasonCreating), "", gen, live, now),
-		condition(controlplanev1beta1.ConditionCreating, phase == controlplanev1beta1.PhaseCreating, pick(phase == controlplanev1beta1.PhaseCreating, controlplanev1beta1.ReasonCreating, string(phase)), "", gen, live, now),
-		condition(controlplanev1beta1.ConditionFailed, timedOut, pick(timedOut, controlplanev1beta1.ReasonControlPlaneTimeout, string(phase)), pick(timedOut, readyMessage, ""), gen, live, now),
-		condition(controlplanev1beta1.ConditionPaused, obs.paused, pick(obs.paused, controlplanev1beta1.ReasonPaused, controlplanev1beta1.ReasonNotPaused), "", gen, live, now),
-		condition(controlplanev1beta1.ConditionEndpointChanged, plan.endpointChanged != "",
+		ssa.Condition(controlplanev1beta1.ConditionReady, ready, readyReason, readyMessage, gen, live, now),
+		ssa.Condition(controlplanev1beta1.ConditionAvailable, ready, pick(ready, controlplanev1beta1.ReasonAvailable, readyReason), pick(ready, "", readyMessage), gen, live, now),
+		ssa.Condition(controlplanev1beta1.ConditionInitialized, initialized, pick(initialized, controlplanev1beta1.ReasonReady, controlplanev1beta1.ReasonCreating), "", gen, live, now),
+		ssa.Condition(controlplanev1beta1.ConditionCreating, phase == controlplanev1beta1.PhaseCreating, pick(phase == controlplanev1beta1.PhaseCreating, controlplanev1beta1.ReasonCreating, string(phase)), "", gen, live, now),
+		ssa.Condition(controlplanev1beta1.ConditionFailed, timedOut, pick(timedOut, controlplanev1beta1.ReasonControlPlaneTimeout, string(phase)), pick(timedOut, readyMessage, ""), gen, live, now),
+		ssa.Condition(controlplanev1beta1.ConditionPaused, obs.paused, pick(obs.paused, controlplanev1beta1.ReasonPaused, controlplanev1beta1.ReasonNotPaused), "", gen, live, now),
+		ssa.Condition(controlplanev1beta1.ConditionEndpointChanged, plan.endpointChanged != "",
 			pick(plan.endpointChanged != "", controlplanev1beta1.ReasonEndpointChanged, controlplanev1beta1.ReasonEndpointUnchanged), plan.endpointChanged, gen, live, now),
 	}
 	if capi := obs.clusterAPI; capi.Installed {
-		conditions = append(conditions, condition(controlplanev1beta1.ConditionClusterAPICompatible, capi.Served,
+		conditions = append(conditions, ssa.Condition(controlplanev1beta1.ConditionClusterAPICompatible, capi.Served,
 			pick(capi.Served, controlplanev1beta1.ReasonClusterAPIServed, controlplanev1beta1.ReasonClusterAPIUnsupported),
 			pick(capi.Served, "", capi.Message()), gen, live, now))
 	}
@@ -219,21 +218,6 @@ func pick(cond bool, yes, no string) string {
 		return yes
 	}
 	return no
-}
-
-// condition builds a condition whose lastTransitionTime moves only when its
-// status changes from the one in live.
-func condition(t string, isTrue bool, reason, message string, generation int64, live []metav1.Condition, now time.Time) *metav1ac.ConditionApplyConfiguration {
-	status := metav1.ConditionFalse
-	if isTrue {
-		status = metav1.ConditionTrue
-	}
-	transition := metav1.NewTime(now.Truncate(time.Second))
-	if prev := meta.FindStatusCondition(live, t); prev != nil && prev.Status == status {
-		transition = prev.LastTransitionTime
-	}
-	return metav1ac.Condition().WithType(t).WithStatus(status).WithReason(reason).WithMessage(message).
-		WithObservedGeneration(generation).WithLastTransitionTime(transition)
 }
 
 // applyStatus sends the status when it differs from what FieldManager owns.

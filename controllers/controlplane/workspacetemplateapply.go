@@ -57,7 +57,7 @@ func (r *Reconciler) terraformClusterName(cp *controlplanev1beta1.CAPTControlPla
 			return rendered, true
 		}
 	}
-	if owner := ownerClusterName(cp); owner != "" {
+	if owner := controlplanev1beta1.OwnerClusterName(cp); owner != "" {
 		return owner, true
 	}
 	return cp.Name, !r.clusterAPI.Installed
@@ -100,7 +100,7 @@ func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, clu
 	}
 	// The apply's controller reads its Cluster's pause from this label,
 	// even after the control plane is gone.
-	if owner := ownerClusterName(cp); owner != "" {
+	if owner := controlplanev1beta1.OwnerClusterName(cp); owner != "" {
 		labels[clusterv1.ClusterNameLabel] = owner
 	}
 	return infraac.WorkspaceTemplateApply(cp.EffectiveWorkspaceTemplateApplyName(), cp.Namespace).

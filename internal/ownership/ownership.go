@@ -9,9 +9,14 @@ const (
 	WorkspaceStatus = "capt-workspace-status"
 
 	// ControlPlane owns the control plane's finalizer and recorded spec
-	// fields, every other status field, its WorkspaceTemplateApply and its
-	// kubeconfig Secret.
+	// fields, every other status field, its WorkspaceTemplateApply and the
+	// people's kubeconfig Secret "<cluster>-user-kubeconfig".
 	ControlPlane = "capt-controlplane"
+
+	// Kubeconfig owns Cluster API's kubeconfig Secret "<cluster>-kubeconfig"
+	// (a renewed bearer token) and the control plane's KubeconfigReady
+	// condition.
+	Kubeconfig = "capt-kubeconfig"
 
 	// WorkspaceTemplateApply owns the rendered Workspaces (spec and labels),
 	// the apply's finalizer and the apply's status.
@@ -19,4 +24,4 @@ const (
 )
 
 // FieldManagers are every name the manager applies under.
-var FieldManagers = []string{WorkspaceStatus, ControlPlane, WorkspaceTemplateApply}
+var FieldManagers = []string{WorkspaceStatus, ControlPlane, WorkspaceTemplateApply, Kubeconfig}

@@ -126,17 +126,17 @@ func Workspace() ssa.Migration {
 }
 
 // KubeconfigSecret hands the Cluster API kubeconfig Secret upstream wrote
-// to capt-controlplane, which writes it now: its next apply replaces
+// to capt-kubeconfig, which writes it now: its next apply replaces
 // upstream's kubeconfig and removes what it does not send.
 func KubeconfigSecret() ssa.Migration {
 	return ssa.Migration{
 		Subresource: "",
 		Migrates:    legacy,
 		Handovers: []ssa.Handover{
-			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("metadata", "labels")},
-			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("metadata", "ownerReferences")},
-			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("type"), Leaf: true},
-			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("data")},
+			{Manager: ownership.Kubeconfig, Prefix: fieldpath.MakePathOrDie("metadata", "labels")},
+			{Manager: ownership.Kubeconfig, Prefix: fieldpath.MakePathOrDie("metadata", "ownerReferences")},
+			{Manager: ownership.Kubeconfig, Prefix: fieldpath.MakePathOrDie("type"), Leaf: true},
+			{Manager: ownership.Kubeconfig, Prefix: fieldpath.MakePathOrDie("data")},
 		},
 	}
 }

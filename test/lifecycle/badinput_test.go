@@ -66,7 +66,7 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 	}
 
 	// The healthy neighbour is unaffected.
-	provide(t, "healthy-eks-controlplane", true, tfv1beta1.ReasonAvailable, readyOutputs)
+	provide(t, "healthy-eks-controlplane", readyOutputs)
 	g.Eventually(func(g Gomega) {
 		cp := get(g, client.ObjectKeyFromObject(healthy), &controlplanev1beta1.CAPTControlPlane{})
 		g.Expect(cp.Status.Phase).To(Equal(controlplanev1beta1.PhaseReady))

@@ -10,12 +10,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/clientcmd"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/kubeconfig"
+	"github.com/capt-controlplane/capt-controlplane/internal/ekstoken"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
@@ -69,7 +72,7 @@ func TestFlowToReady(t *testing.T) {
 		g.Expect(got.Spec.WorkspaceTemplateApplyName).To(Equal(applyKey.Name))
 	}, timeout, poll).Should(Succeed())
 
-	provide(t, ws.Name, true, tfv1beta1.ReasonAvailable, readyOutputs)
+	provide(t, ws.Name, readyOutputs)
 	var ready *controlplanev1beta1.CAPTControlPlane
 	g.Eventually(func(g Gomega) {
 		ready = get(g, key, &controlplanev1beta1.CAPTControlPlane{})
@@ -93,12 +96,38 @@ func TestFlowToReady(t *testing.T) {
 	g.Expect(readyCond.ObservedGeneration).To(Equal(ready.Generation))
 	g.Expect(findCondition(ready.Status.Conditions, controlplanev1beta1.ConditionPaused).Status).To(Equal(metav1.ConditionFalse))
 
-	// The kubeconfig Secret of the Cluster API contract.
-	secret := get(g, types.NamespacedName{Namespace: ns, Name: "flow-kubeconfig"}, &corev1.Secret{})
+	// People's kubeconfig: aws eks get-token.
+	secret := get(g, types.NamespacedName{Namespace: ns, Name: "flow-user-kubeconfig"}, &corev1.Secret{})
 	g.Expect(secret.Type).To(Equal(clusterv1.ClusterSecretType))
 	g.Expect(secret.Labels).To(HaveKeyWithValue(clusterv1.ClusterNameLabel, "flow"))
 	g.Expect(string(secret.Data["value"])).To(ContainSubstring("server: https://ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com:443"))
 	g.Expect(string(secret.Data["value"])).To(ContainSubstring("- flow-eks"))
+
+	// Cluster API's kubeconfig: a bearer token for the EKS cluster, signed
+	// with the ProviderConfig's credentials, and when it expires.
+	var token *corev1.Secret
+	g.Eventually(func(g Gomega) {
+		token = get(g, types.NamespacedName{Namespace: ns, Name: "flow-kubeconfig"}, &corev1.Secret{})
+	}, timeout, poll).Should(Succeed())
+	g.Expect(token.Type).To(Equal(clusterv1.ClusterSecretType))
+	g.Expect(token.Labels).To(HaveKeyWithValue(clusterv1.ClusterNameLabel, "flow"))
+	g.Expect(token.OwnerReferences).To(HaveLen(1))
+	g.Expect(token.OwnerReferences[0].UID).To(Equal(ready.UID))
+	g.Expect(*token.OwnerReferences[0].Controller).To(BeTrue())
+	g.Expect(keys(bytesKeys(token.Data))).To(ConsistOf("value"))
+	cfg, err := clientcmd.Load(token.Data["value"])
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(cfg.Clusters["flow"].Server).To(Equal("https://ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com:443"))
+	user := cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo]
+	g.Expect(user.Exec).To(BeNil())
+	expires, err := time.Parse(time.RFC3339, token.Annotations[kubeconfig.AnnotationTokenExpires])
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(ekstoken.Verify(user.Token, testenv.AWSCredentials, "flow-eks", expires.Add(-ekstoken.Lifetime))).To(Succeed())
+	waitCondition(t, ready, controlplanev1beta1.ConditionKubeconfigReady, func(g Gomega, c *metav1.Condition) {
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonTokenIssued))
+		g.Expect(c.Message).To(ContainSubstring("renewed before it expires"))
+	})
 
 	// Every manager owns only its own fields.
 	mainFields := fieldsOf(g, ready, "capt-controlplane", "")
@@ -115,7 +144,7 @@ func TestFlowToReady(t *testing.T) {
 			conditionTypes = append(conditionTypes, strings.TrimSuffix(t, `"}`))
 		}
 	}
-	g.Expect(conditionTypes).To(ConsistOf("Ready", "Available", "Initialized", "Creating", "Failed", "Paused", "EndpointChanged", "ClusterAPICompatible"))
+	g.Expect(conditionTypes).To(ConsistOf("Ready", "Available", "Initialized", "Creating", "Failed", "Paused", "EndpointChanged", "ClusterAPICompatible"), "capt-controlplane's conditions")
 	g.Expect(findCondition(ready.Status.Conditions, controlplanev1beta1.ConditionClusterAPICompatible).Status).To(Equal(metav1.ConditionTrue), "Cluster API serves the v1beta2 Cluster here")
 	g.Expect(fieldsOf(g, ready, "capt-workspace-status", "status")).To(Equal(
 		testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)))
@@ -173,7 +202,7 @@ func TestMalformedEndpointIsACondition(t *testing.T) {
 	newTemplate(t, ns, "eks")
 	cp := newControlPlane(t, ns, "bad", nil)
 	ws := waitWorkspace(t, "bad-eks-controlplane")
-	provide(t, ws.Name, true, tfv1beta1.ReasonAvailable, map[string]any{"cluster_endpoint": "ftp://not-an-endpoint"})
+	provide(t, ws.Name, map[string]any{"cluster_endpoint": "ftp://not-an-endpoint"})
 	g.Eventually(func(g Gomega) {
 		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
 		c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionReady)
@@ -330,4 +359,12 @@ func TestWaitsForSecretsAndRejectsUnknownVariables(t *testing.T) {
 
 func isNotFound(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "not found")
+}
+
+func bytesKeys(m map[string][]byte) map[string]any {
+	out := map[string]any{}
+	for k := range m {
+		out[k] = nil
+	}
+	return out
 }

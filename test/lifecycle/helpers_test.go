@@ -16,6 +16,7 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 const (
@@ -95,30 +96,12 @@ func waitWorkspace(t *testing.T, name string) *tfv1beta1.Workspace {
 	return ws
 }
 
-// provide plays provider-terraform: the Workspace's status by plain update.
-func provide(t *testing.T, name string, ready bool, reason string, outputs map[string]any) {
+// provide plays provider-terraform: the Workspace ready, with outputs.
+func provide(t *testing.T, name string, outputs map[string]any) {
 	t.Helper()
-	NewWithT(t).Eventually(func() error {
-		ws := &tfv1beta1.Workspace{}
-		if err := env.Client.Get(t.Context(), types.NamespacedName{Name: name}, ws); err != nil {
-			return err
-		}
-		raw, _ := json.Marshal(map[string]any{"checksum": "sum-" + reason, "outputs": outputs})
-		ws.Status.AtProvider = tfv1beta1.WorkspaceObservation{}
-		if err := json.Unmarshal(raw, &ws.Status.AtProvider); err != nil {
-			return StopTrying(err.Error())
-		}
-		status := metav1.ConditionFalse
-		if ready {
-			status = metav1.ConditionTrue
-		}
-		now := metav1.Now()
-		ws.Status.Conditions = []tfv1beta1.Condition{
-			{Type: tfv1beta1.TypeReady, Status: status, Reason: reason, LastTransitionTime: now},
-			{Type: tfv1beta1.TypeSynced, Status: metav1.ConditionTrue, Reason: "ReconcileSuccess", LastTransitionTime: now},
-		}
-		return env.Client.Status().Update(t.Context(), ws, client.FieldOwner("provider-terraform"))
-	}, timeout, poll).Should(Succeed())
+	NewWithT(t).Expect(testenv.Provide(t.Context(), env.Client, name, testenv.Observation{
+		Ready: true, Reason: tfv1beta1.ReasonAvailable, Checksum: "sum-ready", Outputs: outputs,
+	})).To(Succeed())
 }
 
 func findCondition(conditions []metav1.Condition, t string) *metav1.Condition {

@@ -6,6 +6,7 @@
 package lifecycle
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/capt-controlplane/capt-controlplane/controllers/controlplane"
+	"github.com/capt-controlplane/capt-controlplane/controllers/kubeconfig"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacetemplateapply"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
@@ -44,11 +46,16 @@ func run(m *testing.M) int {
 	}
 	defer func() { _ = env.Stop() }()
 
+	if err := testenv.ProvideAWSCredentials(context.Background(), env.Client, "default"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	clock := func() time.Time { return time.Now().Add(time.Duration(clockOffset.Load())) }
 	stop, err := env.StartManager(env.Config,
 		&workspacestatus.Reconciler{},
 		&controlplane.Reconciler{Now: clock},
 		&workspacetemplateapply.Reconciler{},
+		&kubeconfig.Reconciler{Now: clock},
 	)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -67,7 +67,9 @@ func Reconciles(metricsURL string) (map[string]int, error) {
 	return out, nil
 }
 
-// ManagerControllers are bin/manager's controllers, by their metric label.
+// ManagerControllers are bin/manager's resynced controllers, by their
+// metric label. The kubeconfig controller is not among them: it acts on
+// changes and on token deadlines, and no resync reaches it.
 var ManagerControllers = []string{"workspacestatus", "controlplane", "workspacetemplateapply"}
 
 // WaitReconciles waits until each of the manager's controllers has

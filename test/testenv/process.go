@@ -86,6 +86,7 @@ func StartManagerBinary(t testing.TB, env *Env, syncPeriod time.Duration) (*Proc
 		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
 		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String())
 	gomega.NewWithT(t).Eventually(func() (map[string]int, error) { return Reconciles(metricsURL) }, 60*time.Second, 200*time.Millisecond).
-		Should(gomega.HaveLen(len(ManagerControllers)), "the manager elects itself and starts its controllers")
+		Should(gomega.And(gomega.HaveKey(ManagerControllers[0]), gomega.HaveKey(ManagerControllers[1]), gomega.HaveKey(ManagerControllers[2])),
+			"the manager elects itself and starts its controllers")
 	return p, metricsURL
 }

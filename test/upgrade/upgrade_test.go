@@ -43,6 +43,7 @@ func TestUpgradeFromUpstream(t *testing.T) {
 	t.Cleanup(func() { _ = env.Stop() })
 	c := env.Client
 	installConfigDefault(t, env)
+	g.Expect(testenv.ProvideAWSCredentials(t.Context(), c, "aws-provider-config")).To(Succeed(), "the sample template's ProviderConfig")
 
 	// The Cluster (served here as v1beta2), then the control plane and its
 	// apply as upstream left them, with a failure upstream wrote and never
@@ -101,7 +102,10 @@ func TestUpgradeFromUpstream(t *testing.T) {
 		for _, e := range entries(got.ManagedFields) {
 			byManager[e.Manager+" "+e.Operation+" "+e.Subresource] = e
 		}
-		g.Expect(byManager).To(HaveLen(5), "%s", summary(got.ManagedFields))
+		g.Expect(byManager).To(HaveLen(6), "%s", summary(got.ManagedFields))
+		g.Expect(byManager).To(HaveKeyWithValue("capt-kubeconfig Apply status", entry{Manager: "capt-kubeconfig", Operation: "Apply", Subresource: "status",
+			Fields: testenv.MustJSON(`{"f:status":{"f:conditions":{"k:{\"type\":\"KubeconfigReady\"}":{".":{},"f:lastTransitionTime":{},"f:message":{},` +
+				`"f:observedGeneration":{},"f:reason":{},"f:status":{},"f:type":{}}}}}`)}))
 		userEntry := entries(cp.GetManagedFields())[0]
 		g.Expect(userEntry.Manager).To(Equal("kubectl-client-side-apply"))
 		g.Expect(byManager).To(HaveKeyWithValue("kubectl-client-side-apply Update ", userEntry), "the user's spec stays the user's")
@@ -136,12 +140,12 @@ func TestUpgradeFromUpstream(t *testing.T) {
 		g := NewWithT(t)
 		secret := &corev1.Secret{}
 		g.Expect(c.Get(t.Context(), client.ObjectKeyFromObject(kubeconfig), secret)).To(Succeed())
-		g.Expect(string(secret.Data["value"])).To(ContainSubstring("get-token"), "this manager's kubeconfig")
+		g.Expect(string(secret.Data["value"])).To(ContainSubstring("token: k8s-aws-v1."), "this manager's kubeconfig: an EKS token")
 		g.Expect(string(secret.Data["value"])).To(ContainSubstring("server: https://0123456789ABCDEF0123456789ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com:443\n"),
 			"the recorded host without upstream's scheme")
 		g.Expect(secret.Data).NotTo(HaveKey("stale"), "a key upstream wrote and nobody sends any more\n%s", summary(secret.ManagedFields))
 		g.Expect(entries(secret.ManagedFields)).To(HaveLen(1), "%s", summary(secret.ManagedFields))
-		g.Expect(secret.ManagedFields[0].Manager).To(Equal("capt-controlplane"))
+		g.Expect(secret.ManagedFields[0].Manager).To(Equal("capt-kubeconfig"))
 	})
 	t.Run("apply ownership", func(t *testing.T) {
 		g := NewWithT(t)

@@ -36,7 +36,7 @@ const (
 	controlPlaneApply = "apply captcontrolplanes.controlplane.cluster.x-k8s.io/status (capt-controlplane)"
 	applyStatusApply  = "apply workspacetemplateapplies.infrastructure.cluster.x-k8s.io/status (capt-workspacetemplateapply)"
 	workspaceApply    = "apply workspaces.tf.upbound.io (capt-workspacetemplateapply)"
-	secretApply       = "apply secrets (capt-controlplane)"
+	tokenSecretApply  = "apply secrets (capt-kubeconfig)"
 	eventCreate       = "create events.events.k8s.io ()"
 )
 
@@ -59,9 +59,10 @@ func workspaceName(i int) string { return cpName(i) + "-eks-controlplane" }
 
 func outputs(i int) map[string]any {
 	return map[string]any{
-		"cluster_endpoint": fmt.Sprintf("https://cp%d.gr7.ap-northeast-1.eks.amazonaws.com", i),
-		"cluster_name":     clusterName(i),
-		"node_count":       3,
+		"cluster_endpoint":                   fmt.Sprintf("https://cp%d.gr7.ap-northeast-1.eks.amazonaws.com", i),
+		"cluster_name":                       clusterName(i),
+		"node_count":                         3,
+		"cluster_certificate_authority_data": "Y2EK",
 	}
 }
 
@@ -73,6 +74,7 @@ func TestWriteDiscipline(t *testing.T) {
 	ctx := t.Context()
 	p := startManager(t, env)
 	newNamespace(t, env, namespace)
+	g.Expect(testenv.ProvideAWSCredentials(ctx, env.Client, "default")).To(Succeed())
 
 	template := &infrastructurev1beta1.WorkspaceTemplate{
 		ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: namespace},
@@ -215,7 +217,7 @@ func TestWriteDiscipline(t *testing.T) {
 		p.expectWrites(t, mark, map[string]int{workspaceApply: controlPlanes, applyStatusApply: controlPlanes, controlPlaneApply: controlPlanes})
 	})
 
-	t.Run("a deleted kubeconfig Secret is applied again, and only ours are cached", func(t *testing.T) {
+	t.Run("a deleted kubeconfig Secret is written again, and only ours are cached", func(t *testing.T) {
 		key := client.ObjectKey{Namespace: namespace, Name: clusterName(0) + "-kubeconfig"}
 		old := &corev1.Secret{}
 		NewWithT(t).Expect(env.Client.Get(ctx, key, old)).To(Succeed())
@@ -227,7 +229,7 @@ func TestWriteDiscipline(t *testing.T) {
 			g.Expect(s.UID).NotTo(Equal(old.UID))
 		}, timeout, poll).Should(Succeed())
 		p.resyncs(t, 1)
-		p.expectWrites(t, mark, map[string]int{secretApply: 1})
+		p.expectWrites(t, mark, map[string]int{tokenSecretApply: 1})
 		p.secretsSelected(t)
 	})
 }

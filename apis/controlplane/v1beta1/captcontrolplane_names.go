@@ -1,6 +1,9 @@
 package v1beta1
 
-import "k8s.io/apimachinery/pkg/types"
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+)
 
 // Labels this project puts on the cluster-scoped Workspaces it renders, to
 // link each one to its control plane: a namespaced object cannot own a
@@ -30,3 +33,22 @@ func (c *CAPTControlPlane) EffectiveWorkspaceTemplateApplyName() string {
 	}
 	return c.Name + workspaceTemplateApplySuffix
 }
+
+// OwnerClusterName is the name of the Cluster API Cluster that owns the
+// control plane, from its owner reference or Cluster API's cluster-name
+// label; "" when none.
+func OwnerClusterName(cp *CAPTControlPlane) string {
+	for _, ref := range cp.OwnerReferences {
+		if gv, err := schema.ParseGroupVersion(ref.APIVersion); err == nil && ref.Kind == "Cluster" && gv.Group == clusterGroup {
+			return ref.Name
+		}
+	}
+	return cp.Labels[clusterNameLabel]
+}
+
+// Cluster API's group and cluster-name label (its API module is not
+// imported by the API types).
+const (
+	clusterGroup     = "cluster.x-k8s.io"
+	clusterNameLabel = "cluster.x-k8s.io/cluster-name"
+)

@@ -42,29 +42,34 @@ const (
 	// but does not serve the v1beta2 Cluster: the manager cannot see
 	// Cluster.spec.paused and takes no action. Absent without Cluster API.
 	ConditionClusterAPICompatible = "ClusterAPICompatible"
+	// ConditionKubeconfigReady is True while Cluster API's kubeconfig
+	// Secret holds a token signed with working credentials.
+	ConditionKubeconfigReady = "KubeconfigReady"
 )
 
 // Condition reasons set on a CAPTControlPlane.
 const (
-	ReasonCreating              = "Creating"
-	ReasonReady                 = "Ready"
-	ReasonFailed                = "Failed"
-	ReasonWaitingForVPC         = "WaitingForVPC"
-	ReasonVPCReadyTimeout       = "VPCReadyTimeout"
-	ReasonControlPlaneTimeout   = "ControlPlaneTimeout"
-	ReasonWorkspaceError        = "WorkspaceError"
-	ReasonEndpointUpdateFailed  = "EndpointUpdateFailed"
-	ReasonPaused                = "Paused"
-	ReasonNotPaused             = "NotPaused"
-	ReasonTemplateNotFound      = "TemplateNotFound"
-	ReasonDeleting              = "Deleting"
-	ReasonAvailable             = "Available"
-	ReasonWorkspaceNotReady     = "WorkspaceNotReady"
-	ReasonEndpointChanged       = "EndpointChanged"
-	ReasonEndpointUnchanged     = "EndpointUnchanged"
-	ReasonWaitingForCluster     = "WaitingForCluster"
-	ReasonClusterAPIServed      = "ClusterAPIServed"
-	ReasonClusterAPIUnsupported = "ClusterAPIUnsupported"
+	ReasonCreating               = "Creating"
+	ReasonReady                  = "Ready"
+	ReasonFailed                 = "Failed"
+	ReasonWaitingForVPC          = "WaitingForVPC"
+	ReasonVPCReadyTimeout        = "VPCReadyTimeout"
+	ReasonControlPlaneTimeout    = "ControlPlaneTimeout"
+	ReasonWorkspaceError         = "WorkspaceError"
+	ReasonEndpointUpdateFailed   = "EndpointUpdateFailed"
+	ReasonPaused                 = "Paused"
+	ReasonNotPaused              = "NotPaused"
+	ReasonTemplateNotFound       = "TemplateNotFound"
+	ReasonDeleting               = "Deleting"
+	ReasonAvailable              = "Available"
+	ReasonWorkspaceNotReady      = "WorkspaceNotReady"
+	ReasonEndpointChanged        = "EndpointChanged"
+	ReasonEndpointUnchanged      = "EndpointUnchanged"
+	ReasonWaitingForCluster      = "WaitingForCluster"
+	ReasonClusterAPIServed       = "ClusterAPIServed"
+	ReasonClusterAPIUnsupported  = "ClusterAPIUnsupported"
+	ReasonTokenIssued            = "TokenIssued"
+	ReasonCredentialsUnavailable = "CredentialsUnavailable"
 )
 
 // CAPTControlPlaneSpec is the desired state of an EKS control plane.

@@ -113,6 +113,21 @@ var schemaYAML = typed.YAMLObject(`types:
   scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ModuleSource
   scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderConfig
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: spec
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderConfigSpec
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderConfigReference
   map:
     fields:
@@ -122,6 +137,27 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: policy
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ReferencePolicy
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderConfigSpec
+  map:
+    fields:
+    - name: credentials
+      type:
+        list:
+          elementType:
+            namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderCredentials
+          elementRelationship: atomic
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderCredentials
+  map:
+    fields:
+    - name: filename
+      type:
+        scalar: string
+    - name: secretRef
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.KeyReference
+    - name: source
+      type:
+        scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.PublishConnectionDetailsTo
   map:
     fields:

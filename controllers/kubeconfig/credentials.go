@@ -1,0 +1,60 @@
+package kubeconfig
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/ekstoken"
+)
+
+// defaultProviderConfig is the ProviderConfig a Workspace without
+// providerConfigRef uses.
+const defaultProviderConfig = "default"
+
+// credentials reads the AWS credentials provider-terraform uses for the
+// control plane's Workspace: the template's ProviderConfig, the first of its
+// credentials kept in a Secret, parsed as an AWS ini. The ProviderConfig
+// and the Secret are read by name from the API server. The error names the
+// object and the reason.
+func (r *Reconciler) credentials(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (aws.Credentials, error) {
+	tmpl := &infrastructurev1beta1.WorkspaceTemplate{}
+	key := types.NamespacedName{Namespace: cp.Spec.WorkspaceTemplateRef.Namespace, Name: cp.Spec.WorkspaceTemplateRef.Name}
+	if key.Namespace == "" {
+		key.Namespace = cp.Namespace
+	}
+	if err := r.Client.Get(ctx, key, tmpl); err != nil {
+		return aws.Credentials{}, fmt.Errorf("reading WorkspaceTemplate %s for its ProviderConfig: %w", key, err)
+	}
+	name := defaultProviderConfig
+	if ref := tmpl.Spec.Template.Spec.ProviderConfigReference; ref != nil && ref.Name != "" {
+		name = ref.Name
+	}
+	pc := &tfv1beta1.ProviderConfig{}
+	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: name}, pc); err != nil {
+		return aws.Credentials{}, fmt.Errorf("reading ProviderConfig %s: %w", name, err)
+	}
+	for _, c := range pc.Spec.Credentials {
+		if c.Source != tfv1beta1.CredentialsSourceSecret || c.SecretRef == nil {
+			continue
+		}
+		ref := c.SecretRef
+		source := fmt.Sprintf("Secret %s/%s key %s (ProviderConfig %s)", ref.Namespace, ref.Name, ref.Key, name)
+		secret := &corev1.Secret{}
+		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
+			return aws.Credentials{}, fmt.Errorf("reading %s: %w", source, err)
+		}
+		creds, err := ekstoken.ParseCredentials(secret.Data[ref.Key], "")
+		if err != nil {
+			return aws.Credentials{}, fmt.Errorf("%s: %w", source, err)
+		}
+		return creds, nil
+	}
+	return aws.Credentials{}, fmt.Errorf("ProviderConfig %s has no credentials kept in a Secret", name)
+}

@@ -1,0 +1,122 @@
+package kubeconfig
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+)
+
+const (
+	// FieldManager owns the kubeconfig Secret and the control plane's
+	// KubeconfigReady condition.
+	FieldManager = ownership.Kubeconfig
+	// ControllerName names this controller in logs and metrics.
+	ControllerName = "kubeconfig"
+
+	// RenewBefore is how long before its expiry a token is replaced: a
+	// token Cluster API read just before the renewal stays valid this long.
+	RenewBefore = 5 * time.Minute
+	// retryCredentials is how soon missing credentials are read again:
+	// credentials Secrets are not watched (no Secret cache).
+	retryCredentials = time.Minute
+)
+
+// Reconciler writes the token kubeconfig Secret of each control plane.
+type Reconciler struct {
+	// Client reads from the manager's cache and writes to the API server.
+	Client client.Client
+	// APIReader reads the ProviderConfig and the credentials Secret by
+	// name, from the API server.
+	APIReader client.Reader
+	// Recorder records Events on control planes.
+	Recorder events.EventRecorder
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes/status,verbs=patch
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplates,verbs=get;list;watch
+// +kubebuilder:rbac:groups=tf.upbound.io,resources=providerconfigs,verbs=get
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile keeps the control plane's token kubeconfig current and returns
+// when the token is due for renewal.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	cp := &controlplanev1beta1.CAPTControlPlane{}
+	if err := r.Client.Get(ctx, req.NamespacedName, cp); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	target, ok := targetOf(cp)
+	if !ok || !cp.DeletionTimestamp.IsZero() || holds(cp) {
+		return ctrl.Result{}, nil
+	}
+	now := r.now()
+	current := &corev1.Secret{}
+	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: SecretName(target.Name)}, current); {
+	case apierrors.IsNotFound(err):
+		current = nil
+	case err != nil:
+		return ctrl.Result{}, err
+	}
+	if expires, fresh := stillValid(current, cp, target, now); fresh {
+		// A condition another writer removed is put back; one that says the
+		// credentials broke stays until the renewal tries them again.
+		if meta.FindStatusCondition(cp.Status.Conditions, controlplanev1beta1.ConditionKubeconfigReady) == nil {
+			if _, err := r.applyCondition(ctx, cp, true, controlplanev1beta1.ReasonTokenIssued, tokenIssued); err != nil {
+				return ctrl.Result{}, err
+			}
+		}
+		return ctrl.Result{RequeueAfter: expires.Add(-RenewBefore).Sub(now)}, nil
+	}
+
+	creds, err := r.credentials(ctx, cp)
+	if err != nil {
+		// The old Secret stays: its token may still be valid, and nothing
+		// better can be made. Said once per new reason, then retried quietly.
+		sent, applyErr := r.applyCondition(ctx, cp, false, controlplanev1beta1.ReasonCredentialsUnavailable, err.Error())
+		if applyErr != nil {
+			return ctrl.Result{}, applyErr
+		}
+		if sent {
+			r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, controlplanev1beta1.ReasonCredentialsUnavailable, "SignToken", "%s", err.Error())
+			r.log(ctx).Info("cannot sign an EKS token", "reason", err.Error())
+		}
+		return ctrl.Result{RequeueAfter: retryCredentials}, nil
+	}
+	expires, err := r.applySecret(ctx, cp, target, creds, current, now)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if _, err := r.applyCondition(ctx, cp, true, controlplanev1beta1.ReasonTokenIssued, tokenIssued); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: expires.Add(-RenewBefore).Sub(now)}, nil
+}
+
+// tokenIssued is the message of a True KubeconfigReady: constant, so that a
+// renewal changes nothing in the status.
+const tokenIssued = "the kubeconfig holds an EKS token signed with the ProviderConfig's credentials; it is renewed before it expires"
+
+func (r *Reconciler) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Reconciler) log(ctx context.Context) logr.Logger {
+	return ctrl.LoggerFrom(ctx).WithName(ControllerName)
+}

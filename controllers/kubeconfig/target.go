@@ -1,0 +1,64 @@
+package kubeconfig
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
+)
+
+// SecretName is Cluster API's name of a cluster's kubeconfig Secret.
+func SecretName(cluster string) string { return cluster + "-kubeconfig" }
+
+// targetOf is the workload cluster a control plane's kubeconfig points at:
+// its owner Cluster's name, the endpoint the control plane recorded and
+// the EKS name and CA from its mirrored Terraform outputs. False until all
+// are known.
+func targetOf(cp *controlplanev1beta1.CAPTControlPlane) (kubeconfigs.Cluster, bool) {
+	cluster := controlplanev1beta1.OwnerClusterName(cp)
+	endpoint := cp.Spec.ControlPlaneEndpoint
+	if cluster == "" || endpoint.Host == "" || cp.Status.WorkspaceStatus == nil || cp.Status.WorkspaceStatus.AtProvider == nil {
+		return kubeconfigs.Cluster{}, false
+	}
+	observation := tfv1beta1.WorkspaceObservation{}
+	if err := json.Unmarshal(cp.Status.WorkspaceStatus.AtProvider.Raw, &observation); err != nil {
+		return kubeconfigs.Cluster{}, false
+	}
+	c := kubeconfigs.Cluster{
+		Name: cluster,
+		// Upstream CAPT recorded the host with its scheme.
+		Server: fmt.Sprintf("https://%s:%d", strings.TrimPrefix(endpoint.Host, "https://"), endpoint.Port),
+	}
+	if cp.Spec.ControlPlaneConfig != nil {
+		c.Region = cp.Spec.ControlPlaneConfig.Region
+	}
+	c = kubeconfigs.FromOutputs(c, observation.Outputs)
+	return c, len(c.CA) > 0 && c.Region != ""
+}
+
+// holds says the control plane gets no action: the control plane
+// controller reports it paused (or Cluster API too old to see a pause).
+func holds(cp *controlplanev1beta1.CAPTControlPlane) bool {
+	return meta.IsStatusConditionTrue(cp.Status.Conditions, controlplanev1beta1.ConditionPaused) ||
+		meta.IsStatusConditionFalse(cp.Status.Conditions, controlplanev1beta1.ConditionClusterAPICompatible)
+}
+
+// inputs is everything a reconcile reads from the control plane, for the
+// event filter.
+func inputs(cp *controlplanev1beta1.CAPTControlPlane) string {
+	target, ok := targetOf(cp)
+	return fmt.Sprintf("%+v %t %t %t %s", target, ok, holds(cp), cp.DeletionTimestamp != nil, conditionOf(cp.Status.Conditions))
+}
+
+func conditionOf(conditions []metav1.Condition) string {
+	if c := meta.FindStatusCondition(conditions, controlplanev1beta1.ConditionKubeconfigReady); c != nil {
+		return string(c.Status) + c.Reason + c.Message
+	}
+	return ""
+}

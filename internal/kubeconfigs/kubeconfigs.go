@@ -1,0 +1,83 @@
+// Package kubeconfigs renders the kubeconfigs of an EKS workload cluster:
+// the same cluster entry, and a user that authenticates either with a
+// bearer token (for Cluster API's controllers) or with `aws eks get-token`
+// (for people).
+package kubeconfigs
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// The Terraform outputs a kubeconfig is made from.
+const (
+	OutputName = "cluster_name"
+	OutputCA   = "cluster_certificate_authority_data"
+)
+
+// Cluster is the workload cluster a kubeconfig points at.
+type Cluster struct {
+	// Name is Cluster API's name of the cluster; EKSName the EKS cluster's.
+	Name, EKSName string
+	// Server is the API server URL; CA its certificate authority (PEM).
+	Server string
+	CA     []byte
+	// Region is the EKS cluster's AWS region.
+	Region string
+}
+
+// FromOutputs fills the EKS name (the cluster's own when the output is
+// missing) and the CA from the Terraform outputs.
+func FromOutputs(c Cluster, outputs map[string]apiextensionsv1.JSON) Cluster {
+	c.EKSName = c.Name
+	if raw, ok := outputs[OutputName]; ok {
+		_ = json.Unmarshal(raw.Raw, &c.EKSName)
+	}
+	if raw, ok := outputs[OutputCA]; ok {
+		var encoded string
+		if err := json.Unmarshal(raw.Raw, &encoded); err == nil {
+			if decoded, err := base64.StdEncoding.DecodeString(encoded); err == nil {
+				c.CA = decoded
+			}
+		}
+	}
+	return c
+}
+
+// Exec renders a kubeconfig whose user runs `aws eks get-token`, as EKS
+// kubeconfigs for people do.
+func Exec(c Cluster) ([]byte, error) {
+	return render(c, clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{
+		APIVersion:      "client.authentication.k8s.io/v1beta1",
+		Command:         "aws",
+		Args:            []string{"eks", "get-token", "--cluster-name", c.EKSName, "--region", c.Region},
+		InteractiveMode: clientcmdapi.NeverExecInteractiveMode,
+	}})
+}
+
+// Token renders a kubeconfig whose user presents token: what Cluster API's
+// ClusterCache accepts (it refuses exec plugins).
+func Token(c Cluster, token string) ([]byte, error) {
+	return render(c, clientcmdapi.AuthInfo{Token: token})
+}
+
+func render(c Cluster, auth clientcmdapi.AuthInfo) ([]byte, error) {
+	if c.Server == "" {
+		return nil, fmt.Errorf("no server for cluster %s", c.Name)
+	}
+	user := c.Name + "-admin"
+	cfg := clientcmdapi.Config{
+		APIVersion:     "v1",
+		Kind:           "Config",
+		Clusters:       []clientcmdapi.NamedCluster{{Name: c.Name, Cluster: clientcmdapi.Cluster{Server: c.Server, CertificateAuthorityData: c.CA}}},
+		AuthInfos:      []clientcmdapi.NamedAuthInfo{{Name: user, AuthInfo: auth}},
+		Contexts:       []clientcmdapi.NamedContext{{Name: user + "@" + c.Name, Context: clientcmdapi.Context{Cluster: c.Name, AuthInfo: user}}},
+		CurrentContext: user + "@" + c.Name,
+	}
+	return yaml.Marshal(cfg)
+}

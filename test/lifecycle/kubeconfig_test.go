@@ -1,0 +1,128 @@
+package lifecycle
+
+import (
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/kubeconfig"
+	"github.com/capt-controlplane/capt-controlplane/internal/ekstoken"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
+)
+
+// tokenOf reads the token kubeconfig Secret: its token, its expiry and its
+// resourceVersion.
+func tokenOf(g Gomega, key types.NamespacedName) (string, time.Time, string) {
+	secret := get(g, key, &corev1.Secret{})
+	cfg, err := clientcmd.Load(secret.Data["value"])
+	g.Expect(err).NotTo(HaveOccurred())
+	expires, err := time.Parse(time.RFC3339, secret.Annotations[kubeconfig.AnnotationTokenExpires])
+	g.Expect(err).NotTo(HaveOccurred())
+	return cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo].Token, expires, secret.ResourceVersion
+}
+
+// TestTokenRenewal: the token is written once, not again while it is good
+// (a reconcile then only schedules the renewal), and renewed RenewBefore
+// its expiry with one write.
+func TestTokenRenewal(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "token-renewal")
+	newTemplate(t, ns, "eks")
+	cp := newControlPlane(t, ns, "renew", nil)
+	provide(t, waitWorkspace(t, "renew-eks-controlplane").Name, readyOutputs)
+	key := types.NamespacedName{Namespace: ns, Name: "renew-kubeconfig"}
+	var token, version string
+	var expires time.Time
+	g.Eventually(func(g Gomega) { token, expires, version = tokenOf(g, key) }, timeout, poll).Should(Succeed())
+
+	// A reconcile while the token is good writes nothing and asks to come
+	// back RenewBefore its expiry.
+	now := time.Now()
+	direct := &kubeconfig.Reconciler{Client: env.Client, APIReader: env.Client, Recorder: events.NewFakeRecorder(10), Now: func() time.Time { return now }}
+	result, err := direct.Reconcile(t.Context(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(cp)})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(result.RequeueAfter).To(Equal(expires.Add(-kubeconfig.RenewBefore).Sub(now)))
+	_, _, again := tokenOf(g, key)
+	g.Expect(again).To(Equal(version), "no write while the token is good")
+
+	// At the renewal deadline: one new token, one write.
+	later := expires.Add(-kubeconfig.RenewBefore).Add(time.Second)
+	direct.Now = func() time.Time { return later }
+	result, err = direct.Reconcile(t.Context(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(cp)})
+	g.Expect(err).NotTo(HaveOccurred())
+	renewed, renewedExpires, _ := tokenOf(g, key)
+	g.Expect(renewed).NotTo(Equal(token))
+	g.Expect(renewedExpires).To(Equal(later.Add(ekstoken.Lifetime).Truncate(time.Second)))
+	g.Expect(result.RequeueAfter).To(Equal(ekstoken.Lifetime - kubeconfig.RenewBefore))
+	g.Expect(ekstoken.Verify(renewed, testenv.AWSCredentials, "flow-eks", later)).To(Succeed())
+}
+
+// TestMissingCredentials: without credentials no token can be signed: the
+// condition and a Warning Event name the reason, and a Secret written
+// before stays.
+func TestMissingCredentials(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "token-credentials")
+	newTemplate(t, ns, "eks")
+	mergePatch(t, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eks"}},
+		`{"spec":{"template":{"spec":{"providerConfigRef":{"name":"nowhere"}}}}}`)
+	cp := newControlPlane(t, ns, "nocreds", nil)
+	provide(t, waitWorkspace(t, "nocreds-eks-controlplane").Name, readyOutputs)
+	waitCondition(t, cp, controlplanev1beta1.ConditionKubeconfigReady, func(g Gomega, c *metav1.Condition) {
+		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonCredentialsUnavailable))
+		g.Expect(c.Message).To(ContainSubstring("ProviderConfig nowhere"))
+	})
+	g.Eventually(func() ([]string, error) {
+		list, err := testenv.Events(t.Context(), env.Client, ns, cp.Name, controlplanev1beta1.ReasonCredentialsUnavailable)
+		var notes []string
+		for _, e := range list {
+			notes = append(notes, e.Type+": "+e.Note)
+		}
+		return notes, err
+	}, timeout, poll).Should(ContainElement(ContainSubstring("Warning: reading ProviderConfig nowhere")))
+	err := env.Client.Get(t.Context(), types.NamespacedName{Namespace: ns, Name: "nocreds-kubeconfig"}, &corev1.Secret{})
+	g.Expect(err).To(HaveOccurred(), "no Secret without a token")
+}
+
+// TestBrokenCredentialsKeepTheOldSecret: credentials that stop working at
+// renewal leave the Secret as it was (its token may still be good) and say
+// why.
+func TestBrokenCredentialsKeepTheOldSecret(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "token-broken")
+	newTemplate(t, ns, "eks")
+	cp := newControlPlane(t, ns, "broken", nil)
+	provide(t, waitWorkspace(t, "broken-eks-controlplane").Name, readyOutputs)
+	key := types.NamespacedName{Namespace: ns, Name: "broken-kubeconfig"}
+	var token, version string
+	var expires time.Time
+	g.Eventually(func(g Gomega) { token, expires, version = tokenOf(g, key) }, timeout, poll).Should(Succeed())
+
+	mergePatch(t, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eks"}},
+		`{"spec":{"template":{"spec":{"providerConfigRef":{"name":"gone"}}}}}`)
+	due := expires.Add(-kubeconfig.RenewBefore).Add(time.Second)
+	recorder := events.NewFakeRecorder(10)
+	direct := &kubeconfig.Reconciler{Client: env.Client, APIReader: env.Client, Recorder: recorder, Now: func() time.Time { return due }}
+	_, err := direct.Reconcile(t.Context(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(cp)})
+	g.Expect(err).NotTo(HaveOccurred())
+	kept, _, keptVersion := tokenOf(g, key)
+	g.Expect(kept).To(Equal(token))
+	g.Expect(keptVersion).To(Equal(version), "the old Secret stays as it was")
+	g.Expect(<-recorder.Events).To(ContainSubstring("ProviderConfig gone"))
+	got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
+	c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionKubeconfigReady)
+	g.Expect(c).NotTo(BeNil())
+	g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonCredentialsUnavailable))
+}

@@ -1,0 +1,43 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+)
+
+// AWSCredentials are the fixed credentials the tests sign EKS tokens with;
+// nothing ever sends them to AWS.
+var AWSCredentials = aws.Credentials{AccessKeyID: "AKIDCAPTTEST", SecretAccessKey: "capt-test-secret-key"}
+
+// ProvideAWSCredentials installs what a CAPT user already has for
+// provider-terraform: the ProviderConfig providerConfig whose credentials
+// are an AWS ini in the Secret crossplane-system/aws-credentials.
+func ProvideAWSCredentials(ctx context.Context, c client.Client, providerConfig string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "crossplane-system"}}
+	if err := c.Create(ctx, ns); client.IgnoreAlreadyExists(err) != nil {
+		return err
+	}
+	ini := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", AWSCredentials.AccessKeyID, AWSCredentials.SecretAccessKey)
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "aws-credentials", Namespace: ns.Name},
+		Data:       map[string][]byte{"credentials": []byte(ini)},
+	}
+	if err := c.Create(ctx, secret); client.IgnoreAlreadyExists(err) != nil {
+		return err
+	}
+	pc := &tfv1beta1.ProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Name: providerConfig},
+		Spec: tfv1beta1.ProviderConfigSpec{Credentials: []tfv1beta1.ProviderCredentials{{
+			Filename: "aws-creds.ini", Source: tfv1beta1.CredentialsSourceSecret,
+			SecretRef: &tfv1beta1.KeyReference{Namespace: ns.Name, Name: secret.Name, Key: "credentials"},
+		}}},
+	}
+	return client.IgnoreAlreadyExists(c.Create(ctx, pc))
+}
