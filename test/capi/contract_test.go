@@ -98,8 +98,16 @@ func workspaceName(cluster string) string {
 
 func endpointHost(cluster string) string { return cluster + ".gr7.ap-northeast-1.eks.amazonaws.com" }
 
-// provide plays provider-terraform for cluster's Workspace.
+// provide plays provider-terraform for cluster's Workspace: an EKS
+// cluster at endpointHost(cluster).
 func (s *suite) provide(t *testing.T, cluster string, ready bool) {
+	t.Helper()
+	s.provideEndpoint(t, cluster, ready, "https://"+endpointHost(cluster), []byte("ca of "+cluster))
+}
+
+// provideEndpoint plays provider-terraform for cluster's Workspace with the
+// given endpoint and CA; the EKS cluster is named as the Cluster.
+func (s *suite) provideEndpoint(t *testing.T, cluster string, ready bool, endpoint string, ca []byte) {
 	t.Helper()
 	reason := tfv1beta1.ReasonAvailable
 	if !ready {
@@ -108,9 +116,9 @@ func (s *suite) provide(t *testing.T, cluster string, ready bool) {
 	NewWithT(t).Expect(testenv.Provide(t.Context(), s.env.Client, workspaceName(cluster), testenv.Observation{
 		Ready: ready, Reason: reason, Checksum: "sum-" + cluster,
 		Outputs: map[string]any{
-			"cluster_endpoint":                   "https://" + endpointHost(cluster),
+			"cluster_endpoint":                   endpoint,
 			"cluster_name":                       cluster,
-			"cluster_certificate_authority_data": base64.StdEncoding.EncodeToString([]byte("ca of " + cluster)),
+			"cluster_certificate_authority_data": base64.StdEncoding.EncodeToString(ca),
 		},
 	})).To(Succeed())
 }
@@ -158,9 +166,10 @@ func TestClusterAPIContract(t *testing.T) {
 	t.Run("a control plane created before its Cluster renders nothing until owned", func(t *testing.T) { s.ownerFirst(t, "beta") })
 	t.Run("pause holds spec, template and deletion", func(t *testing.T) { s.pause(t, "gamma") })
 	t.Run("clusterctl describe shows the control plane ready", func(t *testing.T) { s.describe(t, "alpha") })
-	t.Run("deleting the Clusters deletes everything and releases every finalizer", func(t *testing.T) { s.deletion(t, "alpha", "beta") })
+	t.Run("Cluster API connects to the workload cluster with the token kubeconfig", func(t *testing.T) { s.connects(t, "delta") })
+	t.Run("deleting the Clusters deletes everything and releases every finalizer", func(t *testing.T) { s.deletion(t, "alpha", "beta", "delta") })
 	t.Run("cluster_name never changes once a Workspace exists", func(t *testing.T) {
-		s.clusterNameFixed(t, map[string]string{workspaceName("alpha"): "alpha", workspaceName("beta"): "beta", workspaceName("gamma"): "gamma"})
+		s.clusterNameFixed(t, map[string]string{workspaceName("alpha"): "alpha", workspaceName("beta"): "beta", workspaceName("gamma"): "gamma", workspaceName("delta"): "delta"})
 	})
 	t.Run("status.workspaceStatus is owned by capt-workspace-status alone, throughout", s.mirrorOwnedAlone)
 	t.Run("Cluster API never writes the control plane's status", s.clusterAPIWritesNoStatus)

@@ -166,6 +166,23 @@ func (s *suite) describe(t *testing.T, cluster string) {
 	t.Logf("clusterctl describe cluster %s:\n%s", cluster, out)
 }
 
+// connects: the workload cluster is the local API server, which authenticates
+// bearer tokens through the EKS authenticator webhook; Cluster API's
+// ClusterCache connects with this project's <cluster>-kubeconfig Secret.
+func (s *suite) connects(t *testing.T, cluster string) {
+	g := NewWithT(t)
+	s.tokens.allow(cluster)
+	s.kubectlApply(t, templateManifest(cluster, "v1")+"---\n"+clusterManifest(cluster)+"---\n"+controlPlaneManifest(cluster, "1.31"))
+	g.Eventually(func(g Gomega) { s.get(g, types.NamespacedName{Name: workspaceName(cluster)}, &tfv1beta1.Workspace{}) }, timeout, poll).Should(Succeed())
+	s.provideEndpoint(t, cluster, true, s.env.Config.Host, s.env.Config.CAData)
+	g.Eventually(func(g Gomega) {
+		c := &clusterv1.Cluster{}
+		s.get(g, types.NamespacedName{Namespace: namespace, Name: cluster}, c)
+		g.Expect(conditionStatus(c.Status.Conditions, clusterv1.ClusterRemoteConnectionProbeCondition)).To(Equal(metav1.ConditionTrue))
+	}, 2*timeout, poll).Should(Succeed(), "Cluster API's ClusterCache connects")
+	g.Expect(s.tokens.acceptedFor(cluster)).To(BeNumerically(">", 0), "with an EKS token the authenticator accepted")
+}
+
 // deletion: deleting each Cluster deletes its control plane, its
 // WorkspaceTemplateApply and Workspace, and every finalizer is released.
 func (s *suite) deletion(t *testing.T, clusters ...string) {

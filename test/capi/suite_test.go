@@ -47,6 +47,7 @@ type suite struct {
 	capi       *testenv.Process
 	metricsURL string // bin/manager's
 	history    *history
+	tokens     *tokenWebhook // EKS's authenticator, for the workload cluster
 }
 
 func setUp(t *testing.T) *suite {
@@ -54,11 +55,12 @@ func setUp(t *testing.T) *suite {
 	g := NewWithT(t)
 	crds, err := clusterAPICRDs()
 	g.Expect(err).NotTo(HaveOccurred())
-	env, err := testenv.StartWithClusterAPI(crds)
+	dir := t.TempDir()
+	tokens, webhookConfig := startTokenWebhook(t, dir)
+	env, err := testenv.StartWithClusterAPI(crds, tokens.apiServerFlags(webhookConfig))
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() { _ = env.Stop() })
-	dir := t.TempDir()
-	s := &suite{env: env}
+	s := &suite{env: env, tokens: tokens}
 	s.kubeconfig, err = env.KubeconfigFile(dir)
 	g.Expect(err).NotTo(HaveOccurred())
 
@@ -66,8 +68,10 @@ func setUp(t *testing.T) *suite {
 	g.Expect(err).NotTo(HaveOccurred())
 	s.history = record(t.Context(), watcher)
 
-	// This project as a user installs it.
+	// This project as a user installs it, beside provider-terraform's
+	// ProviderConfig with AWS credentials.
 	s.mustKubectl(t, "apply", "--server-side", "-k", filepath.Join(testenv.RepoRoot(), "config", "default"))
+	g.Expect(testenv.ProvideAWSCredentials(t.Context(), env.Client, "default")).To(Succeed())
 	s.capt, s.metricsURL = testenv.StartManagerBinary(t, env, syncPeriod)
 
 	// Cluster API's RBAC as clusterctl installs it, and its manager.

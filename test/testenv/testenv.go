@@ -40,29 +40,34 @@ func RepoRoot() string {
 
 // Start starts kube-apiserver and etcd with the project's CRDs from
 // config/crd/bases installed and Established.
-func Start() (*Env, error) { return start("", nil) }
+func Start() (*Env, error) { return start("", nil, nil) }
 
 // StartRestartable is Start with the API server's certificates kept in
 // certDir, so that StopAPIServer and StartAPIServer bring it back on the
 // same port with the same certificates and the same etcd: clients and
 // kubeconfigs stay valid across the restart.
-func StartRestartable(certDir string) (*Env, error) { return start(certDir, nil) }
+func StartRestartable(certDir string) (*Env, error) { return start(certDir, nil, nil) }
 
 // StartWithClusterAPI is Start with the given Cluster API CRDs installed in
-// place of the Cluster CRD alone (test/capi installs all of core's).
-func StartWithClusterAPI(crds []*apiextensionsv1.CustomResourceDefinition) (*Env, error) {
-	return start("", crds)
+// place of the Cluster CRD alone (test/capi installs all of core's), and
+// kube-apiserver started with apiServerFlags added.
+func StartWithClusterAPI(crds []*apiextensionsv1.CustomResourceDefinition, apiServerFlags map[string]string) (*Env, error) {
+	return start("", crds, apiServerFlags)
 }
 
-func start(certDir string, clusterAPI []*apiextensionsv1.CustomResourceDefinition) (*Env, error) {
+func start(certDir string, clusterAPI []*apiextensionsv1.CustomResourceDefinition, apiServerFlags map[string]string) (*Env, error) {
 	root := RepoRoot()
 	s := scheme.New()
 	crdDirs := []string{filepath.Join(root, "config", "crd", "bases")}
 	if clusterAPI == nil {
 		crdDirs = append(crdDirs, filepath.Join(root, "bin", "crds", "cluster-api")) // `make cluster-api-crds`
 	}
+	apiServer := &envtest.APIServer{CertDir: certDir}
+	for flag, value := range apiServerFlags {
+		apiServer.Configure().Set(flag, value)
+	}
 	env := &envtest.Environment{
-		ControlPlane:            envtest.ControlPlane{APIServer: &envtest.APIServer{CertDir: certDir}},
+		ControlPlane:            envtest.ControlPlane{APIServer: apiServer},
 		BinaryAssetsDirectory:   filepath.Join(root, "bin", "k8s"), // KUBEBUILDER_ASSETS wins when set
 		CRDDirectoryPaths:       crdDirs,
 		CRDs:                    clusterAPI,
