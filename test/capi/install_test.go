@@ -188,3 +188,29 @@ func aggregateClusterRoles(ctx context.Context, c client.Client) error {
 	}
 	return nil
 }
+
+// infrastructureCRD stands in for an infrastructure provider: a Cluster
+// API v1beta2-contract infrastructure cluster kind whose status the test
+// writes, as an EKS infrastructure provider would report the network it
+// made.
+func infrastructureCRD() *apiextensionsv1.CustomResourceDefinition {
+	preserve := true
+	return &apiextensionsv1.CustomResourceDefinition{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:   "testinfraclusters.infrastructure.cluster.x-k8s.io",
+			Labels: map[string]string{"cluster.x-k8s.io/v1beta2": "v1beta1"},
+		},
+		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
+			Group: "infrastructure.cluster.x-k8s.io",
+			Names: apiextensionsv1.CustomResourceDefinitionNames{Kind: "TestInfraCluster", ListKind: "TestInfraClusterList", Plural: "testinfraclusters", Singular: "testinfracluster"},
+			Scope: apiextensionsv1.NamespaceScoped,
+			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
+				Name: "v1beta1", Served: true, Storage: true,
+				Subresources: &apiextensionsv1.CustomResourceSubresources{Status: &apiextensionsv1.CustomResourceSubresourceStatus{}},
+				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{
+					Type: "object", XPreserveUnknownFields: &preserve,
+				}},
+			}},
+		},
+	}
+}

@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -168,18 +170,31 @@ func (s *suite) describe(t *testing.T, cluster string) {
 
 // connects: the workload cluster is the local API server, which authenticates
 // bearer tokens through the EKS authenticator webhook; Cluster API's
-// ClusterCache connects with this project's <cluster>-kubeconfig Secret.
+// ClusterCache connects with this project's <cluster>-kubeconfig Secret, and
+// with an infrastructure cluster ready the Cluster becomes Available.
 func (s *suite) connects(t *testing.T, cluster string) {
 	g := NewWithT(t)
 	s.tokens.allow(cluster)
-	s.kubectlApply(t, templateManifest(cluster, "v1")+"---\n"+clusterManifest(cluster)+"---\n"+controlPlaneManifest(cluster, "1.31"))
+	infra := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta1", "kind": "TestInfraCluster",
+		"metadata": map[string]any{"name": cluster, "namespace": namespace},
+	}}
+	g.Expect(s.env.Client.Create(t.Context(), infra)).To(Succeed())
+	infra.Object["status"] = map[string]any{
+		"initialization": map[string]any{"provisioned": true},
+		"conditions": []any{map[string]any{"type": "Ready", "status": "True", "reason": "Ready", "lastTransitionTime": metav1.Now().UTC().Format(time.RFC3339)}},
+	}
+	g.Expect(s.env.Client.Status().Update(t.Context(), infra)).To(Succeed())
+	withInfrastructure := strings.Replace(clusterManifest(cluster), "spec:\n", "spec:\n  infrastructureRef:\n    apiGroup: infrastructure.cluster.x-k8s.io\n    kind: TestInfraCluster\n    name: "+cluster+"\n", 1)
+	s.kubectlApply(t, templateManifest(cluster, "v1")+"---\n"+withInfrastructure+"---\n"+controlPlaneManifest(cluster, "1.31"))
 	g.Eventually(func(g Gomega) { s.get(g, types.NamespacedName{Name: workspaceName(cluster)}, &tfv1beta1.Workspace{}) }, timeout, poll).Should(Succeed())
 	s.provideEndpoint(t, cluster, true, s.env.Config.Host, s.env.Config.CAData)
+	c := &clusterv1.Cluster{}
 	g.Eventually(func(g Gomega) {
-		c := &clusterv1.Cluster{}
 		s.get(g, types.NamespacedName{Namespace: namespace, Name: cluster}, c)
 		g.Expect(conditionStatus(c.Status.Conditions, clusterv1.ClusterRemoteConnectionProbeCondition)).To(Equal(metav1.ConditionTrue))
-	}, 2*timeout, poll).Should(Succeed(), "Cluster API's ClusterCache connects")
+		g.Expect(conditionStatus(c.Status.Conditions, clusterv1.AvailableCondition)).To(Equal(metav1.ConditionTrue))
+	}, 2*timeout, poll).Should(Succeed(), "Cluster API's ClusterCache connects and the Cluster is Available")
 	g.Expect(s.tokens.acceptedFor(cluster)).To(BeNumerically(">", 0), "with an EKS token the authenticator accepted")
 }
 

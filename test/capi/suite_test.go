@@ -57,7 +57,7 @@ func setUp(t *testing.T) *suite {
 	g.Expect(err).NotTo(HaveOccurred())
 	dir := t.TempDir()
 	tokens, webhookConfig := startTokenWebhook(t, dir)
-	env, err := testenv.StartWithClusterAPI(crds, tokens.apiServerFlags(webhookConfig))
+	env, err := testenv.StartWithClusterAPI(append(crds, infrastructureCRD()), tokens.apiServerFlags(webhookConfig))
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() { _ = env.Stop() })
 	s := &suite{env: env, tokens: tokens}
