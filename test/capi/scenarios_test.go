@@ -182,7 +182,7 @@ func (s *suite) connects(t *testing.T, cluster string) {
 	g.Expect(s.env.Client.Create(t.Context(), infra)).To(Succeed())
 	infra.Object["status"] = map[string]any{
 		"initialization": map[string]any{"provisioned": true},
-		"conditions": []any{map[string]any{"type": "Ready", "status": "True", "reason": "Ready", "lastTransitionTime": metav1.Now().UTC().Format(time.RFC3339)}},
+		"conditions":     []any{map[string]any{"type": "Ready", "status": "True", "reason": "Ready", "lastTransitionTime": metav1.Now().UTC().Format(time.RFC3339)}},
 	}
 	g.Expect(s.env.Client.Status().Update(t.Context(), infra)).To(Succeed())
 	withInfrastructure := strings.Replace(clusterManifest(cluster), "spec:\n", "spec:\n  infrastructureRef:\n    apiGroup: infrastructure.cluster.x-k8s.io\n    kind: TestInfraCluster\n    name: "+cluster+"\n", 1)
