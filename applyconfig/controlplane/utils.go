@@ -54,6 +54,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &controlplanev1beta1.EndpointAccessApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("Initialization"):
 		return &controlplanev1beta1.InitializationApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("SecretKeyReference"):
+		return &controlplanev1beta1.SecretKeyReferenceApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("StatusVersion"):
 		return &controlplanev1beta1.StatusVersionApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("TemplateObjectMeta"):

@@ -18,12 +18,25 @@ import (
 // providerConfigRef uses.
 const defaultProviderConfig = "default"
 
-// credentials reads the AWS credentials provider-terraform uses for the
-// control plane's Workspace: the template's ProviderConfig, the first of its
+// defaultCredentialsKey is the key of a credentialsSecretRef without one.
+const defaultCredentialsKey = "credentials"
+
+// credentials reads the AWS credentials of spec.credentialsSecretRef when
+// set, else those provider-terraform uses for the control plane's Workspace: the template's ProviderConfig, the first of its
 // credentials kept in a Secret, parsed as an AWS ini. The ProviderConfig
 // and the Secret are read by name from the API server. The error names the
 // object and the reason.
 func (r *Reconciler) credentials(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (aws.Credentials, error) {
+	if ref := cp.Spec.CredentialsSecretRef; ref != nil {
+		key := tfv1beta1.KeyReference{Namespace: ref.Namespace, Name: ref.Name, Key: ref.Key}
+		if key.Namespace == "" {
+			key.Namespace = cp.Namespace
+		}
+		if key.Key == "" {
+			key.Key = defaultCredentialsKey
+		}
+		return r.readCredentials(ctx, key, "spec.credentialsSecretRef")
+	}
 	tmpl := &infrastructurev1beta1.WorkspaceTemplate{}
 	key := types.NamespacedName{Namespace: cp.Spec.WorkspaceTemplateRef.Namespace, Name: cp.Spec.WorkspaceTemplateRef.Name}
 	if key.Namespace == "" {
@@ -44,17 +57,21 @@ func (r *Reconciler) credentials(ctx context.Context, cp *controlplanev1beta1.CA
 		if c.Source != tfv1beta1.CredentialsSourceSecret || c.SecretRef == nil {
 			continue
 		}
-		ref := c.SecretRef
-		source := fmt.Sprintf("Secret %s/%s key %s (ProviderConfig %s)", ref.Namespace, ref.Name, ref.Key, name)
-		secret := &corev1.Secret{}
-		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
-			return aws.Credentials{}, fmt.Errorf("reading %s: %w", source, err)
-		}
-		creds, err := ekstoken.ParseCredentials(secret.Data[ref.Key], "")
-		if err != nil {
-			return aws.Credentials{}, fmt.Errorf("%s: %w", source, err)
-		}
-		return creds, nil
+		return r.readCredentials(ctx, *c.SecretRef, "ProviderConfig "+name)
 	}
 	return aws.Credentials{}, fmt.Errorf("ProviderConfig %s has no credentials kept in a Secret", name)
+}
+
+// readCredentials reads an AWS ini from a Secret key; via says who named it.
+func (r *Reconciler) readCredentials(ctx context.Context, ref tfv1beta1.KeyReference, via string) (aws.Credentials, error) {
+	source := fmt.Sprintf("Secret %s/%s key %s (%s)", ref.Namespace, ref.Name, ref.Key, via)
+	secret := &corev1.Secret{}
+	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, secret); err != nil {
+		return aws.Credentials{}, fmt.Errorf("reading %s: %w", source, err)
+	}
+	creds, err := ekstoken.ParseCredentials(secret.Data[ref.Key], "")
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("%s: %w", source, err)
+	}
+	return creds, nil
 }

@@ -31,19 +31,26 @@ func tokenOf(g Gomega, key types.NamespacedName) (string, time.Time, string) {
 	return cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo].Token, expires, secret.ResourceVersion
 }
 
+// readyWithToken makes a control plane of a new Cluster ready in a new
+// namespace and waits for its token kubeconfig Secret, whose key it returns.
+func readyWithToken(t *testing.T, namespace, name string) (string, *controlplanev1beta1.CAPTControlPlane, types.NamespacedName) {
+	t.Helper()
+	ns := newNamespace(t, namespace)
+	newTemplate(t, ns, "eks")
+	cp := newControlPlane(t, ns, name, nil)
+	provide(t, waitWorkspace(t, name+"-eks-controlplane").Name, readyOutputs)
+	key := types.NamespacedName{Namespace: ns, Name: name + "-kubeconfig"}
+	NewWithT(t).Eventually(func(g Gomega) { tokenOf(g, key) }, timeout, poll).Should(Succeed())
+	return ns, cp, key
+}
+
 // TestTokenRenewal: the token is written once, not again while it is good
 // (a reconcile then only schedules the renewal), and renewed RenewBefore
 // its expiry with one write.
 func TestTokenRenewal(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t, "token-renewal")
-	newTemplate(t, ns, "eks")
-	cp := newControlPlane(t, ns, "renew", nil)
-	provide(t, waitWorkspace(t, "renew-eks-controlplane").Name, readyOutputs)
-	key := types.NamespacedName{Namespace: ns, Name: "renew-kubeconfig"}
-	var token, version string
-	var expires time.Time
-	g.Eventually(func(g Gomega) { token, expires, version = tokenOf(g, key) }, timeout, poll).Should(Succeed())
+	_, cp, key := readyWithToken(t, "token-renewal", "renew")
+	token, expires, version := tokenOf(g, key)
 
 	// A reconcile while the token is good writes nothing and asks to come
 	// back RenewBefore its expiry.
@@ -100,14 +107,8 @@ func TestMissingCredentials(t *testing.T) {
 // why.
 func TestBrokenCredentialsKeepTheOldSecret(t *testing.T) {
 	g := NewWithT(t)
-	ns := newNamespace(t, "token-broken")
-	newTemplate(t, ns, "eks")
-	cp := newControlPlane(t, ns, "broken", nil)
-	provide(t, waitWorkspace(t, "broken-eks-controlplane").Name, readyOutputs)
-	key := types.NamespacedName{Namespace: ns, Name: "broken-kubeconfig"}
-	var token, version string
-	var expires time.Time
-	g.Eventually(func(g Gomega) { token, expires, version = tokenOf(g, key) }, timeout, poll).Should(Succeed())
+	ns, cp, key := readyWithToken(t, "token-broken", "broken")
+	token, expires, version := tokenOf(g, key)
 
 	mergePatch(t, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eks"}},
 		`{"spec":{"template":{"spec":{"providerConfigRef":{"name":"gone"}}}}}`)
@@ -125,4 +126,31 @@ func TestBrokenCredentialsKeepTheOldSecret(t *testing.T) {
 	g.Expect(c).NotTo(BeNil())
 	g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 	g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonCredentialsUnavailable))
+}
+
+// TestCredentialsSecretRefOverrides: a control plane's credentialsSecretRef
+// wins over the template's ProviderConfig (which here does not exist).
+func TestCredentialsSecretRefOverrides(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "token-override")
+	newTemplate(t, ns, "eks")
+	mergePatch(t, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eks"}},
+		`{"spec":{"template":{"spec":{"providerConfigRef":{"name":"nowhere"}}}}}`)
+	own := testenv.AWSCredentials
+	own.AccessKeyID, own.SecretAccessKey = "AKIDOVERRIDE", "override-secret"
+	g.Expect(env.Client.Create(t.Context(), &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "team-aws", Namespace: ns},
+		Data: map[string][]byte{"credentials": []byte("[default]\naws_access_key_id = " + own.AccessKeyID +
+			"\naws_secret_access_key = " + own.SecretAccessKey + "\n")},
+	})).To(Succeed())
+	newControlPlane(t, ns, "override", nil, func(cp *controlplanev1beta1.CAPTControlPlane) {
+		cp.Spec.CredentialsSecretRef = &controlplanev1beta1.SecretKeyReference{Name: "team-aws"}
+	})
+	provide(t, waitWorkspace(t, "override-eks-controlplane").Name, readyOutputs)
+	key := types.NamespacedName{Namespace: ns, Name: "override-kubeconfig"}
+	g.Eventually(func(g Gomega) { tokenOf(g, key) }, timeout, poll).Should(Succeed())
+	token, expires, _ := tokenOf(g, key)
+	signedAt := expires.Add(-ekstoken.Lifetime)
+	g.Expect(ekstoken.Verify(token, own, "flow-eks", signedAt)).To(Succeed(), "signed with the control plane's own credentials")
+	g.Expect(ekstoken.Verify(token, testenv.AWSCredentials, "flow-eks", signedAt)).NotTo(Succeed())
 }

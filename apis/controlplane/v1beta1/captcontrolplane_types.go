@@ -89,6 +89,13 @@ type CAPTControlPlaneSpec struct {
 	// +optional
 	AdditionalTags map[string]string `json:"additionalTags,omitempty"`
 
+	// CredentialsSecretRef names a key of a Secret holding an AWS ini
+	// (profile default) to sign the EKS tokens of Cluster API's kubeconfig
+	// with. When unset, the credentials of the ProviderConfig that the
+	// WorkspaceTemplate names are used.
+	// +optional
+	CredentialsSecretRef *SecretKeyReference `json:"credentialsSecretRef,omitempty"`
+
 	// ControlPlaneEndpoint is the endpoint of the API server. The controller
 	// sets it from the Terraform output cluster_endpoint.
 	// +optional
@@ -110,6 +117,21 @@ type WorkspaceTemplateReference struct {
 	// Namespace of the WorkspaceTemplate; the control plane's when empty.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
+}
+
+// SecretKeyReference names a key of a Secret.
+type SecretKeyReference struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+
+	// Namespace of the Secret; the control plane's when empty.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+
+	// Key in the Secret; "credentials" when empty.
+	// +optional
+	Key string `json:"key,omitempty"`
 }
 
 // ControlPlaneConfig holds the EKS settings of a control plane.

@@ -92,6 +92,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: controlPlaneEndpoint
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.APIEndpoint
+    - name: credentialsSecretRef
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.SecretKeyReference
     - name: version
       type:
         scalar: string
@@ -228,6 +231,18 @@ var schemaYAML = typed.YAMLObject(`types:
         scalar: boolean
 - name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.Phase
   scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.SecretKeyReference
+  map:
+    fields:
+    - name: key
+      type:
+        scalar: string
+    - name: name
+      type:
+        scalar: string
+    - name: namespace
+      type:
+        scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.StatusVersion
   map:
     fields:

@@ -32,6 +32,11 @@ type CAPTControlPlaneSpecApplyConfiguration struct {
 	ControlPlaneConfig *ControlPlaneConfigApplyConfiguration `json:"controlPlaneConfig,omitempty"`
 	// AdditionalTags are AWS tags added to every resource Terraform creates.
 	AdditionalTags map[string]string `json:"additionalTags,omitempty"`
+	// CredentialsSecretRef names a key of a Secret holding an AWS ini
+	// (profile default) to sign the EKS tokens of Cluster API's kubeconfig
+	// with. When unset, the credentials of the ProviderConfig that the
+	// WorkspaceTemplate names are used.
+	CredentialsSecretRef *SecretKeyReferenceApplyConfiguration `json:"credentialsSecretRef,omitempty"`
 	// ControlPlaneEndpoint is the endpoint of the API server. The controller
 	// sets it from the Terraform output cluster_endpoint.
 	ControlPlaneEndpoint *APIEndpointApplyConfiguration `json:"controlPlaneEndpoint,omitempty"`
@@ -82,6 +87,14 @@ func (b *CAPTControlPlaneSpecApplyConfiguration) WithAdditionalTags(entries map[
 	for k, v := range entries {
 		b.AdditionalTags[k] = v
 	}
+	return b
+}
+
+// WithCredentialsSecretRef sets the CredentialsSecretRef field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the CredentialsSecretRef field is set to the value of the last call.
+func (b *CAPTControlPlaneSpecApplyConfiguration) WithCredentialsSecretRef(value *SecretKeyReferenceApplyConfiguration) *CAPTControlPlaneSpecApplyConfiguration {
+	b.CredentialsSecretRef = value
 	return b
 }
 
