@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -55,18 +56,26 @@ func TestTokenRenewal(t *testing.T) {
 	// A reconcile while the token is good writes nothing and asks to come
 	// back RenewBefore its expiry.
 	now := time.Now()
-	direct := &kubeconfig.Reconciler{Client: env.Client, APIReader: env.Client, Recorder: events.NewFakeRecorder(10), Now: func() time.Time { return now }}
+	requests := &testenv.RequestLog{}
+	cfg := rest.CopyConfig(env.Config)
+	cfg.WrapTransport = requests.Wrap
+	counted, err := client.New(cfg, client.Options{Scheme: env.Scheme})
+	g.Expect(err).NotTo(HaveOccurred())
+	direct := &kubeconfig.Reconciler{Client: counted, APIReader: counted, Recorder: events.NewFakeRecorder(10), Now: func() time.Time { return now }}
 	result, err := direct.Reconcile(t.Context(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(cp)})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(result.RequeueAfter).To(Equal(expires.Add(-kubeconfig.RenewBefore).Sub(now)))
 	_, _, again := tokenOf(g, key)
 	g.Expect(again).To(Equal(version), "no write while the token is good")
+	g.Expect(testenv.Writes(requests.Since(0))).To(BeEmpty())
 
 	// At the renewal deadline: one new token, one write.
 	later := expires.Add(-kubeconfig.RenewBefore).Add(time.Second)
 	direct.Now = func() time.Time { return later }
+	mark := requests.Mark()
 	result, err = direct.Reconcile(t.Context(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(cp)})
 	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(testenv.CountByKey(testenv.Writes(requests.Since(mark)))).To(Equal(map[string]int{"apply secrets (capt-kubeconfig)": 1}), "one write per renewal")
 	renewed, renewedExpires, _ := tokenOf(g, key)
 	g.Expect(renewed).NotTo(Equal(token))
 	g.Expect(renewedExpires).To(Equal(later.Add(ekstoken.Lifetime).Truncate(time.Second)))
