@@ -51,10 +51,15 @@ func CacheOptions(o Options) (cache.Options, error) {
 		if err != nil {
 			return opts, fmt.Errorf("--watch-filter: %w", err)
 		}
-		for _, obj := range []client.Object{&controlplanev1beta1.CAPTControlPlane{}, &infrastructurev1beta1.WorkspaceTemplateApply{}} {
-			byObject := opts.ByObject[obj]
-			byObject.Label = labels.NewSelector().Add(*req)
-			opts.ByObject[obj] = byObject
+		// ByObject is keyed by pointer: the filter goes on the entries
+		// already there (a new &CAPTControlPlane{} key would be a second
+		// entry for the kind, and the cache would keep either one).
+		for obj, byObject := range opts.ByObject {
+			switch obj.(type) {
+			case *controlplanev1beta1.CAPTControlPlane, *infrastructurev1beta1.WorkspaceTemplateApply:
+				byObject.Label = labels.NewSelector().Add(*req)
+				opts.ByObject[obj] = byObject
+			}
 		}
 	}
 	return opts, nil

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"crypto/tls"
+	"strings"
 
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -14,6 +15,26 @@ import (
 
 // LeaderElectionID names the lease the replicas compete for.
 const LeaderElectionID = "capt-controlplane-leader.controlplane.cluster.x-k8s.io"
+
+// LeaderElectionIDFor names the lease of the managers of one watch-filter
+// shard: managers sharded with --watch-filter each elect their own leader,
+// or only one shard would ever run.
+func LeaderElectionIDFor(watchFilter string) string {
+	if watchFilter == "" {
+		return LeaderElectionID
+	}
+	shard := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '.':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + ('a' - 'A')
+		default:
+			return '-'
+		}
+	}, watchFilter)
+	return "capt-controlplane-leader-" + shard + ".controlplane.cluster.x-k8s.io"
+}
 
 // RuntimeOptions are the controller-runtime options of bin/manager: the
 // scheme, the cache of CacheOptions, metrics, probes and leader election.
@@ -42,7 +63,7 @@ func RuntimeOptions(o Options) (ctrl.Options, error) {
 		Metrics:                 metricsOptions,
 		HealthProbeBindAddress:  o.ProbeAddr,
 		LeaderElection:          o.LeaderElect,
-		LeaderElectionID:        LeaderElectionID,
+		LeaderElectionID:        LeaderElectionIDFor(o.WatchFilter),
 		LeaderElectionNamespace: o.LeaderElectionNS,
 		// The lease is given up on shutdown so that a new leader takes over
 		// at once instead of after the lease duration.

@@ -73,6 +73,7 @@ func setUp(t *testing.T) *suite {
 	s.mustKubectl(t, "apply", "--server-side", "-k", filepath.Join(testenv.RepoRoot(), "config", "default"))
 	g.Expect(testenv.ProvideAWSCredentials(t.Context(), env.Client, "default")).To(Succeed())
 	s.capt, s.metricsURL = testenv.StartManagerBinary(t, env, syncPeriod)
+	testenv.WaitControllersStarted(t, s.metricsURL)
 
 	// Cluster API's RBAC as clusterctl installs it, and its manager.
 	s.mustKubectl(t, "create", "namespace", clusterAPIServiceAccount.Namespace)

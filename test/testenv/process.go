@@ -74,19 +74,27 @@ func ManagerBinary() string {
 // StartManagerBinary runs ManagerBinary as config/default's ServiceAccount
 // with the Deployment's flags, changing only the addresses, the metrics
 // (plain HTTP, for the tests to read the reconcile counters) and the sync
-// period. It returns the process and its metrics URL once every controller
-// runs. config/default must be installed.
-func StartManagerBinary(t testing.TB, env *Env, syncPeriod time.Duration) (*Process, string) {
+// period, plus extraArgs. It returns the process and its metrics URL at
+// once; WaitControllersStarted waits for it to lead. config/default must be
+// installed.
+func StartManagerBinary(t testing.TB, env *Env, syncPeriod time.Duration, extraArgs ...string) (*Process, string) {
 	t.Helper()
 	port, err := FreePort()
 	gomega.NewWithT(t).Expect(err).NotTo(gomega.HaveOccurred())
 	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
-	p := StartProcess(t, env, Manager, ManagerBinary(),
+	p := StartProcess(t, env, Manager, ManagerBinary(), append([]string{
 		"--leader-elect", "--leader-election-namespace", Manager.Namespace,
 		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
-		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String())
+		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String(),
+	}, extraArgs...)...)
+	return p, metricsURL
+}
+
+// WaitControllersStarted waits until the manager at metricsURL leads and
+// runs every controller.
+func WaitControllersStarted(t testing.TB, metricsURL string) {
+	t.Helper()
 	gomega.NewWithT(t).Eventually(func() (map[string]int, error) { return Reconciles(metricsURL) }, 60*time.Second, 200*time.Millisecond).
 		Should(gomega.And(gomega.HaveKey(ManagerControllers[0]), gomega.HaveKey(ManagerControllers[1]), gomega.HaveKey(ManagerControllers[2])),
 			"the manager elects itself and starts its controllers")
-	return p, metricsURL
 }

@@ -74,6 +74,7 @@ func TestOlderClusterAPIHoldsEveryControlPlane(t *testing.T) {
 	g.Expect(c.Create(t.Context(), leftover)).To(Succeed())
 
 	_, metricsURL := testenv.StartManagerBinary(t, env, syncPeriod)
+	testenv.WaitControllersStarted(t, metricsURL)
 	g.Eventually(func(g Gomega) {
 		got := &controlplanev1beta1.CAPTControlPlane{}
 		g.Expect(c.Get(t.Context(), client.ObjectKeyFromObject(cp), got)).To(Succeed())

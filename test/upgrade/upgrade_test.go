@@ -67,6 +67,7 @@ func TestUpgradeFromUpstream(t *testing.T) {
 
 	// The manager replaces upstream's.
 	manager, metricsURL := testenv.StartManagerBinary(t, env, syncPeriod)
+	testenv.WaitControllersStarted(t, metricsURL)
 	testenv.WaitReconciles(t, metricsURL, 5, time.Minute)
 
 	// Settled: three more rounds of resyncs send nothing.

@@ -1,0 +1,57 @@
+package manager
+
+import (
+	"fmt"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+)
+
+func TestLeaderElectionIDFor(t *testing.T) {
+	if got := LeaderElectionIDFor(""); got != LeaderElectionID {
+		t.Errorf("no watch filter: %q, want the one lease %q", got, LeaderElectionID)
+	}
+	a, b := LeaderElectionIDFor("Team_A"), LeaderElectionIDFor("team-b")
+	if a == b || a == LeaderElectionID || b == LeaderElectionID {
+		t.Errorf("shards share a lease: %q, %q", a, b)
+	}
+	for _, id := range []string{a, b} {
+		if errs := validation.IsDNS1123Subdomain(id); len(errs) > 0 {
+			t.Errorf("%q is not a lease name: %v", id, errs)
+		}
+	}
+}
+
+// TestWatchFilterSelectsTheOneEntryPerKind: the watch filter is added to
+// the cache's one entry per kind; a second entry for the same kind would
+// leave the cache to keep either (sharded managers then reconciled each
+// other's control planes).
+func TestWatchFilterSelectsTheOneEntryPerKind(t *testing.T) {
+	opts, err := CacheOptions(Options{WatchFilter: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for obj, byObject := range opts.ByObject {
+		kind := fmt.Sprintf("%T", obj)
+		kinds[kind]++
+		switch obj.(type) {
+		case *controlplanev1beta1.CAPTControlPlane, *infrastructurev1beta1.WorkspaceTemplateApply:
+			if byObject.Label == nil || byObject.Label.String() != clusterv1.WatchLabel+"=a" {
+				t.Errorf("%s is selected by %v", kind, byObject.Label)
+			}
+		}
+		if _, ok := obj.(*controlplanev1beta1.CAPTControlPlane); ok && byObject.Transform == nil {
+			t.Errorf("the control planes' transform (keep every managedFields entry) is lost")
+		}
+	}
+	for kind, n := range kinds {
+		if n != 1 {
+			t.Errorf("%d cache entries for %s", n, kind)
+		}
+	}
+}
