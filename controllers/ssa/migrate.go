@@ -115,8 +115,17 @@ func (m Migration) Patch(obj client.Object) (client.Patch, error) {
 		}
 	}
 
+	// An entry the handover made or changed says when, as the API server's
+	// own entries do.
+	now := metav1.Now()
+	managed := migrated.GetManagedFields()
+	for i := range managed {
+		if managed[i].Time == nil {
+			managed[i].Time = &now
+		}
+	}
 	patch, err := json.Marshal([]map[string]any{
-		{"op": "replace", "path": "/metadata/managedFields", "value": migrated.GetManagedFields()},
+		{"op": "replace", "path": "/metadata/managedFields", "value": managed},
 		{"op": "replace", "path": "/metadata/resourceVersion", "value": obj.GetResourceVersion()},
 	})
 	if err != nil {

@@ -160,7 +160,11 @@ func (c *checker) observed(cp *controlplanev1beta1.CAPTControlPlane) {
 	if c.evaluate(cp.Name, "", rv, after) {
 		var managers []string
 		for _, e := range cp.ManagedFields {
-			managers = append(managers, fmt.Sprintf("%s/%s/%s@%s", e.Manager, e.Operation, e.Subresource, e.Time.Format("15:04:05")))
+			at := "-"
+			if e.Time != nil {
+				at = e.Time.Format("15:04:05")
+			}
+			managers = append(managers, fmt.Sprintf("%s/%s/%s@%s", e.Manager, e.Operation, e.Subresource, at))
 		}
 		c.open[cp.Name].detail = fmt.Sprintf("mirror %q, latest %q, managers %v", checksumOf(value), checksumOf(c.latest[cp.Name]), managers)
 	}
