@@ -222,14 +222,6 @@ func pick(cond bool, yes, no string) string {
 
 // applyStatus sends the status when it differs from what FieldManager owns.
 func (r *Reconciler) applyStatus(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, status *cpac.CAPTControlPlaneStatusApplyConfiguration) (bool, error) {
-	desired := cpac.CAPTControlPlane(cp.Name, cp.Namespace).WithStatus(status)
-	owned, err := cpac.ExtractCAPTControlPlaneStatus(cp, FieldManager)
-	if err != nil {
-		return false, err
-	}
-	sent, err := ssa.ApplyStatusIfChanged(ctx, r.Client, FieldManager, desired, owned)
-	if err != nil {
-		return false, fmt.Errorf("control plane %s/%s: %w", cp.Namespace, cp.Name, err)
-	}
-	return sent, nil
+	return ssa.ApplyStatusOf(ctx, r.Client, FieldManager, "control plane", cp,
+		cpac.CAPTControlPlane(cp.Name, cp.Namespace).WithStatus(status), cpac.ExtractCAPTControlPlaneStatus)
 }

@@ -55,3 +55,19 @@ func current(desired, owned any) (bool, error) {
 	}
 	return JSONEqual(d, owned)
 }
+
+// ApplyStatusOf applies desired to obj's status under manager when it
+// differs from what manager owns there (extract reads that from obj's
+// managedFields), and reports whether it sent it. Errors name the object as
+// kind (for people) and namespace/name.
+func ApplyStatusOf[T client.Object, A runtime.ApplyConfiguration](ctx context.Context, c client.Client, manager, kind string, obj T, desired A, extract func(T, string) (A, error)) (bool, error) {
+	owned, err := extract(obj, manager)
+	if err != nil {
+		return false, err
+	}
+	sent, err := ApplyStatusIfChanged(ctx, c, manager, desired, owned)
+	if err != nil {
+		return false, fmt.Errorf("%s %s/%s: %w", kind, obj.GetNamespace(), obj.GetName(), err)
+	}
+	return sent, nil
+}

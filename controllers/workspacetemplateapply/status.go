@@ -2,7 +2,6 @@ package workspacetemplateapply
 
 import (
 	"context"
-	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -46,16 +45,8 @@ func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1bet
 		}
 	}
 
-	desired := infraac.WorkspaceTemplateApply(apply.Name, apply.Namespace).WithStatus(status)
-	owned, err := infraac.ExtractWorkspaceTemplateApplyStatus(apply, FieldManager)
-	if err != nil {
-		return false, err
-	}
-	sent, err := ssa.ApplyStatusIfChanged(ctx, r.Client, FieldManager, desired, owned)
-	if err != nil {
-		return false, fmt.Errorf("WorkspaceTemplateApply %s/%s: %w", apply.Namespace, apply.Name, err)
-	}
-	return sent, nil
+	return ssa.ApplyStatusOf(ctx, r.Client, FieldManager, "WorkspaceTemplateApply", apply,
+		infraac.WorkspaceTemplateApply(apply.Name, apply.Namespace).WithStatus(status), infraac.ExtractWorkspaceTemplateApplyStatus)
 }
 
 // conditionApply builds a condition whose lastTransitionTime moves only
