@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/url"
 	"strconv"
-	"strings"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 )
@@ -41,9 +40,5 @@ func parseEndpoint(raw string) (controlplanev1beta1.APIEndpoint, error) {
 // ("https://host"); after an upgrade that is the same endpoint, kept as
 // recorded (Cluster API copied it), not a moved one.
 func sameEndpoint(recorded, parsed controlplanev1beta1.APIEndpoint) bool {
-	return recorded.Port == parsed.Port && hostOf(recorded) == parsed.Host
+	return recorded.Port == parsed.Port && recorded.Hostname() == parsed.Host
 }
-
-// hostOf is the endpoint's host without the scheme upstream CAPT recorded
-// with it.
-func hostOf(e controlplanev1beta1.APIEndpoint) string { return strings.TrimPrefix(e.Host, "https://") }

@@ -63,7 +63,7 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 // buildKubeconfig writes the people's kubeconfig of the EKS endpoint, which
 // gets its token from `aws eks get-token`.
 func buildKubeconfig(cluster string, cp *controlplanev1beta1.CAPTControlPlane, obs observed, endpoint controlplanev1beta1.APIEndpoint) ([]byte, error) {
-	c := kubeconfigs.Cluster{Name: cluster, Server: fmt.Sprintf("https://%s:%d", hostOf(endpoint), endpoint.Port)}
+	c := kubeconfigs.Cluster{Name: cluster, Server: endpoint.Server()}
 	if cp.Spec.ControlPlaneConfig != nil {
 		c.Region = cp.Spec.ControlPlaneConfig.Region
 	}

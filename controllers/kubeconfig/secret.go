@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
@@ -33,7 +34,7 @@ const (
 // and holds a token that is good for longer than RenewBefore, and returns
 // when that token expires.
 func stillValid(current *corev1.Secret, cp *controlplanev1beta1.CAPTControlPlane, target kubeconfigs.Cluster, now time.Time) (time.Time, bool) {
-	if current == nil || !metav1IsControlledBy(current, cp) {
+	if current == nil || !metav1.IsControlledBy(current, cp) {
 		return time.Time{}, false
 	}
 	expires, err := time.Parse(time.RFC3339, current.Annotations[AnnotationTokenExpires])
@@ -49,15 +50,6 @@ func stillValid(current *corev1.Secret, cp *controlplanev1beta1.CAPTControlPlane
 	// may differ from what this control plane needs now.
 	want, err := kubeconfigs.Token(target, token)
 	return expires, err == nil && bytes.Equal(want, current.Data[dataKey])
-}
-
-func metav1IsControlledBy(obj client.Object, owner client.Object) bool {
-	for _, ref := range obj.GetOwnerReferences() {
-		if ref.Controller != nil && *ref.Controller && ref.UID == owner.GetUID() {
-			return true
-		}
-	}
-	return false
 }
 
 // applySecret signs a new token and applies the Secret with it: one write

@@ -3,7 +3,6 @@ package kubeconfig
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,11 +29,7 @@ func targetOf(cp *controlplanev1beta1.CAPTControlPlane) (kubeconfigs.Cluster, bo
 	if err := json.Unmarshal(cp.Status.WorkspaceStatus.AtProvider.Raw, &observation); err != nil {
 		return kubeconfigs.Cluster{}, false
 	}
-	c := kubeconfigs.Cluster{
-		Name: cluster,
-		// Upstream CAPT recorded the host with its scheme.
-		Server: fmt.Sprintf("https://%s:%d", strings.TrimPrefix(endpoint.Host, "https://"), endpoint.Port),
-	}
+	c := kubeconfigs.Cluster{Name: cluster, Server: endpoint.Server()}
 	if cp.Spec.ControlPlaneConfig != nil {
 		c.Region = cp.Spec.ControlPlaneConfig.Region
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -70,4 +71,15 @@ func ApplyStatusOf[T client.Object, A runtime.ApplyConfiguration](ctx context.Co
 		return false, fmt.Errorf("%s %s/%s: %w", kind, obj.GetNamespace(), obj.GetName(), err)
 	}
 	return sent, nil
+}
+
+// AppliedEntry is manager's Apply entry on subresource ("" or "status") of
+// obj: what the generated Extract functions read.
+func AppliedEntry(obj client.Object, manager, subresource string) (metav1.ManagedFieldsEntry, bool) {
+	for _, e := range obj.GetManagedFields() {
+		if e.Manager == manager && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == subresource {
+			return e, true
+		}
+	}
+	return metav1.ManagedFieldsEntry{}, false
 }

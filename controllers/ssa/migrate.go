@@ -53,14 +53,11 @@ type Migration struct {
 // It returns nil when no field changes hands: the migration has run, or
 // there was nothing to migrate.
 func (m Migration) Patch(obj client.Object) (client.Patch, error) {
-	applyManagers := sets.New[string]()
-	for _, h := range m.Handovers {
-		applyManagers.Insert(h.Manager)
-	}
+	managers := m.managers()
+	applyManagers := sets.New(managers...)
 
 	var entries []metav1.ManagedFieldsEntry
 	migrating := false
-	managers := m.managers()
 	parts := make([]sets.Set[string], len(managers))
 	for i := range parts {
 		parts[i] = sets.New[string]()
@@ -133,9 +130,6 @@ func (m Migration) Patch(obj client.Object) (client.Patch, error) {
 	}
 	return client.RawPatch("application/json-patch+json", patch), nil
 }
-
-// OwnsUnder reports whether fields hold prefix or anything below it.
-func OwnsUnder(fields *fieldpath.Set, prefix fieldpath.Path) bool { return ownsUnder(fields, prefix) }
 
 // managers are the handovers' managers, each once, in order.
 func (m Migration) managers() []string {
@@ -247,7 +241,8 @@ func decode(e metav1.ManagedFieldsEntry) (*fieldpath.Set, error) {
 	return set, nil
 }
 
-func ownsUnder(set *fieldpath.Set, prefix fieldpath.Path) bool {
+// OwnsUnder reports whether set holds prefix or anything below it.
+func OwnsUnder(set *fieldpath.Set, prefix fieldpath.Path) bool {
 	found := false
 	set.Iterate(func(p fieldpath.Path) {
 		if !found && hasPrefix(p, prefix) {

@@ -9,6 +9,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 )
 
 // The three fields FieldManager applies.
@@ -27,7 +28,7 @@ var (
 // fields FieldManager applies, and each is set) the answer is read off the
 // entry and the live fields directly; any other shape goes to Extract.
 func ownedWorkspaceStatus(cp *controlplanev1beta1.CAPTControlPlane) (*cpac.WorkspaceStatusApplyConfiguration, error) {
-	entry, ok := appliedEntry(cp)
+	entry, ok := ssa.AppliedEntry(cp, FieldManager, "status")
 	if !ok {
 		return nil, nil
 	}
@@ -35,17 +36,6 @@ func ownedWorkspaceStatus(cp *controlplanev1beta1.CAPTControlPlane) (*cpac.Works
 		return owned, nil
 	}
 	return extractOwned(cp)
-}
-
-// appliedEntry is FieldManager's apply entry on the status subresource, the
-// one Extract reads.
-func appliedEntry(cp *controlplanev1beta1.CAPTControlPlane) (metav1.ManagedFieldsEntry, bool) {
-	for _, e := range cp.ManagedFields {
-		if e.Manager == FieldManager && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "status" {
-			return e, true
-		}
-	}
-	return metav1.ManagedFieldsEntry{}, false
 }
 
 // ownedDirectly answers for an entry that owns only some of the three

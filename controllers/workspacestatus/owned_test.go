@@ -58,7 +58,7 @@ func TestOwnedMatchesExtract(t *testing.T) {
 		if same, err := ssa.JSONEqual(got, want); err != nil || !same {
 			t.Errorf("%s: got %s, Extract gives %s (%v)", tc.name, mustJSON(got), mustJSON(want), err)
 		}
-		entry, ok := appliedEntry(cp)
+		entry, ok := ssa.AppliedEntry(cp, FieldManager, "status")
 		_, direct := ownedDirectly(cp, entry)
 		if direct != (ok && tc.direct) {
 			t.Errorf("%s: answered directly %v, want %v", tc.name, direct, tc.direct)

@@ -20,7 +20,9 @@ import (
 // after the upgrade, or of a new apply. One patch per reconcile (the next
 // would carry a stale resourceVersion); it reports whether it sent one.
 func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (bool, error) {
-	if hasEntry(apply, "") && hasEntry(apply, "status") {
+	_, main := ssa.AppliedEntry(apply, FieldManager, "")
+	_, status := ssa.AppliedEntry(apply, FieldManager, "status")
+	if main && status {
 		return false, nil
 	}
 	live := &infrastructurev1beta1.WorkspaceTemplateApply{}
@@ -46,14 +48,4 @@ func (r *Reconciler) logMigration(ctx context.Context, sent bool, what string) {
 	if sent {
 		r.log(ctx).Info("migrated upstream CAPT's ownership of the " + what)
 	}
-}
-
-// hasEntry reports whether FieldManager has an apply entry on subresource.
-func hasEntry(obj client.Object, subresource string) bool {
-	for _, e := range obj.GetManagedFields() {
-		if e.Manager == FieldManager && e.Subresource == subresource {
-			return true
-		}
-	}
-	return false
 }

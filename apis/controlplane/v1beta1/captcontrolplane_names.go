@@ -1,6 +1,9 @@
 package v1beta1
 
 import (
+	"fmt"
+	"strings"
+
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -52,3 +55,10 @@ const (
 	clusterGroup     = "cluster.x-k8s.io"
 	clusterNameLabel = "cluster.x-k8s.io/cluster-name"
 )
+
+// Hostname is the endpoint's host without the scheme upstream CAPT
+// recorded with it ("https://host").
+func (e APIEndpoint) Hostname() string { return strings.TrimPrefix(e.Host, "https://") }
+
+// Server is the endpoint as a kubeconfig's server URL.
+func (e APIEndpoint) Server() string { return fmt.Sprintf("https://%s:%d", e.Hostname(), e.Port) }
