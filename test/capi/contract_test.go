@@ -8,6 +8,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -130,19 +131,15 @@ func (s *suite) get(g Gomega, key types.NamespacedName, obj client.Object) {
 
 // conditionStatus is the status of a condition, "" when absent.
 func conditionStatus(conditions []metav1.Condition, conditionType string) metav1.ConditionStatus {
-	for _, c := range conditions {
-		if c.Type == conditionType {
-			return c.Status
-		}
+	if c := meta.FindStatusCondition(conditions, conditionType); c != nil {
+		return c.Status
 	}
 	return ""
 }
 
 func conditionReason(conditions []metav1.Condition, conditionType string) string {
-	for _, c := range conditions {
-		if c.Type == conditionType {
-			return c.Reason
-		}
+	if c := meta.FindStatusCondition(conditions, conditionType); c != nil {
+		return c.Reason
 	}
 	return ""
 }

@@ -18,6 +18,7 @@ import (
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 // provisioned: Cluster API sets the owner reference and label, copies the
@@ -253,8 +254,8 @@ func (s *suite) mirrorOwnedAlone(t *testing.T) {
 			mirrored++
 			g.Expect(e.Operation).To(Equal(metav1.ManagedFieldsOperationApply))
 			g.Expect(e.Subresource).To(Equal("status"))
-			g.Expect(keys(fields)).To(ConsistOf("f:status"), "%s owns only status", e.Manager)
-			g.Expect(keys(status)).To(ConsistOf("f:workspaceStatus"), "%s owns only status.workspaceStatus", e.Manager)
+			g.Expect(testenv.Keys(fields)).To(ConsistOf("f:status"), "%s owns only status", e.Manager)
+			g.Expect(testenv.Keys(status)).To(ConsistOf("f:workspaceStatus"), "%s owns only status.workspaceStatus", e.Manager)
 		}
 	}
 	g.Expect(mirrored).To(BeNumerically(">", 0), "the mirror was seen")
@@ -275,14 +276,6 @@ func (s *suite) clusterAPIWritesNoStatus(t *testing.T) {
 		}
 	}
 	g.Expect(patches).To(BeNumerically(">", 0), "Cluster API's requests are seen")
-}
-
-func keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 func lineWith(text, substr string) string {

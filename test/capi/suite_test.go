@@ -70,7 +70,7 @@ func setUp(t *testing.T) *suite {
 
 	// This project as a user installs it, beside provider-terraform's
 	// ProviderConfig with AWS credentials.
-	s.mustKubectl(t, "apply", "--server-side", "-k", filepath.Join(testenv.RepoRoot(), "config", "default"))
+	testenv.InstallConfigDefault(t, env)
 	g.Expect(testenv.ProvideAWSCredentials(t.Context(), env.Client, "default")).To(Succeed())
 	s.capt, s.metricsURL = testenv.StartManagerBinary(t, env, syncPeriod)
 	testenv.WaitControllersStarted(t, s.metricsURL)

@@ -114,7 +114,7 @@ func TestFlowToReady(t *testing.T) {
 	g.Expect(token.OwnerReferences).To(HaveLen(1))
 	g.Expect(token.OwnerReferences[0].UID).To(Equal(ready.UID))
 	g.Expect(*token.OwnerReferences[0].Controller).To(BeTrue())
-	g.Expect(keys(bytesKeys(token.Data))).To(ConsistOf("value"))
+	g.Expect(testenv.Keys(bytesKeys(token.Data))).To(ConsistOf("value"))
 	cfg, err := clientcmd.Load(token.Data["value"])
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(cfg.Clusters["flow"].Server).To(Equal("https://ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com:443"))
@@ -135,7 +135,7 @@ func TestFlowToReady(t *testing.T) {
 		"f:spec":{"f:controlPlaneEndpoint":{"f:host":{},"f:port":{}},"f:workspaceTemplateApplyName":{}}}`)))
 	statusFields := fieldsOf(g, ready, "capt-controlplane", "status")["f:status"].(map[string]any)
 	g.Expect(statusFields).NotTo(HaveKey("f:workspaceStatus"))
-	g.Expect(keys(statusFields)).To(ConsistOf("f:conditions", "f:externalManagedControlPlane", "f:initialization", "f:initialized",
+	g.Expect(testenv.Keys(statusFields)).To(ConsistOf("f:conditions", "f:externalManagedControlPlane", "f:initialization", "f:initialized",
 		"f:observedGeneration", "f:phase", "f:ready", "f:secretsReady", "f:version", "f:versions", "f:workspaceTemplateStatus"))
 	g.Expect(statusFields["f:versions"]).To(Equal(testenv.MustJSON(`{"k:{\"version\":\"v1.31.0\"}":{".":{},"f:version":{}}}`)))
 	conditionTypes := []string{}
@@ -150,14 +150,14 @@ func TestFlowToReady(t *testing.T) {
 		testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)))
 
 	apply = get(g, applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
-	g.Expect(keys(fieldsOf(g, apply, "capt-controlplane", ""))).To(ConsistOf("f:metadata", "f:spec"))
+	g.Expect(testenv.Keys(fieldsOf(g, apply, "capt-controlplane", ""))).To(ConsistOf("f:metadata", "f:spec"))
 	g.Expect(fieldsOf(g, apply, "capt-workspacetemplateapply", "")).To(Equal(testenv.MustJSON(
 		`{"f:metadata":{"f:finalizers":{"v:\"infrastructure.cluster.x-k8s.io/workspacetemplateapply\"":{}}}}`)))
-	g.Expect(keys(fieldsOf(g, apply, "capt-workspacetemplateapply", "status"))).To(ConsistOf("f:status"))
+	g.Expect(testenv.Keys(fieldsOf(g, apply, "capt-workspacetemplateapply", "status"))).To(ConsistOf("f:status"))
 	ws = get(g, types.NamespacedName{Name: ws.Name}, &tfv1beta1.Workspace{})
 	wsFields := fieldsOf(g, ws, "capt-workspacetemplateapply", "")
-	g.Expect(keys(wsFields)).To(ConsistOf("f:metadata", "f:spec"))
-	g.Expect(keys(wsFields["f:metadata"].(map[string]any))).To(ConsistOf("f:labels"))
+	g.Expect(testenv.Keys(wsFields)).To(ConsistOf("f:metadata", "f:spec"))
+	g.Expect(testenv.Keys(wsFields["f:metadata"].(map[string]any))).To(ConsistOf("f:labels"))
 
 	// The apply reports the Workspace's conditions.
 	g.Eventually(func(g Gomega) {

@@ -78,10 +78,22 @@ func SummarizeManager(obj metav1.Object, manager string) []Entry {
 
 // Summarize reduces managedFields to what tests assert: who, how, where,
 // which fields (time and API version left out).
-func Summarize(obj metav1.Object) []Entry {
+func Summarize(obj metav1.Object) []Entry { return SummarizeEntries(obj.GetManagedFields()) }
+
+// SummarizeEntries is Summarize for entries not (yet) on an object.
+func SummarizeEntries(entries []metav1.ManagedFieldsEntry) []Entry {
 	var out []Entry
-	for _, e := range obj.GetManagedFields() {
+	for _, e := range entries {
 		out = append(out, Entry{Manager: e.Manager, Operation: e.Operation, Subresource: e.Subresource, FieldsV1: FieldsV1(e)})
+	}
+	return out
+}
+
+// Keys are the keys of a decoded fieldsV1 map, for asserting its shape.
+func Keys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
 	return out
 }

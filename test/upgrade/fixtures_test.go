@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -67,20 +66,6 @@ func createAsLeft(t *testing.T, c client.Client, obj *unstructured.Unstructured)
 	patch, err := json.Marshal([]map[string]any{{"op": "replace", "path": "/metadata/managedFields", "value": managed}})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(c.Patch(t.Context(), live, client.RawPatch(types.JSONPatchType, patch))).To(Succeed())
-	g.Expect(entries(live.GetManagedFields())).To(Equal(entries(managed)), "the fixture's managedFields, as sent")
+	g.Expect(testenv.Summarize(live)).To(Equal(testenv.SummarizeEntries(managed)), "the fixture's managedFields, as sent")
 	return live.GetUID()
-}
-
-// entry is a managedFields entry without its time.
-type entry struct {
-	Manager, Operation, Subresource string
-	Fields                          any
-}
-
-func entries(in []metav1.ManagedFieldsEntry) []entry {
-	out := make([]entry, 0, len(in))
-	for _, e := range in {
-		out = append(out, entry{Manager: e.Manager, Operation: string(e.Operation), Subresource: e.Subresource, Fields: testenv.FieldsV1(e)})
-	}
-	return out
 }

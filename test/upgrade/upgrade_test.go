@@ -6,7 +6,6 @@ package upgrade
 
 import (
 	"encoding/json"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -99,26 +98,23 @@ func TestUpgradeFromUpstream(t *testing.T) {
 		// only the owner reference, which Cluster API wrote under the same
 		// default name.
 		g := NewWithT(t)
-		byManager := map[string]entry{}
-		for _, e := range entries(got.ManagedFields) {
-			byManager[e.Manager+" "+e.Operation+" "+e.Subresource] = e
-		}
+		byManager := entriesByManager(got)
 		g.Expect(byManager).To(HaveLen(6), "%s", summary(got.ManagedFields))
-		g.Expect(byManager).To(HaveKeyWithValue("capt-kubeconfig Apply status", entry{Manager: "capt-kubeconfig", Operation: "Apply", Subresource: "status",
-			Fields: testenv.MustJSON(`{"f:status":{"f:conditions":{"k:{\"type\":\"KubeconfigReady\"}":{".":{},"f:lastTransitionTime":{},"f:message":{},` +
+		g.Expect(byManager).To(HaveKeyWithValue("capt-kubeconfig Apply status", testenv.Entry{Manager: "capt-kubeconfig", Operation: metav1.ManagedFieldsOperationApply, Subresource: "status",
+			FieldsV1: testenv.MustJSON(`{"f:status":{"f:conditions":{"k:{\"type\":\"KubeconfigReady\"}":{".":{},"f:lastTransitionTime":{},"f:message":{},` +
 				`"f:observedGeneration":{},"f:reason":{},"f:status":{},"f:type":{}}}}}`)}))
-		userEntry := entries(cp.GetManagedFields())[0]
+		userEntry := testenv.Summarize(cp)[0]
 		g.Expect(userEntry.Manager).To(Equal("kubectl-client-side-apply"))
 		g.Expect(byManager).To(HaveKeyWithValue("kubectl-client-side-apply Update ", userEntry), "the user's spec stays the user's")
-		g.Expect(byManager).To(HaveKeyWithValue("manager Update ", entry{Manager: "manager", Operation: "Update",
-			Fields: testenv.MustJSON(`{"f:metadata":{"f:ownerReferences":{".":{},"k:{\"uid\":\"` + string(cluster.UID) + `\"}":{}}}}`)}))
-		g.Expect(byManager).To(HaveKeyWithValue("capt-controlplane Apply ", entry{Manager: "capt-controlplane", Operation: "Apply",
-			Fields: testenv.MustJSON(`{"f:metadata":{"f:finalizers":{"v:\"controlplane.cluster.x-k8s.io/captcontrolplane\"":{}}},` +
+		g.Expect(byManager).To(HaveKeyWithValue("manager Update ", testenv.Entry{Manager: "manager", Operation: metav1.ManagedFieldsOperationUpdate,
+			FieldsV1: testenv.MustJSON(`{"f:metadata":{"f:ownerReferences":{".":{},"k:{\"uid\":\"` + string(cluster.UID) + `\"}":{}}}}`)}))
+		g.Expect(byManager).To(HaveKeyWithValue("capt-controlplane Apply ", testenv.Entry{Manager: "capt-controlplane", Operation: metav1.ManagedFieldsOperationApply,
+			FieldsV1: testenv.MustJSON(`{"f:metadata":{"f:finalizers":{"v:\"controlplane.cluster.x-k8s.io/captcontrolplane\"":{}}},` +
 				`"f:spec":{"f:controlPlaneEndpoint":{"f:host":{},"f:port":{}},"f:workspaceTemplateApplyName":{}}}`)}))
-		g.Expect(byManager).To(HaveKeyWithValue("capt-workspace-status Apply status", entry{Manager: "capt-workspace-status", Operation: "Apply", Subresource: "status",
-			Fields: testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)}), "atProvider as one value, as an apply owns it")
-		status := byManager["capt-controlplane Apply status"].Fields.(map[string]any)["f:status"].(map[string]any)
-		g.Expect(keys(status)).To(ConsistOf("f:conditions", "f:externalManagedControlPlane", "f:initialization", "f:initialized",
+		g.Expect(byManager).To(HaveKeyWithValue("capt-workspace-status Apply status", testenv.Entry{Manager: "capt-workspace-status", Operation: metav1.ManagedFieldsOperationApply, Subresource: "status",
+			FieldsV1: testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)}), "atProvider as one value, as an apply owns it")
+		status := byManager["capt-controlplane Apply status"].FieldsV1.(map[string]any)["f:status"].(map[string]any)
+		g.Expect(testenv.Keys(status)).To(ConsistOf("f:conditions", "f:externalManagedControlPlane", "f:initialization", "f:initialized",
 			"f:observedGeneration", "f:phase", "f:ready", "f:secretsReady", "f:version", "f:versions", "f:workspaceTemplateStatus"),
 			"capt-controlplane owns the status it sends, upstream's stale failure not among it")
 		g.Expect(status["f:workspaceTemplateStatus"]).To(Equal(testenv.MustJSON(`{"f:lastAppliedRevision":{},"f:ready":{},"f:state":{},"f:workspaceName":{}}`)))
@@ -145,7 +141,7 @@ func TestUpgradeFromUpstream(t *testing.T) {
 		g.Expect(string(secret.Data["value"])).To(ContainSubstring("server: https://0123456789ABCDEF0123456789ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com:443\n"),
 			"the recorded host without upstream's scheme")
 		g.Expect(secret.Data).NotTo(HaveKey("stale"), "a key upstream wrote and nobody sends any more\n%s", summary(secret.ManagedFields))
-		g.Expect(entries(secret.ManagedFields)).To(HaveLen(1), "%s", summary(secret.ManagedFields))
+		g.Expect(secret.ManagedFields).To(HaveLen(1), "%s", summary(secret.ManagedFields))
 		g.Expect(secret.ManagedFields[0].Manager).To(Equal("capt-kubeconfig"))
 	})
 	t.Run("apply ownership", func(t *testing.T) {
@@ -154,22 +150,19 @@ func TestUpgradeFromUpstream(t *testing.T) {
 		g.Expect(c.Get(t.Context(), types.NamespacedName{Namespace: namespace, Name: applyName}, gotApply)).To(Succeed())
 		g.Expect(gotApply.Finalizers).To(Equal([]string{infrastructurev1beta1.WorkspaceTemplateApplyFinalizer}), "upstream's finalizer is gone, or deletion would hang\n%s", summary(gotApply.ManagedFields))
 		g.Expect(gotApply.Spec.Variables).NotTo(HaveKey("tags_Environment"), "upstream's variables are gone")
-		byManager := map[string]entry{}
-		for _, e := range entries(gotApply.ManagedFields) {
-			byManager[e.Manager+" "+e.Operation+" "+e.Subresource] = e
-		}
+		byManager := entriesByManager(gotApply)
 		g.Expect(byManager).To(HaveLen(3), "no entry of upstream's is left: %s", summary(gotApply.ManagedFields))
-		g.Expect(byManager).To(HaveKeyWithValue("capt-workspacetemplateapply Apply ", entry{Manager: "capt-workspacetemplateapply", Operation: "Apply",
-			Fields: testenv.MustJSON(`{"f:metadata":{"f:finalizers":{"v:\"infrastructure.cluster.x-k8s.io/workspacetemplateapply\"":{}}}}`)}))
-		g.Expect(byManager).To(HaveKeyWithValue("capt-controlplane Apply ", entry{Manager: "capt-controlplane", Operation: "Apply",
-			Fields: testenv.MustJSON(`{"f:metadata":{"f:labels":{"f:cluster.x-k8s.io/cluster-name":{},` +
+		g.Expect(byManager).To(HaveKeyWithValue("capt-workspacetemplateapply Apply ", testenv.Entry{Manager: "capt-workspacetemplateapply", Operation: metav1.ManagedFieldsOperationApply,
+			FieldsV1: testenv.MustJSON(`{"f:metadata":{"f:finalizers":{"v:\"infrastructure.cluster.x-k8s.io/workspacetemplateapply\"":{}}}}`)}))
+		g.Expect(byManager).To(HaveKeyWithValue("capt-controlplane Apply ", testenv.Entry{Manager: "capt-controlplane", Operation: metav1.ManagedFieldsOperationApply,
+			FieldsV1: testenv.MustJSON(`{"f:metadata":{"f:labels":{"f:cluster.x-k8s.io/cluster-name":{},` +
 				`"f:controlplane.cluster.x-k8s.io/captcontrolplane-name":{},"f:controlplane.cluster.x-k8s.io/captcontrolplane-namespace":{}},` +
 				`"f:ownerReferences":{"k:{\"uid\":\"` + string(cpUID) + `\"}":{}}},` +
 				`"f:spec":{"f:templateRef":{"f:name":{},"f:namespace":{}},"f:variables":{"f:additional_tags":{},"f:cluster_name":{},` +
 				`"f:endpoint_private_access":{},"f:endpoint_public_access":{},"f:kubernetes_version":{},"f:public_access_cidrs":{},"f:region":{}},` +
 				`"f:writeConnectionSecretToRef":{"f:name":{},"f:namespace":{}}}}`)}))
-		status := byManager["capt-workspacetemplateapply Apply status"].Fields.(map[string]any)["f:status"].(map[string]any)
-		g.Expect(keys(status)).To(ConsistOf("f:applied", "f:conditions", "f:lastAppliedTime", "f:workspaceName"))
+		status := byManager["capt-workspacetemplateapply Apply status"].FieldsV1.(map[string]any)["f:status"].(map[string]any)
+		g.Expect(testenv.Keys(status)).To(ConsistOf("f:applied", "f:conditions", "f:lastAppliedTime", "f:workspaceName"))
 	})
 }
 
@@ -211,33 +204,27 @@ func createWorkspace(t *testing.T, c client.Client, apply *unstructured.Unstruct
 	NewWithT(t).Expect(c.Create(t.Context(), ws, client.FieldOwner("manager"))).To(Succeed())
 }
 
-func summary(in []metav1.ManagedFieldsEntry) string {
-	raw, _ := json.MarshalIndent(entries(in), "", "  ")
-	return string(raw)
-}
-
-func keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// entriesByManager keys an object's summarized entries by manager,
+// operation and subresource.
+func entriesByManager(obj metav1.Object) map[string]testenv.Entry {
+	out := map[string]testenv.Entry{}
+	for _, e := range testenv.Summarize(obj) {
+		out[e.Manager+" "+string(e.Operation)+" "+e.Subresource] = e
 	}
 	return out
+}
+
+func summary(in []metav1.ManagedFieldsEntry) string {
+	raw, _ := json.MarshalIndent(testenv.SummarizeEntries(in), "", "  ")
+	return string(raw)
 }
 
 // installConfigDefault installs config/default and the sample template, as
 // a user does.
 func installConfigDefault(t *testing.T, env *testenv.Env) {
 	t.Helper()
-	g := NewWithT(t)
-	kubeconfig, err := env.KubeconfigFile(t.TempDir())
-	g.Expect(err).NotTo(HaveOccurred())
-	for _, args := range [][]string{
-		{"apply", "--server-side", "-k", filepath.Join(testenv.RepoRoot(), "config", "default")},
-		{"apply", "-f", filepath.Join(testenv.RepoRoot(), "config", "samples", "infrastructure_v1beta1_workspacetemplate.yaml")},
-	} {
-		out, err := exec.Command(testenv.Kubectl(), append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
-		g.Expect(err).NotTo(HaveOccurred(), string(out))
-	}
+	testenv.InstallConfigDefault(t, env)
+	testenv.KubectlApply(t, env, "-f", filepath.Join(testenv.RepoRoot(), "config", "samples", "infrastructure_v1beta1_workspacetemplate.yaml"))
 }
 
 // upstreamKubeconfigSecret is a Cluster API kubeconfig Secret as an older

@@ -6,8 +6,6 @@ package wholemanager
 
 import (
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +32,7 @@ type process struct {
 // counters) and the sync period.
 func startManager(t *testing.T, env *testenv.Env) *process {
 	t.Helper()
-	installConfigDefault(t, env)
+	testenv.InstallConfigDefault(t, env)
 
 	manager, metricsURL := testenv.StartManagerBinary(t, env, syncPeriod)
 	testenv.WaitControllersStarted(t, metricsURL)
@@ -105,15 +103,4 @@ func (p *process) secretsSelected(t *testing.T) {
 func newNamespace(t *testing.T, env *testenv.Env, name string) {
 	t.Helper()
 	NewWithT(t).Expect(env.Client.Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
-}
-
-// installConfigDefault installs config/default (namespace, RBAC, CRDs).
-func installConfigDefault(t *testing.T, env *testenv.Env) {
-	t.Helper()
-	g := NewWithT(t)
-	adminKubeconfig, err := env.KubeconfigFile(t.TempDir())
-	g.Expect(err).NotTo(HaveOccurred())
-	out, err := exec.Command(testenv.Kubectl(), "--kubeconfig", adminKubeconfig, "apply", "--server-side",
-		"-k", filepath.Join(testenv.RepoRoot(), "config", "default")).CombinedOutput()
-	g.Expect(err).NotTo(HaveOccurred(), string(out))
 }

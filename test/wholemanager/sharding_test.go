@@ -25,7 +25,7 @@ func TestShardsByWatchFilter(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
 	const ns = "shards"
-	installConfigDefault(t, env)
+	testenv.InstallConfigDefault(t, env)
 	newNamespace(t, env, ns)
 	g.Expect(testenv.ProvideAWSCredentials(ctx, env.Client, "default")).To(Succeed())
 	g.Expect(env.Client.Create(ctx, &infrastructurev1beta1.WorkspaceTemplate{
