@@ -33,7 +33,8 @@ func tokenOf(g Gomega, key types.NamespacedName) (string, time.Time, string) {
 }
 
 // readyWithToken makes a control plane of a new Cluster ready in a new
-// namespace and waits for its token kubeconfig Secret, whose key it returns.
+// namespace and waits for its token kubeconfig Secret and KubeconfigReady,
+// and returns the Secret's key.
 func readyWithToken(t *testing.T, namespace, name string) (string, *controlplanev1beta1.CAPTControlPlane, types.NamespacedName) {
 	t.Helper()
 	ns := newNamespace(t, namespace)
@@ -42,6 +43,12 @@ func readyWithToken(t *testing.T, namespace, name string) (string, *controlplane
 	provide(t, waitWorkspace(t, name+"-eks-controlplane").Name, readyOutputs)
 	key := types.NamespacedName{Namespace: ns, Name: name + "-kubeconfig"}
 	NewWithT(t).Eventually(func(g Gomega) { tokenOf(g, key) }, timeout, poll).Should(Succeed())
+	// The manager's controller reports the token after writing the Secret;
+	// the tests' own reconciles start once it has, or they would see the
+	// condition missing and put it back.
+	waitCondition(t, cp, controlplanev1beta1.ConditionKubeconfigReady, func(g Gomega, c *metav1.Condition) {
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
+	})
 	return ns, cp, key
 }
 
