@@ -41,9 +41,10 @@ const (
 	wlContention = "4 churn + contention"
 	wlSaturated  = "5 saturated churn"
 	wlDrain      = "6 backlog drain"
+	wlHostile    = "7 hostile writers"
 )
 
-var workloads = []string{wlInitial, wlSteady, wlChurn, wlContention, wlSaturated, wlDrain}
+var workloads = []string{wlInitial, wlSteady, wlChurn, wlContention, wlSaturated, wlDrain, wlHostile}
 
 // measurement is one writer's figures for one workload.
 type measurement struct {
@@ -61,6 +62,9 @@ type measurement struct {
 	peakRSS          int64         // writer process, bytes
 	machineBusy      float64       // share of the machine's CPU in use (drain only)
 	cpuByProcess     cpuByProcess  // every process's CPU (drain only)
+	windows          []lossWindow  // every closed loss window
+	permanent        int           // control planes not mirroring their latest observation at the end (hostile only)
+	hostile          map[string]int
 }
 
 type harness struct {
@@ -156,6 +160,13 @@ func runHarness(o options) error {
 			results = append(results, ms...)
 		}
 	}
+	if o.plotDir != "" {
+		for _, n := range o.sizes {
+			if err := writePlot(plotPath(o.plotDir, n), o, results, n); err != nil {
+				return err
+			}
+		}
+	}
 	report := renderReport(o, rev, results, ceil)
 	fmt.Print(report)
 	if o.out != "" {
@@ -197,7 +208,8 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		return nil, err
 	}
 	defer t.stop()
-	w := &workload{h: h, kind: kind, ns: ns, n: n, tracker: t, seq: make([]int, n), rng: rand.New(rand.NewPCG(uint64(n), 7)), writer: child.Process}
+	w := &workload{h: h, kind: kind, ns: ns, n: n, tracker: t, seq: make([]int, n), locks: make([]sync.Mutex, n),
+		rng: rand.New(rand.NewPCG(uint64(n), 7)), writer: child.Process}
 
 	var out []measurement
 	for _, wl := range workloads {
@@ -220,6 +232,7 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 			writer: kind, workload: wl, n: n, duration: duration, changes: changes, mirrored: len(p.latencies),
 			requests: countersOf(requests.Since(mark)), latencies: p.latencies, losses: p.losses, lossTime: p.lossTime, maxLoss: p.maxLoss,
 			cpu: cpuAfter - cpuBefore, peakRSS: rss, machineBusy: busy, cpuByProcess: byProcess,
+			windows: p.windows, permanent: w.permanent, hostile: w.hostileWrites,
 		})
 	}
 	return out, nil
@@ -252,7 +265,7 @@ func (h *harness) startBaseline(kind, kubeconfig, ns string, n int) (*exec.Cmd, 
 // startManager starts bin/manager with the Deployment's flags
 // (config/manager: leader election on) and the harness's resync period;
 // metrics are served on a local port without TLS so that the harness can
-// see the controllers start. It returns once all three run.
+// see the controllers start. It returns once they run.
 func (h *harness) startManager(kubeconfig string) (*exec.Cmd, error) {
 	port, err := testenv.FreePort()
 	if err != nil {
@@ -268,7 +281,7 @@ func (h *harness) startManager(kubeconfig string) (*exec.Cmd, error) {
 	}
 	metrics := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if r, err := testenv.Reconciles(metrics); err == nil && len(r) == 3 {
+		if testenv.ControllersStarted(metrics) {
 			return child, nil
 		}
 	}
@@ -310,7 +323,8 @@ type workload struct {
 	ns      string
 	n       int
 	tracker *tracker
-	seq     []int // last observation sequence per control plane
+	seq     []int        // last observation sequence per control plane
+	locks   []sync.Mutex // per Workspace: its writes are sent in sequence order
 	rng     *rand.Rand
 	mu      sync.Mutex
 	writer  *os.Process   // the writer under test, stopped during a backlog
@@ -319,6 +333,10 @@ type workload struct {
 	// drained: near 1, the drain is bound by CPU, not by waiting.
 	drainBusy float64
 	drainCPU  cpuByProcess
+	// permanent and hostileWrites are workload 7's: control planes left
+	// behind at the end, and the hostile writes the API server took by kind.
+	permanent     int
+	hostileWrites map[string]int
 }
 
 func cpName(i int) string { return fmt.Sprintf("cp-%04d", i) }
@@ -336,8 +354,10 @@ func (w *workload) run(ctx context.Context, wl string) (int, error) {
 		return w.churn(ctx, true)
 	case wlSaturated:
 		return w.saturate(ctx)
-	default:
+	case wlDrain:
 		return w.drain(ctx)
+	default:
+		return w.hostile(ctx)
 	}
 }
 
@@ -513,23 +533,33 @@ func (w *workload) churn(ctx context.Context, contention bool) (int, error) {
 			contentionErr = w.contend(ctx, deadline)
 		}()
 	}
+	changes, err := w.changeAtRate(ctx, w.rng, deadline)
+	wg.Wait()
+	if err != nil {
+		return changes, err
+	}
+	if contentionErr != nil {
+		return changes, contentionErr
+	}
+	return changes, w.tracker.waitMirrored(w.n, w.seq, 2*time.Minute)
+}
+
+// changeAtRate changes random Workspaces (drawn from rng) at the churn rate
+// until deadline.
+func (w *workload) changeAtRate(ctx context.Context, rng *rand.Rand, deadline time.Time) (int, error) {
 	interval := time.Duration(float64(time.Second) / w.h.o.churnRate)
 	changes := 0
 	for next := time.Now(); time.Now().Before(deadline); next = next.Add(interval) {
 		time.Sleep(time.Until(next))
 		w.mu.Lock()
-		i := w.rng.IntN(w.n)
+		i := rng.IntN(w.n)
 		w.mu.Unlock()
 		if err := w.change(ctx, i); err != nil {
 			return changes, err
 		}
 		changes++
 	}
-	wg.Wait()
-	if contentionErr != nil {
-		return changes, contentionErr
-	}
-	return changes, w.tracker.waitMirrored(w.n, w.seq, 2*time.Minute)
+	return changes, nil
 }
 
 // contend is the rest of a reconciler: plain full-status updates of other
@@ -565,20 +595,32 @@ func (w *workload) contend(ctx context.Context, deadline time.Time) error {
 // change writes a new observation into Workspace i, as provider-terraform
 // does: a plain status update.
 func (w *workload) change(ctx context.Context, i int) error {
+	w.locks[i].Lock()
+	defer w.locks[i].Unlock()
 	w.mu.Lock()
 	w.seq[i]++
 	seq := w.seq[i]
 	w.mu.Unlock()
+	return w.provide(ctx, i, observation(seq, w.h.o.outputBytes), func() { w.tracker.expect(cpName(i), seq, time.Now()) })
+}
+
+// provide writes observation obs into Workspace i (an empty one is a gap:
+// not ready), calling sending just before each attempt. The caller holds
+// the Workspace's lock.
+func (w *workload) provide(ctx context.Context, i int, obs tfv1beta1.WorkspaceObservation, sending func()) error {
 	name := workspaceName(cpName(i))
 	for {
 		ws := &tfv1beta1.Workspace{}
 		if err := w.h.c.Get(ctx, client.ObjectKey{Name: name}, ws); err != nil {
 			return err
 		}
-		ws.Status.AtProvider = observation(seq, w.h.o.outputBytes)
-		now := metav1.Now()
-		ws.Status.Conditions = []tfv1beta1.Condition{{Type: tfv1beta1.TypeReady, Status: "True", Reason: tfv1beta1.ReasonAvailable, LastTransitionTime: now}}
-		w.tracker.expect(cpName(i), seq, time.Now())
+		ws.Status.AtProvider = obs
+		ready := tfv1beta1.Condition{Type: tfv1beta1.TypeReady, Status: "True", Reason: tfv1beta1.ReasonAvailable, LastTransitionTime: metav1.Now()}
+		if obs.IsEmpty() {
+			ready.Status, ready.Reason = "False", tfv1beta1.ReasonUnavailable
+		}
+		ws.Status.Conditions = []tfv1beta1.Condition{ready}
+		sending()
 		err := w.h.c.Status().Update(ctx, ws, client.FieldOwner("provider-terraform"))
 		if !apierrors.IsConflict(err) {
 			return err

@@ -38,6 +38,10 @@ type options struct {
 	kubeconfig     string
 	namespace      string
 	cpuProfile     string
+	hostileFor     time.Duration
+	hostileRate    float64
+	seed           int64
+	plotDir        string
 }
 
 func main() {
@@ -50,6 +54,10 @@ func main() {
 	flag.DurationVar(&o.resync, "resync", 2*time.Second, "the writers' cache resync period (steady state runs 5 of them)")
 	flag.DurationVar(&o.ceilingFor, "ceiling", 10*time.Second, "duration of the raw status-apply ceiling measurement")
 	flag.IntVar(&o.ceilingWorkers, "ceiling-workers", 4, "concurrent appliers of the ceiling measurement")
+	flag.DurationVar(&o.hostileFor, "hostile", 30*time.Second, "duration of the hostile-writers workload")
+	flag.Float64Var(&o.hostileRate, "hostile-rate", 10, "hostile writes per second, all kinds together")
+	flag.Int64Var(&o.seed, "seed", 40, "seed of the hostile writes and their churn: every writer gets the same stream")
+	flag.StringVar(&o.plotDir, "plot-dir", "", "write the loss windows of the hostile-writers workload as an SVG per N into this folder")
 	flag.IntVar(&o.outputBytes, "atprovider-bytes", 2048, "approximate size of each atProvider")
 	flag.StringVar(&o.out, "out", "", "also write the report to this markdown file")
 	flag.StringVar(&o.assets, "assets", "bin/k8s", "folder with kube-apiserver and etcd")

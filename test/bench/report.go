@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -64,8 +65,13 @@ func renderReport(o options, rev string, results []measurement, ceil ceilingResu
 		"shows it mirrored. Loss: a version whose atProvider is missing or older than one already mirrored, until a current one is back. "+
 		"Workloads: 1 create N control planes and Workspaces (atProvider ≈ %d B, ten outputs, nested); 2 five resync periods (%s each) with no change; "+
 		"3 churn at %g changes/s for %s; 4 the same churn while another writer sends plain full-status updates of other fields at %g/s; "+
-		"5 four harness goroutines change Workspaces as fast as they can for %s (every change is itself a status write the API server must take); 6 the writer process is stopped (SIGSTOP), every Workspace changes once, and the clock runs from SIGCONT until all are mirrored: the writer's own throughput (its latencies include the stop).\n\n",
-		int(o.resync/(2*time.Second)), o.outputBytes, o.resync, o.churnRate, o.churn, o.contention, o.saturation)
+		"5 four harness goroutines change Workspaces as fast as they can for %s (every change is itself a status write the API server must take); 6 the writer process is stopped (SIGSTOP), every Workspace changes once, and the clock runs from SIGCONT until all are mirrored: the writer's own throughput (its latencies include the stop); "+
+		"7 hostile writers: for %s, the churn of 3 plus a seeded stream (seed %d, the same for every writer) of %g hostile writes/s, each one of: "+
+		"a stale full status update (the status read when the workload began, written back whole with Status().Update), an older client without the field "+
+		"(workspaceStatus removed from an unstructured copy, Status().Update), a merge patch to null, a Workspace gap (empty atProvider, not ready, "+
+		"then the same state %s later); then two resync periods to settle, after which a control plane not mirroring its Workspace's latest observation is a permanent loss.\n\n",
+		int(o.resync/(2*time.Second)), o.outputBytes, o.resync, o.churnRate, o.churn, o.contention, o.saturation,
+		o.hostileFor, o.seed, o.hostileRate, gapLength)
 	fmt.Fprintf(&b, "Ceiling: %.0f status applies/s accepted from a tight loop (%d workers).\n\n", ceiling, o.ceilingWorkers)
 
 	for _, n := range o.sizes {
@@ -86,6 +92,7 @@ func renderReport(o options, rev string, results []measurement, ceil ceilingResu
 				m.cpu.Seconds(), float64(m.peakRSS)/(1<<20))
 		}
 		b.WriteString("\n")
+		b.WriteString(hostileSection(o, results, n))
 		b.WriteString(targets(results, n, ceil))
 	}
 	return b.String()
@@ -138,6 +145,35 @@ func targets(results []measurement, n int, ceil ceilingResult) string {
 	applied := float64(saturated.requests.writes) / saturated.duration.Seconds()
 	fmt.Fprintf(&b, "- saturated churn (for comparison; the offered load is the limit): %.0f Workspace changes/s offered, %.0f writes/s sent, all latest values mirrored\n\n",
 		float64(saturated.changes)/saturated.duration.Seconds(), applied)
+	return b.String()
+}
+
+// hostileSection is workload 7's table at N: one row per writer.
+func hostileSection(o options, results []measurement, n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Workload 7 at N = %d: hostile writers\n\n", n)
+	if o.plotDir != "" {
+		fmt.Fprintf(&b, "![loss windows per writer](%s)\n\n", filepath.Base(plotPath(o.plotDir, n)))
+	}
+	fmt.Fprintf(&b, "| writer | hostile writes taken (stale / older / null / gap) | loss windows | by cause (stale / older / null / gap / none) | p50 ms | p99 ms | max ms | permanent losses | writes | request KiB |\n")
+	fmt.Fprintf(&b, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, m := range results {
+		if m.n != n || m.workload != wlHostile {
+			continue
+		}
+		byCause := map[string]int{}
+		lengths := make([]time.Duration, len(m.windows))
+		for i, w := range m.windows {
+			byCause[w.cause]++
+			lengths[i] = w.length
+		}
+		fmt.Fprintf(&b, "| %s | %d / %d / %d / %d | %d | %d / %d / %d / %d / %d | %s | %s | %s | %d | %d | %.0f |\n",
+			m.writer, m.hostile[hostileStale], m.hostile[hostileOlder], m.hostile[hostileNull], m.hostile[hostileGap],
+			len(m.windows), byCause[hostileStale], byCause[hostileOlder], byCause[hostileNull], byCause[hostileGap], byCause[""],
+			ms(testenv.Percentile(lengths, 50)), ms(testenv.Percentile(lengths, 99)), ms(testenv.Percentile(lengths, 100)),
+			m.permanent, m.requests.writes, float64(m.requests.bytes)/1024)
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 

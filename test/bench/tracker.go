@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,7 +22,12 @@ type tracker struct {
 	pending  map[string]map[int]time.Time // control plane → seq → change time
 	mirrored map[string]int               // highest seq seen mirrored
 	lossFrom map[string]time.Time         // open loss windows
-	phase    phaseResult
+	// lastHostile is the kind of the last hostile write to each control
+	// plane: a window that opens is put down to it.
+	lastHostile map[string]string
+	lossCause   map[string]string // of the open windows
+	phaseStart  time.Time
+	phase       phaseResult
 }
 
 type phaseResult struct {
@@ -33,6 +35,14 @@ type phaseResult struct {
 	losses    int
 	lossTime  time.Duration
 	maxLoss   time.Duration
+	windows   []lossWindow // closed windows; those still open at the end are not here
+}
+
+// lossWindow is one loss: when it began (since the phase began), how long
+// it lasted and the hostile write it is put down to ("" if none).
+type lossWindow struct {
+	at, length time.Duration
+	cause      string
 }
 
 func newTracker(ctx context.Context, c client.WithWatch, ns string) (*tracker, error) {
@@ -40,7 +50,8 @@ func newTracker(ctx context.Context, c client.WithWatch, ns string) (*tracker, e
 	if err != nil {
 		return nil, err
 	}
-	t := &tracker{w: w, pending: map[string]map[int]time.Time{}, mirrored: map[string]int{}, lossFrom: map[string]time.Time{}}
+	t := &tracker{w: w, pending: map[string]map[int]time.Time{}, mirrored: map[string]int{}, lossFrom: map[string]time.Time{},
+		lastHostile: map[string]string{}, lossCause: map[string]string{}, phaseStart: time.Now()}
 	go func() {
 		for ev := range w.ResultChan() {
 			if cp, ok := ev.Object.(*controlplanev1beta1.CAPTControlPlane); ok && ev.Type != watch.Deleted {
@@ -63,18 +74,15 @@ func (t *tracker) expect(cp string, seq int, at time.Time) {
 	t.pending[cp][seq] = at
 }
 
+// hostile records a hostile write of kind to cp, about to be sent.
+func (t *tracker) hostile(cp, kind string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.lastHostile[cp] = kind
+}
+
 func (t *tracker) observe(cp *controlplanev1beta1.CAPTControlPlane, now time.Time) {
-	seq := -1
-	if ws := cp.Status.WorkspaceStatus; ws != nil && ws.AtProvider != nil {
-		var v struct {
-			Checksum string `json:"checksum"`
-		}
-		if json.Unmarshal(ws.AtProvider.Raw, &v) == nil {
-			if n, err := strconv.Atoi(strings.TrimPrefix(v.Checksum, "s-")); err == nil {
-				seq = n
-			}
-		}
-	}
+	seq := mirroredSeq(cp)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	best := t.mirrored[cp.Name]
@@ -82,6 +90,7 @@ func (t *tracker) observe(cp *controlplanev1beta1.CAPTControlPlane, now time.Tim
 		if best > 0 {
 			if _, open := t.lossFrom[cp.Name]; !open {
 				t.lossFrom[cp.Name] = now
+				t.lossCause[cp.Name] = t.lastHostile[cp.Name]
 				t.phase.losses++
 			}
 		}
@@ -91,6 +100,7 @@ func (t *tracker) observe(cp *controlplanev1beta1.CAPTControlPlane, now time.Tim
 		d := now.Sub(from)
 		t.phase.lossTime += d
 		t.phase.maxLoss = max(t.phase.maxLoss, d)
+		t.phase.windows = append(t.phase.windows, lossWindow{at: from.Sub(t.phaseStart), length: d, cause: t.lossCause[cp.Name]})
 		delete(t.lossFrom, cp.Name)
 	}
 	t.mirrored[cp.Name] = seq
@@ -107,22 +117,31 @@ func (t *tracker) observe(cp *controlplanev1beta1.CAPTControlPlane, now time.Tim
 
 // waitMirrored waits until every control plane mirrors its latest seq.
 func (t *tracker) waitMirrored(n int, seq []int, timeout time.Duration) error {
+	if behind := t.waitBehind(n, seq, timeout); behind > 0 {
+		return fmt.Errorf("%d of %d control planes did not mirror their Workspace within %s", behind, n, timeout)
+	}
+	return nil
+}
+
+// waitBehind waits until every control plane mirrors its latest seq, or
+// until timeout, and returns how many do not.
+func (t *tracker) waitBehind(n int, seq []int, timeout time.Duration) int {
 	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
+	for {
 		t.mu.Lock()
-		done := 0
+		behind := 0
 		for i := range n {
-			if t.mirrored[cpName(i)] >= seq[i] {
-				done++
+			_, lost := t.lossFrom[cpName(i)]
+			if t.mirrored[cpName(i)] < seq[i] || lost {
+				behind++
 			}
 		}
 		t.mu.Unlock()
-		if done == n {
-			return nil
+		if behind == 0 || time.Now().After(deadline) {
+			return behind
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return fmt.Errorf("not every control plane mirrored its Workspace within %s", timeout)
 }
 
 // resetPhase closes the phase: open loss windows count up to now.
@@ -138,5 +157,7 @@ func (t *tracker) resetPhase() phaseResult {
 	}
 	p := t.phase
 	t.phase = phaseResult{}
+	t.phaseStart = now
+	clear(t.lastHostile)
 	return p
 }
