@@ -62,6 +62,7 @@ func RuntimeOptions(o Options) (ctrl.Options, error) {
 		Client:                  client.Options{Cache: &client.CacheOptions{EnableReadYourWritesConsistency: ptr.To(true)}},
 		Metrics:                 metricsOptions,
 		HealthProbeBindAddress:  o.ProbeAddr,
+		PprofBindAddress:        o.PprofAddr,
 		LeaderElection:          o.LeaderElect,
 		LeaderElectionID:        LeaderElectionIDFor(o.WatchFilter),
 		LeaderElectionNamespace: o.LeaderElectionNS,

@@ -18,6 +18,7 @@ type Options struct {
 	MetricsAddr      string
 	SecureMetrics    bool
 	ProbeAddr        string
+	PprofAddr        string
 	LeaderElect      bool
 	LeaderElectionNS string
 	Namespace        string
@@ -46,6 +47,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8443", "Address of the metrics endpoint (\"0\" disables it).")
 	fs.BoolVar(&o.SecureMetrics, "metrics-secure", true, "Serve metrics over HTTPS, for authenticated and authorized clients only.")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address of the health and readiness probes.")
+	fs.StringVar(&o.PprofAddr, "pprof-bind-address", "0", "Address of Go's pprof endpoints, for profiling (\"0\": off).")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader so that only one replica reconciles.")
 	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "", "Namespace of the leader election lease (default: the manager's own).")
 	fs.StringVar(&o.Namespace, "namespace", "", "Watch only this namespace (default: all).")

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,7 +30,6 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
-	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/scheme"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
@@ -37,6 +38,7 @@ import (
 const (
 	wlInitial    = "1 initial convergence"
 	wlSteady     = "2 steady state"
+	wlRestart    = "2b restart"
 	wlChurn      = "3 churn"
 	wlContention = "4 churn + contention"
 	wlSaturated  = "5 saturated churn"
@@ -44,7 +46,7 @@ const (
 	wlHostile    = "7 hostile writers"
 )
 
-var workloads = []string{wlInitial, wlSteady, wlChurn, wlContention, wlSaturated, wlDrain, wlHostile}
+var workloads = []string{wlInitial, wlSteady, wlRestart, wlChurn, wlContention, wlSaturated, wlDrain, wlHostile}
 
 // measurement is one writer's figures for one workload.
 type measurement struct {
@@ -65,6 +67,8 @@ type measurement struct {
 	windows          []lossWindow  // every closed loss window
 	permanent        int           // control planes not mirroring their latest observation at the end (hostile only)
 	hostile          map[string]int
+	reconciles       map[string]int // by controller (D only)
+	standby          *standbyCost    // D's standby replica during the churn
 }
 
 type harness struct {
@@ -101,7 +105,10 @@ func countersOf(reqs []testenv.Request) counters {
 	return c
 }
 
-// ceilingResult is the raw status-apply ceiling and what it cost.
+// ceilings are the status-apply ceilings at one N.
+type ceilings struct{ raw, fair ceilingResult }
+
+// ceilingResult is a status-apply ceiling and what it cost.
 type ceilingResult struct {
 	rate    float64      // applies per second
 	applies int          // applies made
@@ -137,20 +144,17 @@ func runHarness(o options) error {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	h := &harness{o: o, c: c, cfg: cfg, dir: dir}
 
-	fmt.Fprintln(os.Stderr, "measuring the raw status-apply ceiling")
-	ceil, err := h.ceiling(ctx)
-	if err != nil {
-		return err
-	}
-	// D watches every namespace, as the Deployment does: it must not find
-	// the ceiling's objects.
-	if err := h.c.DeleteAllOf(ctx, &controlplanev1beta1.CAPTControlPlane{}, client.InNamespace("ceiling")); err != nil {
-		return err
-	}
 	var results []measurement
+	ceils := map[int]ceilings{}
 	for _, n := range o.sizes {
+		h := &harness{o: o.at(n), c: c, cfg: cfg, dir: dir}
+		fmt.Fprintf(os.Stderr, "N=%d status-apply ceilings\n", n)
+		raw, fair, err := h.ceilings(ctx, n)
+		if err != nil {
+			return fmt.Errorf("ceiling, N=%d: %w", n, err)
+		}
+		ceils[n] = ceilings{raw: raw, fair: fair}
 		for _, w := range strings.Split(o.onlyWriters, ",") {
 			fmt.Fprintf(os.Stderr, "N=%d writer %s\n", n, w)
 			ms, err := h.runWriter(ctx, w, n)
@@ -162,12 +166,12 @@ func runHarness(o options) error {
 	}
 	if o.plotDir != "" {
 		for _, n := range o.sizes {
-			if err := writePlot(plotPath(o.plotDir, n), o, results, n); err != nil {
+			if err := writePlot(plotPath(o.plotDir, n), o.at(n), results, n); err != nil {
 				return err
 			}
 		}
 	}
-	report := renderReport(o, rev, results, ceil)
+	report := renderReport(o, rev, results, ceils)
 	fmt.Print(report)
 	if o.out != "" {
 		return os.WriteFile(o.out, []byte(report), 0o644)
@@ -190,12 +194,16 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 	}
 	defer stopProxy()
 	var child *exec.Cmd
-	if kind == writerOurs {
-		child, err = h.startManager(kubeconfig)
-	} else {
-		child, err = h.startBaseline(kind, kubeconfig, ns, n)
+	var pprofAddr, metrics string
+	start := func(resync time.Duration) (err error) {
+		if kind == writerOurs {
+			child, metrics, pprofAddr, err = h.startManager(kubeconfig, resync, false)
+		} else {
+			child, err = h.startBaseline(kind, kubeconfig, ns, n, resync)
+		}
+		return err
 	}
-	if err != nil {
+	if err := start(h.o.resync); err != nil {
 		return nil, err
 	}
 	// Every writer starts with no other writer's objects in the cluster:
@@ -208,14 +216,48 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		return nil, err
 	}
 	defer t.stop()
-	w := &workload{h: h, kind: kind, ns: ns, n: n, tracker: t, seq: make([]int, n), locks: make([]sync.Mutex, n),
+	w := &workload{h: h, kind: kind, ns: ns, n: n, tracker: t, seq: make([]int, n), locks: make([]sync.Mutex, n), requests: requests,
 		rng: rand.New(rand.NewPCG(uint64(n), 7)), writer: child.Process}
 
 	var out []measurement
+	var standby *standbyReplica
+	defer func() {
+		if standby != nil {
+			standby.stop()
+		}
+	}()
 	for _, wl := range workloads {
+		if kind == writerOurs && wl == wlChurn {
+			// A second replica, as the Deployment may run: it waits for the
+			// lease while the leader works.
+			if standby, err = h.startStandby(h.o.runResync); err != nil {
+				return nil, err
+			}
+		}
+		var standbyFrom standbyMark
+		if standby != nil && wl == wlChurn {
+			standbyFrom = standby.mark()
+		}
 		mark := requests.Mark()
+		if wl == wlRestart {
+			// From here on the writer runs with the resync period it has in
+			// a cluster: a fresh process, on the objects it converged.
+			_ = child.Process.Signal(syscall.SIGTERM)
+			_ = child.Wait()
+			if err := start(h.o.runResync); err != nil {
+				return nil, err
+			}
+			w.writer = child.Process
+		}
 		cpuBefore, _ := processCPU(child.Process.Pid)
+		if wl == wlRestart {
+			cpuBefore = 0 // the process's start is part of it
+		}
+		reconcilesBefore, _ := testenv.Reconciles(metrics)
 		t.resetPhase()
+		if wl == wlChurn && pprofAddr != "" {
+			go profileManager(pprofAddr, h.o.churn, fmt.Sprintf("%s.%s-%d", h.o.cpuProfile, kind, n))
+		}
 		start := time.Now()
 		changes, err := w.run(ctx, wl)
 		if err != nil {
@@ -226,22 +268,35 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		if wl == wlDrain {
 			duration, busy, byProcess = w.drained, w.drainBusy, w.drainCPU // from the moment the writer may work
 		}
+		if wl == wlSteady && pprofAddr != "" {
+			saveProfile(fmt.Sprintf("http://%s/debug/pprof/heap", pprofAddr), fmt.Sprintf("%s.heap.%s-%d", h.o.cpuProfile, kind, n))
+		}
 		cpuAfter, rss := processCPU(child.Process.Pid)
+		reconciles := map[string]int{}
+		if metrics != "" {
+			after, _ := testenv.Reconciles(metrics)
+			for c, k := range after {
+				reconciles[c] = k - reconcilesBefore[c]
+			}
+		}
 		p := t.resetPhase()
 		out = append(out, measurement{
 			writer: kind, workload: wl, n: n, duration: duration, changes: changes, mirrored: len(p.latencies),
 			requests: countersOf(requests.Since(mark)), latencies: p.latencies, losses: p.losses, lossTime: p.lossTime, maxLoss: p.maxLoss,
 			cpu: cpuAfter - cpuBefore, peakRSS: rss, machineBusy: busy, cpuByProcess: byProcess,
-			windows: p.windows, permanent: w.permanent, hostile: w.hostileWrites,
+			windows: p.windows, permanent: w.permanent, hostile: w.hostileWrites, reconciles: reconciles,
 		})
+		if standby != nil && wl == wlChurn {
+			out[len(out)-1].standby = standby.since(standbyFrom)
+		}
 	}
 	return out, nil
 }
 
 // startBaseline starts a baseline writer (this program with -writer) and
 // waits until its cache synced.
-func (h *harness) startBaseline(kind, kubeconfig, ns string, n int) (*exec.Cmd, error) {
-	args := []string{"-writer", kind, "-writer-kubeconfig", kubeconfig, "-namespace", ns, "-resync", h.o.resync.String()}
+func (h *harness) startBaseline(kind, kubeconfig, ns string, n int, resync time.Duration) (*exec.Cmd, error) {
+	args := []string{"-writer", kind, "-writer-kubeconfig", kubeconfig, "-namespace", ns, "-resync", resync.String()}
 	if h.o.cpuProfile != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s-%d", h.o.cpuProfile, kind, n))
 	}
@@ -266,27 +321,64 @@ func (h *harness) startBaseline(kind, kubeconfig, ns string, n int) (*exec.Cmd, 
 // (config/manager: leader election on) and the harness's resync period;
 // metrics are served on a local port without TLS so that the harness can
 // see the controllers start. It returns once they run.
-func (h *harness) startManager(kubeconfig string) (*exec.Cmd, error) {
+//
+// With -cpuprofile it also serves pprof, and its address is returned.
+func (h *harness) startManager(kubeconfig string, resync time.Duration, standby bool) (child *exec.Cmd, metrics, pprofAddr string, err error) {
 	port, err := testenv.FreePort()
 	if err != nil {
-		return nil, err
+		return nil, "", "", err
 	}
-	child := exec.Command(h.o.manager, "--kubeconfig", kubeconfig,
+	args := []string{"--kubeconfig", kubeconfig,
 		"--leader-elect", "--leader-election-namespace", "default",
 		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
-		"--health-probe-bind-address", "0", "--sync-period", h.o.resync.String())
+		"--health-probe-bind-address", "0", "--sync-period", resync.String()}
+	if h.o.cpuProfile != "" {
+		pprofPort, err := testenv.FreePort()
+		if err != nil {
+			return nil, "", "", err
+		}
+		pprofAddr = fmt.Sprintf("127.0.0.1:%d", pprofPort)
+		args = append(args, "--pprof-bind-address", pprofAddr)
+	}
+	child = exec.Command(h.o.manager, args...)
 	child.Stdout, child.Stderr = io.Discard, io.Discard
 	if err := child.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s (make build): %w", h.o.manager, err)
+		return nil, "", "", fmt.Errorf("starting %s (make build): %w", h.o.manager, err)
 	}
-	metrics := fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
+	metrics = fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if testenv.ControllersStarted(metrics) {
-			return child, nil
+		if standby {
+			// A standby serves metrics but starts no controller.
+			if _, err := testenv.Reconciles(metrics); err == nil {
+				return child, metrics, pprofAddr, nil
+			}
+		} else if testenv.ControllersStarted(metrics) {
+			return child, metrics, pprofAddr, nil
 		}
 	}
 	_ = child.Process.Kill()
-	return nil, fmt.Errorf("%s did not start its controllers within a minute", h.o.manager)
+	return nil, "", "", fmt.Errorf("%s did not start its controllers within a minute", h.o.manager)
+}
+
+// profileManager saves bin/manager's CPU profile over d into path.
+func profileManager(addr string, d time.Duration, path string) {
+	saveProfile(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(d.Seconds())), path)
+}
+
+// saveProfile saves the pprof profile served at url into path.
+func saveProfile(url, path string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer func() { _ = resp.Body.Close() }()
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer func() { _ = f.Close() }()
+	_, _ = io.Copy(f, resp.Body)
 }
 
 // cleanup deletes a writer's objects once the writer has stopped: their
@@ -328,6 +420,8 @@ type workload struct {
 	rng     *rand.Rand
 	mu      sync.Mutex
 	writer  *os.Process   // the writer under test, stopped during a backlog
+	// requests are the writer's, as its proxy records them.
+	requests *testenv.RequestLog
 	drained time.Duration // how long the last backlog took to drain
 	// drainBusy is the fraction of the machine's CPU time in use while it
 	// drained: near 1, the drain is bound by CPU, not by waiting.
@@ -348,6 +442,9 @@ func (w *workload) run(ctx context.Context, wl string) (int, error) {
 	case wlSteady:
 		time.Sleep(5 * w.h.o.resync)
 		return 0, nil
+	case wlRestart:
+		// Whatever the new process writes on its start, then two quiet seconds.
+		return 0, w.quiet(2*time.Second, 5*time.Minute)
 	case wlChurn:
 		return w.churn(ctx, false)
 	case wlContention:
@@ -484,7 +581,29 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 	}
 	// The product has converged when every control plane is Ready, not
 	// when the mirror is: the other controllers' status comes after.
-	return w.n, w.allReady(ctx, 10*time.Minute)
+	if err := w.allReady(ctx, 10*time.Minute); err != nil {
+		return w.n, err
+	}
+	// Ready is set before the last writes of the other controllers (the
+	// applies' status, conditions that follow Ready); converged is when the
+	// manager has gone one resync period without a write.
+	return w.n, w.quiet(w.h.o.resync, time.Minute)
+}
+
+// quiet waits until the writer has sent no write for a whole period.
+func (w *workload) quiet(period, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		mark := w.requests.Mark()
+		time.Sleep(period)
+		writes := testenv.Writes(w.requests.Since(mark))
+		if len(writes) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the writer still writes %s after converging:\n%s", timeout, testenv.FormatCounts(testenv.CountByKey(writes)))
+		}
+	}
 }
 
 // allReady waits until every control plane of the namespace reports Ready.
@@ -654,56 +773,85 @@ func observation(seq, size int) tfv1beta1.WorkspaceObservation {
 	return obs
 }
 
-// ceiling measures the status applies per second the API server accepts
-// from a tight loop (-ceiling-workers, 2 KiB atProvider each), and what
-// they cost.
-func (h *harness) ceiling(ctx context.Context) (ceilingResult, error) {
-	const ns, objects = "ceiling", 40
-	workers := h.o.ceilingWorkers
+// ceilings measures, at N control planes (and N Workspaces, each with an
+// atProvider of the workloads' size), the status applies per second the API
+// server accepts from a tight loop of -ceiling-workers: raw, from the
+// harness with no watch; and fair, from a process that watches control
+// planes and Workspaces with bin/manager's cache configuration, as any
+// controller must. The objects are deleted afterwards: D watches every
+// namespace.
+func (h *harness) ceilings(ctx context.Context, n int) (raw, fair ceilingResult, err error) {
+	ns := fmt.Sprintf("ceiling-%d", n)
 	if err := h.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-		return ceilingResult{}, err
+		return raw, fair, err
 	}
-	for i := range objects {
+	defer h.cleanup(ctx, ns)
+	for i := range n {
 		cp := &controlplanev1beta1.CAPTControlPlane{
 			ObjectMeta: metav1.ObjectMeta{Name: cpName(i), Namespace: ns},
 			Spec:       controlplanev1beta1.CAPTControlPlaneSpec{Version: "1.31", WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"}},
 		}
 		if err := h.c.Create(ctx, cp); err != nil {
-			return ceilingResult{}, err
+			return raw, fair, err
+		}
+		ws := &tfv1beta1.Workspace{
+			ObjectMeta: metav1.ObjectMeta{Name: ns + "-" + cpName(i), Labels: map[string]string{
+				controlplanev1beta1.LabelControlPlaneNamespace: ns, controlplanev1beta1.LabelControlPlaneName: cpName(i),
+			}},
+			Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline}},
+		}
+		if err := h.c.Create(ctx, ws); err != nil {
+			return raw, fair, err
+		}
+		ws.Status.AtProvider = observation(i, h.o.outputBytes)
+		if err := h.c.Status().Update(ctx, ws); err != nil {
+			return raw, fair, err
 		}
 	}
-	deadline, machineBefore, processesBefore := time.Now().Add(h.o.ceilingFor), machineCPU(), cpuOf(0)
-	var mu sync.Mutex
-	total := 0
-	var firstErr error
-	var wg sync.WaitGroup
-	for g := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := g; time.Now().Before(deadline); k += workers {
-				raw, _ := json.Marshal(observation(k, h.o.outputBytes))
-				ac := cpac.CAPTControlPlane(cpName(k%objects), ns).WithStatus(cpac.CAPTControlPlaneStatus().WithWorkspaceStatus(
-					cpac.WorkspaceStatus().WithReady(true).WithState("Available").WithAtProvider(runtime.RawExtension{Raw: raw})))
-				if err := h.c.Status().Apply(ctx, ac, client.FieldOwner("ceiling"), client.ForceOwnership); err != nil {
-					mu.Lock()
-					firstErr = err
-					mu.Unlock()
-					return
-				}
-				mu.Lock()
-				total++
-				mu.Unlock()
-			}
-		}()
+
+	machineBefore, processesBefore := machineCPU(), cpuOf(0)
+	applies, err := applyLoop(ctx, h.c, ns, n, h.o.ceilingWorkers, h.o.ceilingFor, h.o.outputBytes)
+	raw = ceilingResult{rate: float64(applies) / h.o.ceilingFor.Seconds(), applies: applies,
+		busy: machineCPU().busySince(machineBefore), cpu: cpuOf(0).minus(processesBefore)}
+	if err != nil {
+		return raw, fair, err
 	}
-	wg.Wait()
-	return ceilingResult{
-		rate:    float64(total) / h.o.ceilingFor.Seconds(),
-		applies: total,
-		busy:    machineCPU().busySince(machineBefore),
-		cpu:     cpuOf(0).minus(processesBefore),
-	}, firstErr
+
+	// Behind the same recording proxy as the writers, so that the drain and
+	// the fair ceiling pay the same way to the API server.
+	kubeconfig, stopProxy, err := (&testenv.RequestLog{}).Proxy(h.cfg, h.dir)
+	if err != nil {
+		return raw, fair, err
+	}
+	defer stopProxy()
+	child := exec.Command(os.Args[0], "-writer", writerCeiling, "-writer-kubeconfig", kubeconfig, "-namespace", ns,
+		"-n", strconv.Itoa(n), "-ceiling", h.o.ceilingFor.String(), "-ceiling-workers", strconv.Itoa(h.o.ceilingWorkers),
+		"-atprovider-bytes", strconv.Itoa(h.o.outputBytes))
+	child.Stderr = os.Stderr
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		return raw, fair, err
+	}
+	if err := child.Start(); err != nil {
+		return raw, fair, err
+	}
+	defer func() { _ = child.Wait() }()
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || lines.Text() != "READY" {
+		_ = child.Process.Kill()
+		return raw, fair, fmt.Errorf("the ceiling process did not get ready: %q", lines.Text())
+	}
+	machineBefore, processesBefore = machineCPU(), cpuOf(child.Process.Pid)
+	if !lines.Scan() {
+		return raw, fair, fmt.Errorf("the ceiling process ended without a count")
+	}
+	// Read before the process exits, so that its CPU is still in /proc.
+	busy, cpu := machineCPU().busySince(machineBefore), cpuOf(child.Process.Pid).minus(processesBefore)
+	if _, err := fmt.Sscanf(lines.Text(), "APPLIED %d", &applies); err != nil {
+		return raw, fair, fmt.Errorf("the ceiling process said %q", lines.Text())
+	}
+	fair = ceilingResult{rate: float64(applies) / h.o.ceilingFor.Seconds(), applies: applies, busy: busy, cpu: cpu}
+	return raw, fair, nil
 }
 
 func repoRoot() (string, error) {

@@ -33,6 +33,10 @@ var hostileKinds = []string{hostileStale, hostileOlder, hostileNull, hostileGap}
 // (a restart, a failed plan) are brief.
 const gapLength = time.Second
 
+// hostileSettle is how long the writer has, once the stream ends, to repair
+// what it has not yet; what is still behind after it is a permanent loss.
+const hostileSettle = 10 * time.Second
+
 // hostileWrite is one write of the seeded stream.
 type hostileWrite struct {
 	at   time.Duration // since the workload began
@@ -84,9 +88,9 @@ func (w *workload) hostile(ctx context.Context) (int, error) {
 	if err != nil {
 		return changes, err
 	}
-	// A writer that repairs on the next watch event needs well under one
-	// resync; two resyncs give a periodic repairer its chance too.
-	w.tracker.waitBehind(w.n, w.seq, 2*o.resync)
+	// A writer that repairs on the next watch event needs well under this;
+	// a writer that repairs only on its resync (hours in a cluster) does not.
+	w.tracker.waitBehind(w.n, w.seq, hostileSettle)
 	w.permanent, err = w.behind(ctx)
 	return changes, err
 }

@@ -42,6 +42,25 @@ type options struct {
 	hostileRate    float64
 	seed           int64
 	plotDir        string
+	churnLarge     time.Duration
+	runResync      time.Duration
+}
+
+// largeN is where the churn workloads are shortened (-churn-large), so
+// that a run at 10 000 control planes stays within the hour.
+const largeN = 10000
+
+// at is the options for N control planes: the resync period grows with N
+// (2 ms per control plane, never below -resync), since a writer that writes
+// on every resync could not keep up with a 2 s resync of 10 000 objects and
+// the steady state would measure that backlog; and from largeN on the
+// churn lasts -churn-large.
+func (o options) at(n int) options {
+	o.resync = max(o.resync, time.Duration(n)*2*time.Millisecond)
+	if n >= largeN {
+		o.churn = o.churnLarge
+	}
+	return o
 }
 
 func main() {
@@ -54,6 +73,8 @@ func main() {
 	flag.DurationVar(&o.resync, "resync", 2*time.Second, "the writers' cache resync period (steady state runs 5 of them)")
 	flag.DurationVar(&o.ceilingFor, "ceiling", 10*time.Second, "duration of the raw status-apply ceiling measurement")
 	flag.IntVar(&o.ceilingWorkers, "ceiling-workers", 4, "concurrent appliers of the ceiling measurement")
+	flag.DurationVar(&o.runResync, "run-resync", 10*time.Hour, "the writers' resync period from workload 2b on: what they run with in a cluster (controller-runtime's and bin/manager's default)")
+	flag.DurationVar(&o.churnLarge, "churn-large", 20*time.Second, "duration of the churn and contention workloads from N = 10000 on")
 	flag.DurationVar(&o.hostileFor, "hostile", 30*time.Second, "duration of the hostile-writers workload")
 	flag.Float64Var(&o.hostileRate, "hostile-rate", 10, "hostile writes per second, all kinds together")
 	flag.Int64Var(&o.seed, "seed", 40, "seed of the hostile writes and their churn: every writer gets the same stream")
@@ -70,7 +91,10 @@ func main() {
 	flag.Parse()
 
 	var err error
-	if o.writerKind != "" {
+	if o.writerKind == writerCeiling {
+		n, _ := strconv.Atoi(*sizes)
+		err = runCeiling(o.kubeconfig, o.namespace, n, o.ceilingWorkers, o.ceilingFor, o.outputBytes)
+	} else if o.writerKind != "" {
 		err = runWriter(o.writerKind, o.kubeconfig, o.namespace, o.resync, o.cpuProfile)
 	} else {
 		for _, s := range strings.Split(*sizes, ",") {

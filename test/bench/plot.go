@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
@@ -43,7 +42,7 @@ func writePlot(path string, o options, results []measurement, n int) error {
 	if len(lanes) == 0 {
 		return nil
 	}
-	span := (o.hostileFor + 2*o.resync).Seconds()
+	span := (o.hostileFor + hostileSettle).Seconds()
 	plotW := width - left - right
 	height := top + float64(len(lanes))*(lane+gapY) + 50
 	x := func(s float64) float64 { return left + plotW*math.Min(s, span)/span }
@@ -63,14 +62,12 @@ func writePlot(path string, o options, results []measurement, n int) error {
 			fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#e0e0e0"/>`+"\n", left, left+plotW, y(s), y(s))
 			fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end" font-size="10" fill="#666">%s</text>`+"\n", left-4, y(s)+3, axisLabel(s))
 		}
-		lengths := make([]time.Duration, len(m.windows))
-		for i, w := range m.windows {
-			lengths[i] = w.length
+		for _, w := range m.windows {
 			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s" fill-opacity="0.7"/>`+"\n", x(w.at.Seconds()), y(w.length.Seconds()), causeColors[w.cause])
 		}
 		fmt.Fprintf(&b, `<text x="8" y="%.0f" font-weight="bold">%s</text>`+"\n", y0+20, m.writer)
 		fmt.Fprintf(&b, `<text x="8" y="%.0f">%d windows</text>`+"\n", y0+38, len(m.windows))
-		fmt.Fprintf(&b, `<text x="8" y="%.0f">p99 %s ms</text>`+"\n", y0+54, ms(testenv.Percentile(lengths, 99)))
+		fmt.Fprintf(&b, `<text x="8" y="%.0f">p99 %s ms</text>`+"\n", y0+54, ms(testenv.Percentile(windowLengths(m.windows), 99)))
 		fmt.Fprintf(&b, `<text x="8" y="%.0f">%d permanent</text>`+"\n", y0+70, m.permanent)
 	}
 	axisY := top + float64(len(lanes))*(lane+gapY)
