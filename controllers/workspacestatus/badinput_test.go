@@ -9,11 +9,11 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
@@ -208,12 +208,35 @@ func (f fixture) clearEvents(t testing.TB, reason string) {
 // the delay has grown past the window.
 func expectBackoff(t testing.TB, fresh bool) {
 	t.Helper()
-	before := testutil.ToFloat64(errorsTotal.WithLabelValues(ControllerName))
+	before := reconcileErrors(t)
 	time.Sleep(3 * time.Second)
-	retries := testutil.ToFloat64(errorsTotal.WithLabelValues(ControllerName)) - before
+	retries := reconcileErrors(t) - before
 	if retries > 20 || (fresh && retries < 1) {
 		t.Fatalf("%v failing reconciles in 3s; want a few (retried with backoff)", retries)
 	}
+}
+
+// reconcileErrors is controller-runtime's count of this controller's failed
+// reconciles, from its registry.
+func reconcileErrors(t testing.TB) float64 {
+	t.Helper()
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "controller_runtime_reconcile_errors_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "controller" && l.GetValue() == ControllerName {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // neighbourKeepsConverging changes another control plane's Workspace and

@@ -160,11 +160,11 @@ func TestSteadyStateSendsNothing(t *testing.T) {
 	writes := writeLog.writesTo(path)
 
 	for i := range 100 {
-		skips := testutil.ToFloat64(skipsTotal.WithLabelValues(ControllerName))
+		skips := testutil.ToFloat64(skipsTotal)
 		patch := fmt.Sprintf(`{"metadata":{"annotations":{"unrelated":"%d"}}}`, i)
 		g.Expect(env.Client.Patch(t.Context(), &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: f.workspace}},
 			client.RawPatch(types.MergePatchType, []byte(patch)))).To(Succeed())
-		g.Eventually(func() float64 { return testutil.ToFloat64(skipsTotal.WithLabelValues(ControllerName)) }, timeout, time.Millisecond).
+		g.Eventually(func() float64 { return testutil.ToFloat64(skipsTotal) }, timeout, time.Millisecond).
 			Should(BeNumerically(">", skips), "event %d was not reconciled", i)
 	}
 	g.Expect(writeLog.writesTo(path)).To(Equal(writes), "the controller wrote in steady state")
@@ -177,7 +177,7 @@ func TestSteadyStateSendsNothing(t *testing.T) {
 // and an output removed from the Workspace disappears from the mirror.
 func TestMigrationOfLegacyStatusOwner(t *testing.T) {
 	g := NewWithT(t)
-	migrations := testutil.ToFloat64(migrationsTotal.WithLabelValues(ControllerName))
+	migrations := testutil.ToFloat64(migrationsTotal)
 	f := newControlPlane(t, "legacy")
 	legacy := f.get(t)
 	legacy.Status = controlplanev1beta1.CAPTControlPlaneStatus{
@@ -192,7 +192,7 @@ func TestMigrationOfLegacyStatusOwner(t *testing.T) {
 	f.createWorkspace(t, only, tfv1beta1.ReasonAvailable)
 	cp := f.waitMirror(t, true, "Available", only)
 
-	g.Expect(testutil.ToFloat64(migrationsTotal.WithLabelValues(ControllerName))).To(BeNumerically(">", migrations))
+	g.Expect(testutil.ToFloat64(migrationsTotal)).To(BeNumerically(">", migrations))
 	for _, e := range cp.ManagedFields {
 		g.Expect(e.Operation == metav1.ManagedFieldsOperationUpdate && e.Subresource == "status").To(BeFalse(),
 			"Update entry of %s still owns status fields", e.Manager)

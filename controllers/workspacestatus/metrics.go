@@ -5,31 +5,28 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
-// Counters of what the mirror did, per controller, in controller-runtime's
-// registry (served on the manager's metrics endpoint).
+// Counters of what the mirror did, in controller-runtime's registry (served
+// on the manager's metrics endpoint). Failed reconciles are counted by
+// controller-runtime itself (controller_runtime_reconcile_errors_total).
 var (
-	appliesTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+	appliesTotal = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "capt_workspace_status_applies_total",
 		Help: "Server-side applies of status.workspaceStatus.",
-	}, []string{"controller"})
-	skipsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+	})
+	skipsTotal = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "capt_workspace_status_skips_total",
 		Help: "Reconciles that sent nothing because the mirror was current.",
-	}, []string{"controller"})
-	restoresTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+	})
+	restoresTotal = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "capt_workspace_status_restores_total",
 		Help: "Applies that repaired status.workspaceStatus after another writer changed or removed it.",
-	}, []string{"controller"})
-	errorsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "capt_workspace_status_errors_total",
-		Help: "Reconciles of status.workspaceStatus that failed.",
-	}, []string{"controller"})
-	migrationsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+	})
+	migrationsTotal = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "capt_workspace_status_migrations_total",
 		Help: "One-time managedFields migrations of objects written by older clients.",
-	}, []string{"controller"})
+	})
 )
 
 func init() {
-	metrics.Registry.MustRegister(appliesTotal, skipsTotal, restoresTotal, errorsTotal, migrationsTotal)
+	metrics.Registry.MustRegister(appliesTotal, skipsTotal, restoresTotal, migrationsTotal)
 }

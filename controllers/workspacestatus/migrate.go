@@ -19,7 +19,7 @@ func (r *Reconciler) migrate(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 	if err != nil || !sent {
 		return false, err
 	}
-	migrationsTotal.WithLabelValues(ControllerName).Inc()
+	migrationsTotal.Inc()
 	r.log(ctx).Info("migrated status ownership from Update managers to apply managers")
 	return true, nil
 }

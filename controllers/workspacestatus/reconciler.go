@@ -104,12 +104,6 @@ func (l lastApply) inFlight(cached string) bool {
 // Reconcile applies the desired workspaceStatus when it differs from what
 // the object holds for FieldManager, and sends nothing when it does not.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, err error) {
-	defer func() {
-		if err != nil {
-			errorsTotal.WithLabelValues(ControllerName).Inc()
-		}
-	}()
-
 	cp := &controlplanev1beta1.CAPTControlPlane{}
 	if err := r.Client.Get(ctx, req.NamespacedName, cp); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -141,7 +135,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, err
 	}
 	if settled, ok := r.settled.Load(req.NamespacedName); ok && settled.(inputs) == in {
-		skipsTotal.WithLabelValues(ControllerName).Inc()
+		skipsTotal.Inc()
 		return ctrl.Result{}, nil
 	}
 
@@ -185,7 +179,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		if refused == nil {
 			r.settled.Store(req.NamespacedName, in)
 		}
-		skipsTotal.WithLabelValues(ControllerName).Inc()
+		skipsTotal.Inc()
 		return ctrl.Result{}, nil
 	}
 
@@ -238,10 +232,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if next.response != "" && refused == nil {
 		r.settled.Store(req.NamespacedName, inputs{controlPlane: next.response, apply: in.apply, workspace: in.workspace})
 	}
-	appliesTotal.WithLabelValues(ControllerName).Inc()
+	appliesTotal.Inc()
 
 	if restoring {
-		restoresTotal.WithLabelValues(ControllerName).Inc()
+		restoresTotal.Inc()
 		r.log(ctx).Info("restored status.workspaceStatus after another writer changed it", "workspace", workspaceName(ws))
 		r.Recorder.Eventf(cp, nil, corev1.EventTypeNormal, ReasonWorkspaceStatusRestored, "Restore",
 			"status.workspaceStatus was changed or removed by another writer; restored the mirror of workspace %s", workspaceName(ws))

@@ -2,7 +2,6 @@ package workspacestatus
 
 import (
 	"fmt"
-	"sort"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 // BenchmarkRestoreAfterHostileUpdate measures the time from a stale full
@@ -73,8 +73,8 @@ func BenchmarkRestoreAfterHostileUpdate(b *testing.B) {
 	}
 	b.StopTimer()
 
-	p50, p99 := percentile(restore, 50), percentile(restore, 99)
-	b50, b99 := percentile(baseline, 50), percentile(baseline, 99)
+	p50, p99 := testenv.Percentile(restore, 50), testenv.Percentile(restore, 99)
+	b50, b99 := testenv.Percentile(baseline, 50), testenv.Percentile(baseline, 99)
 	b.ReportMetric(float64(p50.Microseconds())/1000, "restore-p50-ms")
 	b.ReportMetric(float64(p99.Microseconds())/1000, "restore-p99-ms")
 	b.ReportMetric(float64(b50.Microseconds())/1000, "baseline-p50-ms")
@@ -84,13 +84,3 @@ func BenchmarkRestoreAfterHostileUpdate(b *testing.B) {
 }
 
 var benchRuns int
-
-func percentile(ds []time.Duration, p int) time.Duration {
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	idx := (len(s)*p + 99) / 100
-	if idx < 1 {
-		idx = 1
-	}
-	return s[idx-1]
-}

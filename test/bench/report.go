@@ -79,6 +79,8 @@ func renderReport(o options, rev string, results []measurement, ceils map[int]ce
 		"(so every apply comes back as a watch event it decodes, as a controller's do) behind the same proxy as the writers. The drain is compared with the fair one.\n\n",
 		o.ceilingWorkers, o.ceilingFor)
 
+	largest := o.sizes[len(o.sizes)-1]
+	fmt.Fprintf(&b, "## Headline, N = %d\n\n%s\n", largest, headline(o.at(largest), results, largest))
 	for _, n := range o.sizes {
 		fmt.Fprintf(&b, "## N = %d\n\n", n)
 		if at := o.at(n); at.resync != o.resync || at.churn != o.churn {
@@ -176,6 +178,46 @@ func targets(results []measurement, n int, ceil ceilings) string {
 	applied := float64(saturated.requests.writes) / saturated.duration.Seconds()
 	fmt.Fprintf(&b, "- saturated churn (for comparison; the offered load is the limit): %.0f Workspace changes/s offered, %.0f writes/s sent, all latest values mirrored\n\n",
 		float64(saturated.changes)/saturated.duration.Seconds(), applied)
+	return b.String()
+}
+
+// headline is one row per writer at N: the figures the README shows.
+func headline(o options, results []measurement, n int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "| writer | writes in 5 idle resyncs (%s) | writes on a restart | writes per change (churn %g/s) | request KiB per change | p50 / p99 change→mirror ms | CPU ms per change | peak RSS MiB | hostile writers: loss windows, p99 ms, permanent losses |\n",
+		o.resync, o.churnRate)
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	names := map[string]string{
+		writerUpdate: "A full `Status().Update` (original)", writerMerge: "B `MergeFrom` patch (CAPTEP-0040)",
+		writerApply: "C `Status().Apply` every reconcile", writerOurs: "**D `bin/manager` (this project, whole manager)**",
+	}
+	for _, w := range writers {
+		var steady, restart, churn, hostile *measurement
+		for i := range results {
+			m := &results[i]
+			if m.n != n || m.writer != w {
+				continue
+			}
+			switch m.workload {
+			case wlSteady:
+				steady = m
+			case wlRestart:
+				restart = m
+			case wlChurn:
+				churn = m
+			case wlHostile:
+				hostile = m
+			}
+		}
+		if steady == nil || restart == nil || churn == nil || hostile == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %.2f | %.2f | %s / %s | %.2f | %.0f | %d, %s, %d |\n",
+			names[w], steady.requests.writes, restart.requests.writes,
+			float64(churn.requests.writes)/float64(max(churn.changes, 1)), float64(churn.requests.bytes)/1024/float64(max(churn.changes, 1)),
+			ms(testenv.Percentile(churn.latencies, 50)), ms(testenv.Percentile(churn.latencies, 99)), cpuPerChange(*churn),
+			mib(peakRSS(results, w, n)), len(hostile.windows), ms(testenv.Percentile(windowLengths(hostile.windows), 99)), hostile.permanent)
+	}
 	return b.String()
 }
 

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -51,7 +52,7 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 			applyName := tc.name + "-eks-controlplane-apply"
 			g.Eventually(func(g Gomega) {
 				cp := get(g, types.NamespacedName{Namespace: ns, Name: tc.name}, &controlplanev1beta1.CAPTControlPlane{})
-				ready := findCondition(cp.Status.Conditions, controlplanev1beta1.ConditionReady)
+				ready := meta.FindStatusCondition(cp.Status.Conditions, controlplanev1beta1.ConditionReady)
 				g.Expect(ready).NotTo(BeNil())
 				g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
 				g.Expect(ready.Reason).To(Equal(tc.reason))
@@ -77,7 +78,7 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 	waitWorkspace(t, "missing-eks-controlplane")
 	g.Eventually(func(g Gomega) {
 		cp := get(g, types.NamespacedName{Namespace: ns, Name: "missing"}, &controlplanev1beta1.CAPTControlPlane{})
-		g.Expect(findCondition(cp.Status.Conditions, controlplanev1beta1.ConditionReady).Reason).To(Equal(controlplanev1beta1.ReasonCreating))
+		g.Expect(meta.FindStatusCondition(cp.Status.Conditions, controlplanev1beta1.ConditionReady).Reason).To(Equal(controlplanev1beta1.ReasonCreating))
 	}, timeout, poll).Should(Succeed())
 }
 

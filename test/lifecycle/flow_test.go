@@ -8,6 +8,8 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/clientcmd"
@@ -91,10 +93,10 @@ func TestFlowToReady(t *testing.T) {
 	g.Expect(*ready.Status.ExternalManagedControlPlane).To(BeTrue())
 	g.Expect(ready.Status.Version).To(Equal("1.31"))
 	g.Expect(ready.Status.WorkspaceTemplateStatus.WorkspaceName).To(Equal(ws.Name))
-	readyCond := findCondition(ready.Status.Conditions, controlplanev1beta1.ConditionReady)
+	readyCond := meta.FindStatusCondition(ready.Status.Conditions, controlplanev1beta1.ConditionReady)
 	g.Expect(readyCond.Status).To(Equal(metav1.ConditionTrue))
 	g.Expect(readyCond.ObservedGeneration).To(Equal(ready.Generation))
-	g.Expect(findCondition(ready.Status.Conditions, controlplanev1beta1.ConditionPaused).Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(meta.FindStatusCondition(ready.Status.Conditions, controlplanev1beta1.ConditionPaused).Status).To(Equal(metav1.ConditionFalse))
 
 	// People's kubeconfig: aws eks get-token.
 	secret := get(g, types.NamespacedName{Namespace: ns, Name: "flow-user-kubeconfig"}, &corev1.Secret{})
@@ -145,7 +147,7 @@ func TestFlowToReady(t *testing.T) {
 		}
 	}
 	g.Expect(conditionTypes).To(ConsistOf("Ready", "Available", "Initialized", "Creating", "Failed", "Paused", "EndpointChanged", "ClusterAPICompatible"), "capt-controlplane's conditions")
-	g.Expect(findCondition(ready.Status.Conditions, controlplanev1beta1.ConditionClusterAPICompatible).Status).To(Equal(metav1.ConditionTrue), "Cluster API serves the v1beta2 Cluster here")
+	g.Expect(meta.FindStatusCondition(ready.Status.Conditions, controlplanev1beta1.ConditionClusterAPICompatible).Status).To(Equal(metav1.ConditionTrue), "Cluster API serves the v1beta2 Cluster here")
 	g.Expect(fieldsOf(g, ready, "capt-workspace-status", "status")).To(Equal(
 		testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)))
 
@@ -181,16 +183,16 @@ func TestFlowToReady(t *testing.T) {
 		g.Expect(got.Status.Ready).To(BeTrue())
 		g.Expect(got.Status.WorkspaceStatus).NotTo(BeNil())
 		g.Expect(got.Status.WorkspaceStatus.AtProvider).NotTo(BeNil())
-		g.Expect(findCondition(got.Status.Conditions, controlplanev1beta1.ConditionReady)).NotTo(BeNil())
+		g.Expect(meta.FindStatusCondition(got.Status.Conditions, controlplanev1beta1.ConditionReady)).NotTo(BeNil())
 	}, timeout, poll).Should(Succeed())
 
 	// lastTransitionTime moves only on a real transition.
-	before := findCondition(get(g, key, &controlplanev1beta1.CAPTControlPlane{}).Status.Conditions, controlplanev1beta1.ConditionInitialized).LastTransitionTime
+	before := meta.FindStatusCondition(get(g, key, &controlplanev1beta1.CAPTControlPlane{}).Status.Conditions, controlplanev1beta1.ConditionInitialized).LastTransitionTime
 	g.Expect(env.Client.Patch(t.Context(), &controlplanev1beta1.CAPTControlPlane{ObjectMeta: metav1.ObjectMeta{Name: cp.Name, Namespace: ns}},
 		client.RawPatch(types.MergePatchType, []byte(`{"spec":{"additionalTags":{"touch":"1"}}}`)))).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		got := get(g, key, &controlplanev1beta1.CAPTControlPlane{})
-		c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionInitialized)
+		c := meta.FindStatusCondition(got.Status.Conditions, controlplanev1beta1.ConditionInitialized)
 		g.Expect(c.ObservedGeneration).To(Equal(got.Generation))
 		g.Expect(c.LastTransitionTime).To(Equal(before))
 	}, timeout, poll).Should(Succeed())
@@ -205,7 +207,7 @@ func TestMalformedEndpointIsACondition(t *testing.T) {
 	provide(t, ws.Name, map[string]any{"cluster_endpoint": "ftp://not-an-endpoint"})
 	g.Eventually(func(g Gomega) {
 		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
-		c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionReady)
+		c := meta.FindStatusCondition(got.Status.Conditions, controlplanev1beta1.ConditionReady)
 		g.Expect(c).NotTo(BeNil())
 		g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonEndpointUpdateFailed))
 		g.Expect(c.Message).To(ContainSubstring("ftp://not-an-endpoint"))
@@ -233,7 +235,7 @@ func TestCreationTimeoutFails(t *testing.T) {
 		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
 		g.Expect(got.Status.Phase).To(Equal(controlplanev1beta1.PhaseFailed))
 		g.Expect(got.Status.FailureReason).To(Equal(controlplanev1beta1.ReasonControlPlaneTimeout))
-		c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionFailed)
+		c := meta.FindStatusCondition(got.Status.Conditions, controlplanev1beta1.ConditionFailed)
 		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
 		g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonControlPlaneTimeout))
 	}, timeout, poll).Should(Succeed())
@@ -281,14 +283,14 @@ func TestDeletion(t *testing.T) {
 
 			g.Expect(env.Client.Delete(t.Context(), cp)).To(Succeed())
 			g.Eventually(func() bool {
-				return isNotFound(env.Client.Get(t.Context(), client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{}))
+				return apierrors.IsNotFound(env.Client.Get(t.Context(), client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{}))
 			}, timeout, poll).Should(BeTrue(), "the control plane was not deleted")
-			g.Expect(isNotFound(env.Client.Get(t.Context(), applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{}))).To(BeTrue())
+			g.Expect(apierrors.IsNotFound(env.Client.Get(t.Context(), applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{}))).To(BeTrue())
 			wsErr := env.Client.Get(t.Context(), types.NamespacedName{Name: ws.Name}, &tfv1beta1.Workspace{})
 			if retain {
 				g.Expect(wsErr).NotTo(HaveOccurred(), "a retained Workspace was deleted")
 			} else {
-				g.Expect(isNotFound(wsErr)).To(BeTrue(), "the Workspace outlived its control plane")
+				g.Expect(apierrors.IsNotFound(wsErr)).To(BeTrue(), "the Workspace outlived its control plane")
 			}
 		})
 	}
@@ -354,11 +356,7 @@ func TestWaitsForSecretsAndRejectsUnknownVariables(t *testing.T) {
 		g.Expect(c.Reason).To(Equal(infrastructurev1beta1.ReasonRenderFailed))
 		g.Expect(c.Message).To(ContainSubstring("${no_such_variable}"))
 	}, timeout, poll).Should(Succeed())
-	g.Expect(isNotFound(env.Client.Get(t.Context(), types.NamespacedName{Name: "broken"}, &tfv1beta1.Workspace{}))).To(BeTrue())
-}
-
-func isNotFound(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "not found")
+	g.Expect(apierrors.IsNotFound(env.Client.Get(t.Context(), types.NamespacedName{Name: "broken"}, &tfv1beta1.Workspace{}))).To(BeTrue())
 }
 
 func bytesKeys(m map[string][]byte) map[string]any {

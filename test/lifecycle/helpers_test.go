@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -104,15 +105,6 @@ func provide(t *testing.T, name string, outputs map[string]any) {
 	})).To(Succeed())
 }
 
-func findCondition(conditions []metav1.Condition, t string) *metav1.Condition {
-	for i := range conditions {
-		if conditions[i].Type == t {
-			return &conditions[i]
-		}
-	}
-	return nil
-}
-
 func findTFCondition(conditions []tfv1beta1.Condition, t tfv1beta1.ConditionType) *tfv1beta1.Condition {
 	return tfv1beta1.FindCondition(conditions, t)
 }
@@ -143,7 +135,7 @@ func waitCondition(t *testing.T, cp *controlplanev1beta1.CAPTControlPlane, condi
 	t.Helper()
 	NewWithT(t).Eventually(func(g Gomega) {
 		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
-		c := findCondition(got.Status.Conditions, conditionType)
+		c := meta.FindStatusCondition(got.Status.Conditions, conditionType)
 		g.Expect(c).NotTo(BeNil(), conditionType)
 		check(g, c)
 	}, timeout, poll).Should(Succeed())

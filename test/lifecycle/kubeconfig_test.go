@@ -6,6 +6,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
@@ -138,7 +139,7 @@ func TestBrokenCredentialsKeepTheOldSecret(t *testing.T) {
 	g.Expect(keptVersion).To(Equal(version), "the old Secret stays as it was")
 	g.Expect(<-recorder.Events).To(ContainSubstring("ProviderConfig gone"))
 	got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
-	c := findCondition(got.Status.Conditions, controlplanev1beta1.ConditionKubeconfigReady)
+	c := meta.FindStatusCondition(got.Status.Conditions, controlplanev1beta1.ConditionKubeconfigReady)
 	g.Expect(c).NotTo(BeNil())
 	g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 	g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonCredentialsUnavailable))

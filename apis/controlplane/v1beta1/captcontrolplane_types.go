@@ -47,20 +47,26 @@ const (
 	ConditionKubeconfigReady = "KubeconfigReady"
 )
 
+// Condition reasons of upstream CAPT that this manager never sets: they are
+// kept so that code written against upstream's API, reading conditions its
+// manager left on existing objects, still compiles and matches.
+const (
+	ReasonFailed          = "Failed"
+	ReasonWaitingForVPC   = "WaitingForVPC"
+	ReasonVPCReadyTimeout = "VPCReadyTimeout"
+	ReasonDeleting        = "Deleting"
+)
+
 // Condition reasons set on a CAPTControlPlane.
 const (
 	ReasonCreating               = "Creating"
 	ReasonReady                  = "Ready"
-	ReasonFailed                 = "Failed"
-	ReasonWaitingForVPC          = "WaitingForVPC"
-	ReasonVPCReadyTimeout        = "VPCReadyTimeout"
 	ReasonControlPlaneTimeout    = "ControlPlaneTimeout"
 	ReasonWorkspaceError         = "WorkspaceError"
 	ReasonEndpointUpdateFailed   = "EndpointUpdateFailed"
 	ReasonPaused                 = "Paused"
 	ReasonNotPaused              = "NotPaused"
 	ReasonTemplateNotFound       = "TemplateNotFound"
-	ReasonDeleting               = "Deleting"
 	ReasonAvailable              = "Available"
 	ReasonWorkspaceNotReady      = "WorkspaceNotReady"
 	ReasonEndpointChanged        = "EndpointChanged"
