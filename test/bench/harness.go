@@ -287,7 +287,11 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 			windows: p.windows, permanent: w.permanent, hostile: w.hostileWrites, reconciles: reconciles,
 		})
 		if standby != nil && wl == wlChurn {
+			// Measured over the churn, then stopped: in the later workloads
+			// its watches would take CPU from D that A, B and C have.
 			out[len(out)-1].standby = standby.since(standbyFrom)
+			standby.stop()
+			standby = nil
 		}
 	}
 	return out, nil
@@ -433,6 +437,12 @@ type workload struct {
 	hostileWrites map[string]int
 }
 
+// patience is how long to wait for something that takes d at up to 1000
+// control planes, and proportionally longer above.
+func (w *workload) patience(d time.Duration) time.Duration {
+	return d * time.Duration(max(1, (w.n+999)/1000))
+}
+
 func cpName(i int) string { return fmt.Sprintf("cp-%04d", i) }
 
 func (w *workload) run(ctx context.Context, wl string) (int, error) {
@@ -444,7 +454,7 @@ func (w *workload) run(ctx context.Context, wl string) (int, error) {
 		return 0, nil
 	case wlRestart:
 		// Whatever the new process writes on its start, then two quiet seconds.
-		return 0, w.quiet(2*time.Second, 5*time.Minute)
+		return 0, w.quiet(2*time.Second, w.patience(5*time.Minute))
 	case wlChurn:
 		return w.churn(ctx, false)
 	case wlContention:
@@ -476,7 +486,7 @@ func (w *workload) drain(ctx context.Context) (int, error) {
 	if err := w.writer.Signal(syscall.SIGCONT); err != nil {
 		return w.n, err
 	}
-	err := w.tracker.waitMirrored(w.n, w.seq, 5*time.Minute)
+	err := w.tracker.waitMirrored(w.n, w.seq, w.patience(5*time.Minute))
 	w.drained = time.Since(start)
 	w.drainBusy = machineCPU().busySince(machineBefore)
 	w.drainCPU = cpuOf(w.writer.Pid).minus(processesBefore)
@@ -520,7 +530,7 @@ func (w *workload) saturate(ctx context.Context) (int, error) {
 	if firstErr != nil {
 		return changes, firstErr
 	}
-	return changes, w.tracker.waitMirrored(w.n, w.seq, 2*time.Minute)
+	return changes, w.tracker.waitMirrored(w.n, w.seq, w.patience(2*time.Minute))
 }
 
 // initial creates N control planes and waits until every one mirrors its
@@ -568,7 +578,7 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 	}
 	for i := range w.n {
 		if real {
-			if err := w.rendered(ctx, workspaceName(cpName(i)), 10*time.Minute); err != nil {
+			if err := w.rendered(ctx, workspaceName(cpName(i)), w.patience(10*time.Minute)); err != nil {
 				return 0, err
 			}
 		}
@@ -576,18 +586,18 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 			return 0, err
 		}
 	}
-	if err := w.tracker.waitMirrored(w.n, w.seq, 10*time.Minute); err != nil || !real {
+	if err := w.tracker.waitMirrored(w.n, w.seq, w.patience(10*time.Minute)); err != nil || !real {
 		return w.n, err
 	}
 	// The product has converged when every control plane is Ready, not
 	// when the mirror is: the other controllers' status comes after.
-	if err := w.allReady(ctx, 10*time.Minute); err != nil {
+	if err := w.allReady(ctx, w.patience(10*time.Minute)); err != nil {
 		return w.n, err
 	}
 	// Ready is set before the last writes of the other controllers (the
 	// applies' status, conditions that follow Ready); converged is when the
 	// manager has gone one resync period without a write.
-	return w.n, w.quiet(w.h.o.resync, time.Minute)
+	return w.n, w.quiet(w.h.o.resync, w.patience(time.Minute))
 }
 
 // quiet waits until the writer has sent no write for a whole period.
@@ -608,7 +618,10 @@ func (w *workload) quiet(period, timeout time.Duration) error {
 
 // allReady waits until every control plane of the namespace reports Ready.
 func (w *workload) allReady(ctx context.Context, timeout time.Duration) error {
-	for deadline := time.Now().Add(timeout); ; time.Sleep(500 * time.Millisecond) {
+	// A list of every control plane costs the API server and the harness
+	// in proportion to N: at 10 000 it is polled every 5 s.
+	every := max(500*time.Millisecond, time.Duration(w.n)*500*time.Microsecond)
+	for deadline := time.Now().Add(timeout); ; time.Sleep(every) {
 		list := &controlplanev1beta1.CAPTControlPlaneList{}
 		if err := w.h.c.List(ctx, list, client.InNamespace(w.ns)); err != nil {
 			return err
@@ -660,7 +673,7 @@ func (w *workload) churn(ctx context.Context, contention bool) (int, error) {
 	if contentionErr != nil {
 		return changes, contentionErr
 	}
-	return changes, w.tracker.waitMirrored(w.n, w.seq, 2*time.Minute)
+	return changes, w.tracker.waitMirrored(w.n, w.seq, w.patience(2*time.Minute))
 }
 
 // changeAtRate changes random Workspaces (drawn from rng) at the churn rate
