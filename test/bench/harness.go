@@ -61,6 +61,7 @@ type measurement struct {
 	lossTime         time.Duration
 	maxLoss          time.Duration
 	cpu              time.Duration // writer process
+	apiServerCPU     time.Duration // kube-apiserver, over the whole workload
 	peakRSS          int64         // writer process, bytes
 	machineBusy      float64       // share of the machine's CPU in use (drain only)
 	cpuByProcess     cpuByProcess  // every process's CPU (drain only)
@@ -163,16 +164,35 @@ func runHarness(o options) error {
 			}
 			results = append(results, ms...)
 		}
+		// Written after each N, so that a failure at a larger N keeps the rest.
+		if err := writeReport(o, rev, results, ceils, false); err != nil {
+			return err
+		}
+	}
+	return writeReport(o, rev, results, ceils, true)
+}
+
+// writeReport writes the report and the plots of the sizes measured so far
+// (and prints the report when final).
+func writeReport(o options, rev string, results []measurement, ceils map[int]ceilings, final bool) error {
+	done := options(o)
+	done.sizes = nil
+	for _, n := range o.sizes {
+		if _, ok := ceils[n]; ok {
+			done.sizes = append(done.sizes, n)
+		}
 	}
 	if o.plotDir != "" {
-		for _, n := range o.sizes {
+		for _, n := range done.sizes {
 			if err := writePlot(plotPath(o.plotDir, n), o.at(n), results, n); err != nil {
 				return err
 			}
 		}
 	}
-	report := renderReport(o, rev, results, ceils)
-	fmt.Print(report)
+	report := renderReport(done, rev, results, ceils)
+	if final {
+		fmt.Print(report)
+	}
 	if o.out != "" {
 		return os.WriteFile(o.out, []byte(report), 0o644)
 	}
@@ -250,6 +270,7 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 			w.writer = child.Process
 		}
 		cpuBefore, _ := processCPU(child.Process.Pid)
+		apiServerBefore := cpuOf(0)["kube-apiserver"]
 		if wl == wlRestart {
 			cpuBefore = 0 // the process's start is part of it
 		}
@@ -264,6 +285,7 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 			return nil, fmt.Errorf("%s: %w", wl, err)
 		}
 		duration := time.Since(start)
+		apiServerCPU := cpuOf(0)["kube-apiserver"] - apiServerBefore
 		busy, byProcess := 0.0, cpuByProcess(nil)
 		if wl == wlDrain {
 			duration, busy, byProcess = w.drained, w.drainBusy, w.drainCPU // from the moment the writer may work
@@ -283,7 +305,7 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		out = append(out, measurement{
 			writer: kind, workload: wl, n: n, duration: duration, changes: changes, mirrored: len(p.latencies),
 			requests: countersOf(requests.Since(mark)), latencies: p.latencies, losses: p.losses, lossTime: p.lossTime, maxLoss: p.maxLoss,
-			cpu: cpuAfter - cpuBefore, peakRSS: rss, machineBusy: busy, cpuByProcess: byProcess,
+			cpu: cpuAfter - cpuBefore, apiServerCPU: apiServerCPU, peakRSS: rss, machineBusy: busy, cpuByProcess: byProcess,
 			windows: p.windows, permanent: w.permanent, hostile: w.hostileWrites, reconciles: reconciles,
 		})
 		if standby != nil && wl == wlChurn {

@@ -79,8 +79,12 @@ func renderReport(o options, rev string, results []measurement, ceils map[int]ce
 		"(so every apply comes back as a watch event it decodes, as a controller's do) behind the same proxy as the writers. The drain is compared with the fair one.\n\n",
 		o.ceilingWorkers, o.ceilingFor)
 
-	largest := o.sizes[len(o.sizes)-1]
-	fmt.Fprintf(&b, "## Headline, N = %d\n\n%s\n", largest, headline(o.at(largest), results, largest))
+	headlineN := o.sizes[len(o.sizes)-1]
+	if slices.Contains(o.sizes, 1000) {
+		headlineN = 1000
+	}
+	fmt.Fprintf(&b, "## Headline, N = %d\n\n%s\n", headlineN, headline(o.at(headlineN), results, headlineN))
+	b.WriteString(scale(o, results))
 	for _, n := range o.sizes {
 		fmt.Fprintf(&b, "## N = %d\n\n", n)
 		if at := o.at(n); at.resync != o.resync || at.churn != o.churn {
@@ -178,6 +182,40 @@ func targets(results []measurement, n int, ceil ceilings) string {
 	applied := float64(saturated.requests.writes) / saturated.duration.Seconds()
 	fmt.Fprintf(&b, "- saturated churn (for comparison; the offered load is the limit): %.0f Workspace changes/s offered, %.0f writes/s sent, all latest values mirrored\n\n",
 		float64(saturated.changes)/saturated.duration.Seconds(), applied)
+	return b.String()
+}
+
+// scale shows how each writer's figures grow with N.
+func scale(o options, results []measurement) string {
+	var b strings.Builder
+	b.WriteString("## How the figures grow with N\n\n")
+	b.WriteString("| writer | N | initial convergence s | writes in 5 idle resyncs | CPU ms per change (churn) | kube-apiserver CPU ms per change (churn) | peak RSS MiB |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, w := range writers {
+		for _, n := range o.sizes {
+			var initial, steady, churn *measurement
+			for i := range results {
+				m := &results[i]
+				if m.n != n || m.writer != w {
+					continue
+				}
+				switch m.workload {
+				case wlInitial:
+					initial = m
+				case wlSteady:
+					steady = m
+				case wlChurn:
+					churn = m
+				}
+			}
+			if initial == nil || steady == nil || churn == nil {
+				continue
+			}
+			fmt.Fprintf(&b, "| %s | %d | %.1f | %d | %.2f | %.2f | %.0f |\n", w, n, initial.duration.Seconds(), steady.requests.writes,
+				cpuPerChange(*churn), 1000*churn.apiServerCPU.Seconds()/float64(max(churn.changes, 1)), mib(peakRSS(results, w, n)))
+		}
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 
