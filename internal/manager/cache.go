@@ -25,6 +25,9 @@ import (
 //     cached object, and other managers' entries are never read;
 //   - control planes keep every entry: the one-time migration reads the
 //     Update entries older clients left;
+//   - Cluster API's Clusters keep their metadata and spec.paused only: the
+//     manager reads nothing else of them and never writes them, and a
+//     Cluster's topology, network and status are most of its size;
 //   - Secrets are cached only when they carry the control-plane label that
 //     the kubeconfig Secrets we write carry, not every Secret in the cluster;
 //   - --namespace restricts the namespaced kinds, --watch-filter the control
@@ -36,7 +39,7 @@ func CacheOptions(o Options) (cache.Options, error) {
 	}
 	opts := cache.Options{
 		SyncPeriod:       &o.SyncPeriod,
-		DefaultTransform: KeepOwnManagedFields,
+		DefaultTransform: defaultTransform,
 		ByObject: map[client.Object]cache.ByObject{
 			&controlplanev1beta1.CAPTControlPlane{}:         {Transform: keepEverything},
 			&infrastructurev1beta1.WorkspaceTemplateApply{}: {},
@@ -63,6 +66,23 @@ func CacheOptions(o Options) (cache.Options, error) {
 		}
 	}
 	return opts, nil
+}
+
+// defaultTransform is the transform of every kind without one of its own.
+// Clusters get theirs here rather than in ByObject: a ByObject entry for a
+// kind whose CRD is not installed (no Cluster API) fails the cache's start.
+func defaultTransform(in any) (any, error) {
+	if c, ok := in.(*clusterv1.Cluster); ok {
+		TrimCluster(c)
+	}
+	return KeepOwnManagedFields(in)
+}
+
+// TrimCluster drops from a cached Cluster all but its metadata and
+// spec.paused, the one field of it the manager reads.
+func TrimCluster(c *clusterv1.Cluster) {
+	c.Spec = clusterv1.ClusterSpec{Paused: c.Spec.Paused}
+	c.Status = clusterv1.ClusterStatus{}
 }
 
 // KeepOwnManagedFields is a cache transform that drops the managedFields

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
 func TestLeaderElectionIDFor(t *testing.T) {
@@ -53,5 +56,46 @@ func TestWatchFilterSelectsTheOneEntryPerKind(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%d cache entries for %s", n, kind)
 		}
+	}
+}
+
+// TestCachedClusterKeepsWhatTheManagerReads: the cache's default transform
+// leaves a Cluster its metadata and spec.paused, drops the rest of its spec
+// and its status, and keeps only our managers' managedFields entries.
+func TestCachedClusterKeepsWhatTheManagerReads(t *testing.T) {
+	opts, err := CacheOptions(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused := true
+	in := &clusterv1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "c", Namespace: "ns", ResourceVersion: "7", Labels: map[string]string{"l": "v"},
+			Annotations: map[string]string{clusterv1.PausedAnnotation: ""},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "manager"}, {Manager: ownership.ControlPlane}},
+		},
+		Spec: clusterv1.ClusterSpec{
+			Paused:            &paused,
+			ClusterNetwork:    clusterv1.ClusterNetwork{ServiceDomain: "cluster.local"},
+			ControlPlaneRef:   clusterv1.ContractVersionedObjectReference{Kind: "CAPTControlPlane", Name: "cp", APIGroup: controlplanev1beta1.GroupVersion.Group},
+			Topology:          clusterv1.Topology{Version: "v1.31.0"},
+			AvailabilityGates: []clusterv1.ClusterAvailabilityGate{{ConditionType: "X"}},
+		},
+		Status: clusterv1.ClusterStatus{Phase: "Provisioned", Conditions: []metav1.Condition{{Type: "Available"}}},
+	}
+	out, err := opts.DefaultTransform(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &clusterv1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "c", Namespace: "ns", ResourceVersion: "7", Labels: map[string]string{"l": "v"},
+			Annotations:   map[string]string{clusterv1.PausedAnnotation: ""},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: ownership.ControlPlane}},
+		},
+		Spec: clusterv1.ClusterSpec{Paused: &paused},
+	}
+	if !equality.Semantic.DeepEqual(out, want) {
+		t.Errorf("cached Cluster:\n%+v\nwant\n%+v", out, want)
 	}
 }
