@@ -114,14 +114,7 @@ func renderReport(o options, rev string, results []measurement, ceils map[int]ce
 
 // targets checks D against the issue's targets, from the same run.
 func targets(results []measurement, n int, ceil ceilings) string {
-	find := func(writer, wl string) *measurement {
-		for i := range results {
-			if results[i].n == n && results[i].writer == writer && results[i].workload == wl {
-				return &results[i]
-			}
-		}
-		return nil
-	}
+	find := func(writer, wl string) *measurement { return workloadsOf(results, writer, n)[wl] }
 	d, a := find(writerOurs, wlChurn), find(writerUpdate, wlChurn)
 	steady, contention, saturated, drain := find(writerOurs, wlSteady), find(writerOurs, wlContention), find(writerOurs, wlSaturated), find(writerOurs, wlDrain)
 	if d == nil || steady == nil || contention == nil || saturated == nil || drain == nil {
@@ -185,6 +178,17 @@ func targets(results []measurement, n int, ceil ceilings) string {
 	return b.String()
 }
 
+// workloadsOf indexes one writer's measurements at N by workload.
+func workloadsOf(results []measurement, writer string, n int) map[string]*measurement {
+	out := map[string]*measurement{}
+	for i := range results {
+		if m := &results[i]; m.n == n && m.writer == writer {
+			out[m.workload] = m
+		}
+	}
+	return out
+}
+
 // scale shows how each writer's figures grow with N.
 func scale(o options, results []measurement) string {
 	var b strings.Builder
@@ -193,21 +197,8 @@ func scale(o options, results []measurement) string {
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, w := range writers {
 		for _, n := range o.sizes {
-			var initial, steady, churn *measurement
-			for i := range results {
-				m := &results[i]
-				if m.n != n || m.writer != w {
-					continue
-				}
-				switch m.workload {
-				case wlInitial:
-					initial = m
-				case wlSteady:
-					steady = m
-				case wlChurn:
-					churn = m
-				}
-			}
+			of := workloadsOf(results, w, n)
+			initial, steady, churn := of[wlInitial], of[wlSteady], of[wlChurn]
 			if initial == nil || steady == nil || churn == nil {
 				continue
 			}
@@ -230,23 +221,8 @@ func headline(o options, results []measurement, n int) string {
 		writerApply: "C `Status().Apply` every reconcile", writerOurs: "**D `bin/manager` (this project, whole manager)**",
 	}
 	for _, w := range writers {
-		var steady, restart, churn, hostile *measurement
-		for i := range results {
-			m := &results[i]
-			if m.n != n || m.writer != w {
-				continue
-			}
-			switch m.workload {
-			case wlSteady:
-				steady = m
-			case wlRestart:
-				restart = m
-			case wlChurn:
-				churn = m
-			case wlHostile:
-				hostile = m
-			}
-		}
+		of := workloadsOf(results, w, n)
+		steady, restart, churn, hostile := of[wlSteady], of[wlRestart], of[wlChurn], of[wlHostile]
 		if steady == nil || restart == nil || churn == nil || hostile == nil {
 			continue
 		}
