@@ -49,8 +49,8 @@ func writePlot(path string, o options, results []measurement, n int) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" font-family="sans-serif" font-size="12">`+"\n", width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&b, `<text x="%.0f" y="22" font-size="15">Workload 7, N = %d: atProvider loss windows per writer (%s of hostile writes at %g/s, churn %g/s, seed %d)</text>`+"\n",
-		left, n, o.hostileFor, o.hostileRate, o.churnRate, o.seed)
+	fmt.Fprintf(&b, `<text x="%.0f" y="22" font-size="14">Workload 7, N = %d: atProvider loss windows per writer (hostile writes %g/s for %s, churn %g/s, seed %d)</text>`+"\n",
+		left, n, o.hostileRate, o.hostileFor, o.churnRate, o.seed)
 	for li, m := range lanes {
 		y0 := top + float64(li)*(lane+gapY)
 		y := func(s float64) float64 {
@@ -81,7 +81,7 @@ func writePlot(path string, o options, results []measurement, n int) error {
 			label = "no hostile write"
 		}
 		fmt.Fprintf(&b, `<circle cx="%.0f" cy="%.0f" r="4" fill="%s"/><text x="%.0f" y="%.0f">%s</text>`+"\n", lx, axisY+22, causeColors[cause], lx+8, axisY+26, label)
-		lx += 8 + 6*float64(len(label)) + 16
+		lx += 8 + 6.5*float64(len(label)) + 18
 	}
 	fmt.Fprintf(&b, `<text x="8" y="%.0f" font-size="10" fill="#666">window length (log)</text>`+"\n", top-6)
 	b.WriteString("</svg>\n")
