@@ -71,7 +71,7 @@ func TestCachedClusterKeepsWhatTheManagerReads(t *testing.T) {
 	in := &clusterv1.Cluster{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: "c", Namespace: "ns", ResourceVersion: "7", Labels: map[string]string{"l": "v"},
-			Annotations: map[string]string{clusterv1.PausedAnnotation: ""},
+			Annotations:   map[string]string{clusterv1.PausedAnnotation: ""},
 			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "manager"}, {Manager: ownership.ControlPlane}},
 		},
 		Spec: clusterv1.ClusterSpec{

@@ -69,7 +69,7 @@ type measurement struct {
 	permanent        int           // control planes not mirroring their latest observation at the end (hostile only)
 	hostile          map[string]int
 	reconciles       map[string]int // by controller (D only)
-	standby          *standbyCost    // D's standby replica during the churn
+	standby          *standbyCost   // D's standby replica during the churn
 }
 
 type harness struct {
@@ -163,10 +163,11 @@ func runHarness(o options) error {
 				return fmt.Errorf("writer %s, N=%d: %w", w, n, err)
 			}
 			results = append(results, ms...)
-		}
-		// Written after each N, so that a failure at a larger N keeps the rest.
-		if err := writeReport(o, rev, results, ceils, false); err != nil {
-			return err
+			// Written after each writer, so that a failure or a stop keeps
+			// what was measured.
+			if err := writeReport(o, rev, results, ceils, false); err != nil {
+				return err
+			}
 		}
 	}
 	return writeReport(o, rev, results, ceils, true)
@@ -175,7 +176,7 @@ func runHarness(o options) error {
 // writeReport writes the report and the plots of the sizes measured so far
 // (and prints the report when final).
 func writeReport(o options, rev string, results []measurement, ceils map[int]ceilings, final bool) error {
-	done := options(o)
+	done := o
 	done.sizes = nil
 	for _, n := range o.sizes {
 		if _, ok := ceils[n]; ok {
@@ -445,10 +446,10 @@ type workload struct {
 	locks   []sync.Mutex // per Workspace: its writes are sent in sequence order
 	rng     *rand.Rand
 	mu      sync.Mutex
-	writer  *os.Process   // the writer under test, stopped during a backlog
+	writer  *os.Process // the writer under test, stopped during a backlog
 	// requests are the writer's, as its proxy records them.
 	requests *testenv.RequestLog
-	drained time.Duration // how long the last backlog took to drain
+	drained  time.Duration // how long the last backlog took to drain
 	// drainBusy is the fraction of the machine's CPU time in use while it
 	// drained: near 1, the drain is bound by CPU, not by waiting.
 	drainBusy float64

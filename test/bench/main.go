@@ -91,12 +91,11 @@ func main() {
 	flag.Parse()
 
 	var err error
-	if o.writerKind == writerCeiling {
+	switch o.writerKind {
+	case writerCeiling:
 		n, _ := strconv.Atoi(*sizes)
 		err = runCeiling(o.kubeconfig, o.namespace, n, o.ceilingWorkers, o.ceilingFor, o.outputBytes)
-	} else if o.writerKind != "" {
-		err = runWriter(o.writerKind, o.kubeconfig, o.namespace, o.resync, o.cpuProfile)
-	} else {
+	case "":
 		for _, s := range strings.Split(*sizes, ",") {
 			n, convErr := strconv.Atoi(strings.TrimSpace(s))
 			if convErr != nil || n < 1 {
@@ -112,6 +111,8 @@ func main() {
 			}
 		}
 		err = runHarness(o)
+	default:
+		err = runWriter(o.writerKind, o.kubeconfig, o.namespace, o.resync, o.cpuProfile)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
