@@ -9,13 +9,12 @@ import (
 	"sync"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 // The hostile writes of workload 7: the writes under which a mirror kept by
@@ -109,16 +108,11 @@ func (w *workload) hostileWrite(ctx context.Context, hw hostileWrite, stale cont
 		live.Status = *stale.DeepCopy()
 		return w.h.c.Status().Update(ctx, live, client.FieldOwner("stale-writer"))
 	case hostileOlder:
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(controlplanev1beta1.GroupVersion.WithKind("CAPTControlPlane"))
-		if err := w.h.c.Get(ctx, key, u); err != nil {
-			return err
-		}
-		unstructured.RemoveNestedField(u.Object, "status", "workspaceStatus")
-		return w.h.c.Status().Update(ctx, u, client.FieldOwner("old-capt"))
+		_, err := testenv.WriteAsOlderClient(ctx, w.h.c, key)
+		return err
 	case hostileNull:
-		cp := &controlplanev1beta1.CAPTControlPlane{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace}}
-		return w.h.c.Status().Patch(ctx, cp, client.RawPatch(types.MergePatchType, []byte(`{"status":{"workspaceStatus":null}}`)), client.FieldOwner("merge-nuller"))
+		_, err := testenv.MergePatchWorkspaceStatusToNull(ctx, w.h.c, key)
+		return err
 	default:
 		return w.gap(ctx, hw.i)
 	}

@@ -20,6 +20,7 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 // The hostile writers of status.workspaceStatus, each under its own field
@@ -226,18 +227,9 @@ func (w *writers) hostileWrite(ctx context.Context, kind string, key types.Names
 		err := w.c.Status().Update(ctx, live, client.FieldOwner("stale-writer"))
 		return live.ResourceVersion, err
 	case "older client without the field":
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(controlplanev1beta1.GroupVersion.WithKind("CAPTControlPlane"))
-		if err := w.c.Get(ctx, key, u); err != nil {
-			return "", err
-		}
-		unstructured.RemoveNestedField(u.Object, "status", "workspaceStatus")
-		err := w.c.Status().Update(ctx, u, client.FieldOwner("old-capt"))
-		return u.GetResourceVersion(), err
+		return testenv.WriteAsOlderClient(ctx, w.c, key)
 	case "merge patch to null":
-		cp := &controlplanev1beta1.CAPTControlPlane{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace}}
-		err := w.c.Status().Patch(ctx, cp, client.RawPatch(types.MergePatchType, []byte(`{"status":{"workspaceStatus":null}}`)), client.FieldOwner("merge-nuller"))
-		return cp.ResourceVersion, err
+		return testenv.MergePatchWorkspaceStatusToNull(ctx, w.c, key)
 	case "apply without force", "apply with force":
 		ac := cpac.CAPTControlPlane(key.Name, key.Namespace).
 			WithStatus(cpac.CAPTControlPlaneStatus().WithWorkspaceStatus(cpac.WorkspaceStatus().WithAtProvider(forged)))
