@@ -327,21 +327,36 @@ func (h *harness) startBaseline(kind, kubeconfig, ns string, n int, resync time.
 	if h.o.cpuProfile != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s-%d", h.o.cpuProfile, kind, n))
 	}
-	child := exec.Command(os.Args[0], args...)
-	child.Stderr = io.Discard
-	stdout, err := child.StdoutPipe()
+	child, lines, err := startChild(args, io.Discard)
 	if err != nil {
 		return nil, err
 	}
-	if err := child.Start(); err != nil {
-		return nil, err
-	}
-	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
-		_ = child.Process.Kill()
-		return nil, fmt.Errorf("writer process: %w", err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	go func() {
+		for lines.Scan() {
+		}
+	}()
 	return child, nil
+}
+
+// startChild starts this program with args (a child mode) and waits for its
+// first line, READY; the rest of its output is in the returned scanner.
+func startChild(args []string, stderr io.Writer) (*exec.Cmd, *bufio.Scanner, error) {
+	child := exec.Command(os.Args[0], args...)
+	child.Stderr = stderr
+	stdout, err := child.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := child.Start(); err != nil {
+		return nil, nil, err
+	}
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || lines.Text() != "READY" {
+		_ = child.Process.Kill()
+		_ = child.Wait()
+		return nil, nil, fmt.Errorf("%s %s did not get ready: %q", os.Args[0], args[1], lines.Text())
+	}
+	return child, lines, nil
 }
 
 // startManager starts bin/manager with the Deployment's flags
@@ -466,6 +481,29 @@ func (w *workload) patience(d time.Duration) time.Duration {
 	return d * time.Duration(max(1, (w.n+999)/1000))
 }
 
+// createControlPlane creates control plane i of namespace ns, using the
+// template "eks".
+func (h *harness) createControlPlane(ctx context.Context, ns string, i int) error {
+	return h.c.Create(ctx, &controlplanev1beta1.CAPTControlPlane{
+		ObjectMeta: metav1.ObjectMeta{Name: cpName(i), Namespace: ns},
+		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
+			Version: "1.31", WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"},
+		},
+	})
+}
+
+// createWorkspace creates a Workspace labelled as control plane i's of
+// namespace ns, as the harness does where no manager renders one.
+func (h *harness) createWorkspace(ctx context.Context, ns string, i int, name string) (*tfv1beta1.Workspace, error) {
+	ws := &tfv1beta1.Workspace{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
+			controlplanev1beta1.LabelControlPlaneNamespace: ns, controlplanev1beta1.LabelControlPlaneName: cpName(i),
+		}},
+		Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline}},
+	}
+	return ws, h.c.Create(ctx, ws)
+}
+
 func cpName(i int) string { return fmt.Sprintf("cp-%04d", i) }
 
 func (w *workload) run(ctx context.Context, wl string) (int, error) {
@@ -577,25 +615,13 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 		}
 	}
 	for i := range w.n {
-		cp := &controlplanev1beta1.CAPTControlPlane{
-			ObjectMeta: metav1.ObjectMeta{Name: cpName(i), Namespace: w.ns},
-			Spec: controlplanev1beta1.CAPTControlPlaneSpec{
-				Version: "1.31", WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"},
-			},
-		}
-		if err := w.h.c.Create(ctx, cp); err != nil {
+		if err := w.h.createControlPlane(ctx, w.ns, i); err != nil {
 			return 0, err
 		}
 		if real {
 			continue
 		}
-		ws := &tfv1beta1.Workspace{
-			ObjectMeta: metav1.ObjectMeta{Name: workspaceName(cpName(i)), Labels: map[string]string{
-				controlplanev1beta1.LabelControlPlaneNamespace: w.ns, controlplanev1beta1.LabelControlPlaneName: cpName(i),
-			}},
-			Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline}},
-		}
-		if err := w.h.c.Create(ctx, ws); err != nil {
+		if _, err := w.h.createWorkspace(ctx, w.ns, i, workspaceName(cpName(i))); err != nil {
 			return 0, err
 		}
 	}
@@ -823,20 +849,11 @@ func (h *harness) ceilings(ctx context.Context, n int) (raw, fair ceilingResult,
 	}
 	defer h.cleanup(ctx, ns)
 	for i := range n {
-		cp := &controlplanev1beta1.CAPTControlPlane{
-			ObjectMeta: metav1.ObjectMeta{Name: cpName(i), Namespace: ns},
-			Spec:       controlplanev1beta1.CAPTControlPlaneSpec{Version: "1.31", WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"}},
-		}
-		if err := h.c.Create(ctx, cp); err != nil {
+		if err := h.createControlPlane(ctx, ns, i); err != nil {
 			return raw, fair, err
 		}
-		ws := &tfv1beta1.Workspace{
-			ObjectMeta: metav1.ObjectMeta{Name: ns + "-" + cpName(i), Labels: map[string]string{
-				controlplanev1beta1.LabelControlPlaneNamespace: ns, controlplanev1beta1.LabelControlPlaneName: cpName(i),
-			}},
-			Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline}},
-		}
-		if err := h.c.Create(ctx, ws); err != nil {
+		ws, err := h.createWorkspace(ctx, ns, i, ns+"-"+cpName(i))
+		if err != nil {
 			return raw, fair, err
 		}
 		ws.Status.AtProvider = observation(i, h.o.outputBytes)
@@ -860,23 +877,13 @@ func (h *harness) ceilings(ctx context.Context, n int) (raw, fair ceilingResult,
 		return raw, fair, err
 	}
 	defer stopProxy()
-	child := exec.Command(os.Args[0], "-writer", writerCeiling, "-writer-kubeconfig", kubeconfig, "-namespace", ns,
+	child, lines, err := startChild([]string{"-writer", writerCeiling, "-writer-kubeconfig", kubeconfig, "-namespace", ns,
 		"-n", strconv.Itoa(n), "-ceiling", h.o.ceilingFor.String(), "-ceiling-workers", strconv.Itoa(h.o.ceilingWorkers),
-		"-atprovider-bytes", strconv.Itoa(h.o.outputBytes))
-	child.Stderr = os.Stderr
-	stdout, err := child.StdoutPipe()
+		"-atprovider-bytes", strconv.Itoa(h.o.outputBytes)}, os.Stderr)
 	if err != nil {
 		return raw, fair, err
 	}
-	if err := child.Start(); err != nil {
-		return raw, fair, err
-	}
 	defer func() { _ = child.Wait() }()
-	lines := bufio.NewScanner(stdout)
-	if !lines.Scan() || lines.Text() != "READY" {
-		_ = child.Process.Kill()
-		return raw, fair, fmt.Errorf("the ceiling process did not get ready: %q", lines.Text())
-	}
 	machineBefore, processesBefore = machineCPU(), cpuOf(child.Process.Pid)
 	if !lines.Scan() {
 		return raw, fair, fmt.Errorf("the ceiling process ended without a count")
