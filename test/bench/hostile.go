@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand/v2"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -169,24 +166,4 @@ func (w *workload) behind(ctx context.Context) (int, error) {
 		}
 	}
 	return behind, nil
-}
-
-// mirroredSeq is the observation sequence a control plane mirrors, -1 when
-// it mirrors none.
-func mirroredSeq(cp *controlplanev1beta1.CAPTControlPlane) int {
-	ws := cp.Status.WorkspaceStatus
-	if ws == nil || ws.AtProvider == nil {
-		return -1
-	}
-	var v struct {
-		Checksum string `json:"checksum"`
-	}
-	if json.Unmarshal(ws.AtProvider.Raw, &v) != nil {
-		return -1
-	}
-	seq, err := strconv.Atoi(strings.TrimPrefix(v.Checksum, "s-"))
-	if err != nil {
-		return -1
-	}
-	return seq
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,6 +75,26 @@ func (t *tracker) expect(cp string, seq int, at time.Time) {
 		t.pending[cp] = map[int]time.Time{}
 	}
 	t.pending[cp][seq] = at
+}
+
+// mirroredSeq is the observation sequence a control plane mirrors, -1 when
+// it mirrors none.
+func mirroredSeq(cp *controlplanev1beta1.CAPTControlPlane) int {
+	ws := cp.Status.WorkspaceStatus
+	if ws == nil || ws.AtProvider == nil {
+		return -1
+	}
+	var v struct {
+		Checksum string `json:"checksum"`
+	}
+	if json.Unmarshal(ws.AtProvider.Raw, &v) != nil {
+		return -1
+	}
+	seq, err := strconv.Atoi(strings.TrimPrefix(v.Checksum, "s-"))
+	if err != nil {
+		return -1
+	}
+	return seq
 }
 
 // hostile records a hostile write of kind to cp, about to be sent.
