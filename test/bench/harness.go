@@ -217,8 +217,8 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 	var child *exec.Cmd
 	var pprofAddr, metrics string
 	start := func(resync time.Duration) (err error) {
-		if kind == writerOurs {
-			child, metrics, pprofAddr, err = h.startManager(kubeconfig, resync, false)
+		if binary, ok := h.o.managerOf(kind); ok {
+			child, metrics, pprofAddr, err = h.startManager(binary, kubeconfig, resync, false)
 		} else {
 			child, err = h.startBaseline(kind, kubeconfig, ns, n, resync)
 		}
@@ -365,7 +365,7 @@ func startChild(args []string, stderr io.Writer) (*exec.Cmd, *bufio.Scanner, err
 // see the controllers start. It returns once they run.
 //
 // With -cpuprofile it also serves pprof, and its address is returned.
-func (h *harness) startManager(kubeconfig string, resync time.Duration, standby bool) (child *exec.Cmd, metrics, pprofAddr string, err error) {
+func (h *harness) startManager(binary, kubeconfig string, resync time.Duration, standby bool) (child *exec.Cmd, metrics, pprofAddr string, err error) {
 	port, err := testenv.FreePort()
 	if err != nil {
 		return nil, "", "", err
@@ -382,10 +382,10 @@ func (h *harness) startManager(kubeconfig string, resync time.Duration, standby 
 		pprofAddr = fmt.Sprintf("127.0.0.1:%d", pprofPort)
 		args = append(args, "--pprof-bind-address", pprofAddr)
 	}
-	child = exec.Command(h.o.manager, args...)
+	child = exec.Command(binary, args...)
 	child.Stdout, child.Stderr = io.Discard, io.Discard
 	if err := child.Start(); err != nil {
-		return nil, "", "", fmt.Errorf("starting %s (make build): %w", h.o.manager, err)
+		return nil, "", "", fmt.Errorf("starting %s (make build): %w", binary, err)
 	}
 	metrics = fmt.Sprintf("http://127.0.0.1:%d/metrics", port)
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
@@ -399,7 +399,7 @@ func (h *harness) startManager(kubeconfig string, resync time.Duration, standby 
 		}
 	}
 	_ = child.Process.Kill()
-	return nil, "", "", fmt.Errorf("%s did not start its controllers within a minute", h.o.manager)
+	return nil, "", "", fmt.Errorf("%s did not start its controllers within a minute", binary)
 }
 
 // profileManager saves bin/manager's CPU profile over d into path.
@@ -601,7 +601,7 @@ func (w *workload) saturate(ctx context.Context) (int, error) {
 // reports on them once they exist. The baselines know no templates: the
 // harness creates their Workspaces, under the same names.
 func (w *workload) initial(ctx context.Context) (int, error) {
-	real := w.kind == writerOurs
+	_, real := w.h.o.managerOf(w.kind)
 	if real {
 		tmpl := &infrastructurev1beta1.WorkspaceTemplate{
 			ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: w.ns},

@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 type options struct {
@@ -44,6 +46,7 @@ type options struct {
 	plotDir        string
 	churnLarge     time.Duration
 	runResync      time.Duration
+	variants       map[string]string // writer → manager binary, beside D
 }
 
 // largeN is where the churn workloads are shortened (-churn-large), so
@@ -61,6 +64,16 @@ func (o options) at(n int) options {
 		o.churn = o.churnLarge
 	}
 	return o
+}
+
+// managerOf is the manager binary writer kind runs: D's, or a variant's;
+// ok is false for the baselines, which run in a child of this program.
+func (o options) managerOf(kind string) (binary string, ok bool) {
+	if kind == writerOurs {
+		return o.manager, true
+	}
+	binary, ok = o.variants[kind]
+	return binary, ok
 }
 
 func main() {
@@ -85,6 +98,18 @@ func main() {
 	flag.StringVar(&o.manager, "manager", "bin/manager", "the manager binary, writer D")
 	flag.StringVar(&o.onlyWriters, "writers", strings.Join(writers, ","), "writers to run")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write each writer process's CPU profile to this path with the writer's letter and N appended")
+	flag.Func("variant", "also run another manager binary as a writer row, NAME=PATH (repeatable): a build of the tree with one shortcut removed, or an earlier commit", func(v string) error {
+		name, path, ok := strings.Cut(v, "=")
+		if !ok || path == "" || len(validation.IsDNS1123Label(strings.ToLower(name))) > 0 || slices.Contains(writers, name) {
+			return fmt.Errorf("want NAME=PATH with a new NAME that, lower-cased, is a DNS label")
+		}
+		if o.variants == nil {
+			o.variants = map[string]string{}
+		}
+		o.variants[name] = path
+		writers = append(writers, name)
+		return nil
+	})
 	flag.StringVar(&o.writerKind, "writer", "", "(internal) run as the writer process of this kind")
 	flag.StringVar(&o.kubeconfig, "writer-kubeconfig", "", "(internal) kubeconfig of the writer process")
 	flag.StringVar(&o.namespace, "namespace", "", "(internal) namespace of the writer process")
@@ -103,6 +128,11 @@ func main() {
 				os.Exit(2)
 			}
 			o.sizes = append(o.sizes, n)
+		}
+		for name := range o.variants {
+			if !slices.Contains(strings.Split(o.onlyWriters, ","), name) {
+				o.onlyWriters += "," + name
+			}
 		}
 		for _, w := range strings.Split(o.onlyWriters, ",") {
 			if !slices.Contains(writers, w) {

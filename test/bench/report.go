@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"os/exec"
@@ -227,7 +228,7 @@ func headline(o options, results []measurement, n int) string {
 			continue
 		}
 		fmt.Fprintf(&b, "| %s | %d | %d | %.2f | %.2f | %s / %s | %.2f | %.0f | %d, %s, %d |\n",
-			names[w], steady.requests.writes, restart.requests.writes,
+			cmp.Or(names[w], w+" (variant)"), steady.requests.writes, restart.requests.writes,
 			float64(churn.requests.writes)/float64(max(churn.changes, 1)), float64(churn.requests.bytes)/1024/float64(max(churn.changes, 1)),
 			ms(testenv.Percentile(churn.latencies, 50)), ms(testenv.Percentile(churn.latencies, 99)), cpuPerChange(*churn),
 			mib(peakRSS(results, w, n)), len(hostile.windows), ms(testenv.Percentile(windowLengths(hostile.windows), 99)), hostile.permanent)

@@ -41,7 +41,7 @@ func (h *harness) startStandby(resync time.Duration) (*standbyReplica, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd, metrics, _, err := h.startManager(kubeconfig, resync, true)
+	cmd, metrics, _, err := h.startManager(h.o.manager, kubeconfig, resync, true)
 	if err != nil {
 		stopProxy()
 		return nil, err
