@@ -117,29 +117,29 @@ func refusedReason(r *refusedAtProvider) string {
 	return r.reason
 }
 
-func TestPreviousPrefersOwnedAndFillsAtProviderFromMemory(t *testing.T) {
+func TestMirroredPrefersOwnedAndFillsAtProviderFromMemory(t *testing.T) {
 	at := runtime.RawExtension{Raw: []byte(`{"checksum":"x"}`)}
-	remembered := cpac.WorkspaceStatus().WithReady(true).WithState("Available").WithAtProvider(at)
+	last := cpac.WorkspaceStatus().WithReady(true).WithState("Available").WithAtProvider(at)
 	owned := cpac.WorkspaceStatus().WithReady(false).WithState("Creating")
 
-	if got := previous(nil, remembered); got != remembered {
-		t.Fatalf("nothing owned: want the remembered status")
+	if got := mirrored(nil, last); got != last {
+		t.Fatalf("nothing owned: want the last status")
 	}
-	got := previous(owned, remembered)
+	got := mirrored(owned, last)
 	if *got.State != "Creating" || got.AtProvider == nil || string(got.AtProvider.Raw) != `{"checksum":"x"}` {
-		t.Fatalf("want owned fields with the remembered atProvider, got %+v", got)
+		t.Fatalf("want owned fields with the last atProvider, got %+v", got)
 	}
 	if owned.AtProvider != nil {
-		t.Fatalf("previous modified the owned apply configuration")
+		t.Fatalf("mirrored modified the owned apply configuration")
 	}
-	if got := previous(owned, nil); got != owned {
-		t.Fatalf("nothing remembered: want the owned status")
+	if got := mirrored(owned, nil); got != owned {
+		t.Fatalf("nothing last: want the owned status")
 	}
 	// An owned atProvider another writer's value was migrated into loses
 	// to what this process sent.
 	migrated := cpac.WorkspaceStatus().WithReady(true).WithState("Available").WithAtProvider(runtime.RawExtension{Raw: []byte(`{"checksum":"stale"}`)})
-	if got := previous(migrated, remembered); string(got.AtProvider.Raw) != `{"checksum":"x"}` {
-		t.Fatalf("want the remembered atProvider over a migrated one, got %s", got.AtProvider.Raw)
+	if got := mirrored(migrated, last); string(got.AtProvider.Raw) != `{"checksum":"x"}` {
+		t.Fatalf("want the last atProvider over a migrated one, got %s", got.AtProvider.Raw)
 	}
 }
 
@@ -150,7 +150,7 @@ func TestKnownOnlyFromObject(t *testing.T) {
 	cases := []struct {
 		name                       string
 		fromWorkspace              bool
-		desired, owned, remembered *cpac.WorkspaceStatusApplyConfiguration
+		desired, owned, last *cpac.WorkspaceStatusApplyConfiguration
 		want                       bool
 	}{
 		{"gap in a new process keeps the object's value", false, at("a"), at("a"), nil, true},
@@ -161,7 +161,7 @@ func TestKnownOnlyFromObject(t *testing.T) {
 		{"nothing to send", false, cpac.WorkspaceStatus().WithReady(false), at("a"), nil, false},
 	}
 	for _, tc := range cases {
-		if got := knownOnlyFromObject(tc.fromWorkspace, tc.desired, tc.owned, tc.remembered); got != tc.want {
+		if got := knownOnlyFromObject(tc.fromWorkspace, tc.desired, tc.owned, tc.last); got != tc.want {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
 		}
 	}

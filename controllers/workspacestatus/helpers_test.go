@@ -114,8 +114,8 @@ func (f fixture) get(t testing.TB) *controlplanev1beta1.CAPTControlPlane {
 	return cp
 }
 
-// mirrored returns the live workspaceStatus as generic JSON (nil if absent).
-func mirrored(cp *controlplanev1beta1.CAPTControlPlane) map[string]any {
+// liveMirror returns the live workspaceStatus as generic JSON (nil if absent).
+func liveMirror(cp *controlplanev1beta1.CAPTControlPlane) map[string]any {
 	if cp.Status.WorkspaceStatus == nil {
 		return nil
 	}
@@ -136,7 +136,7 @@ func (f fixture) waitMirror(t testing.TB, ready bool, state, atProvider string) 
 	var cp *controlplanev1beta1.CAPTControlPlane
 	NewWithT(t).Eventually(func(g Gomega) {
 		cp = f.get(t)
-		g.Expect(testenv.JSONEqual(mirrored(cp), want)).To(BeTrue(), "mirror is %v, want %v", mirrored(cp), want)
+		g.Expect(testenv.JSONEqual(liveMirror(cp), want)).To(BeTrue(), "mirror is %v, want %v", liveMirror(cp), want)
 		g.Expect(testenv.SummarizeManager(cp, FieldManager)).To(Equal([]testenv.Entry{ownedEntry(atProvider != "")}))
 	}, timeout, poll).Should(Succeed())
 	return cp

@@ -229,5 +229,5 @@ func TestMigrationDropsALegacyShareOfTheNode(t *testing.T) {
 		}
 		g.Expect(testenv.SummarizeManager(cp, FieldManager)).To(Equal([]testenv.Entry{ownedEntry(true)}))
 	}, timeout, poll).Should(Succeed())
-	g.Expect(testenv.JSONEqual(mirrored(f.get(t)), map[string]any{"ready": true, "state": "Available", "atProvider": testenv.MustJSON(at)})).To(BeTrue())
+	g.Expect(testenv.JSONEqual(liveMirror(f.get(t)), map[string]any{"ready": true, "state": "Available", "atProvider": testenv.MustJSON(at)})).To(BeTrue())
 }

@@ -57,39 +57,41 @@ func (e errForeignWorkspace) Error() string {
 // does (spec.workspaceTemplateApplyName → that apply's status.workspaceName),
 // and else by the labels this project puts on the Workspaces it renders.
 // It returns a nil Workspace when there is none (yet, or any more), and the
-// resourceVersion of the apply it went through ("" for none).
-func (r *Reconciler) workspaceFor(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (*tfv1beta1.Workspace, string, error) {
+// apply it went through (nil for none): both are inputs of the decision.
+func (r *Reconciler) workspaceFor(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (*tfv1beta1.Workspace, *infrastructurev1beta1.WorkspaceTemplateApply, error) {
 	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
 	err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: cp.EffectiveWorkspaceTemplateApplyName()}, apply)
 	switch {
-	case err == nil && apply.Status.WorkspaceName != "":
+	case apierrors.IsNotFound(err):
+		apply = nil
+	case err != nil:
+		return nil, nil, err
+	case apply.Status.WorkspaceName != "":
 		ws := &tfv1beta1.Workspace{}
 		err := r.Client.Get(ctx, types.NamespacedName{Name: apply.Status.WorkspaceName}, ws)
 		if apierrors.IsNotFound(err) {
-			return nil, apply.ResourceVersion, nil
+			return nil, apply, nil
 		}
 		if err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 		if owner, ok := controlplanev1beta1.ControlPlaneOf(ws.Labels); ok && owner != client.ObjectKeyFromObject(cp) {
-			return nil, "", errForeignWorkspace{workspace: ws.Name, owner: owner.String()}
+			return nil, nil, errForeignWorkspace{workspace: ws.Name, owner: owner.String()}
 		}
-		return ws, apply.ResourceVersion, nil
-	case err != nil && !apierrors.IsNotFound(err):
-		return nil, "", err
+		return ws, apply, nil
 	}
 
 	list := &tfv1beta1.WorkspaceList{}
 	if err := r.Client.List(ctx, list, client.MatchingFields{indexOwner: client.ObjectKeyFromObject(cp).String()}); err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	switch len(list.Items) {
 	case 0:
-		return nil, apply.ResourceVersion, nil
+		return nil, apply, nil
 	case 1:
-		return &list.Items[0], apply.ResourceVersion, nil
+		return &list.Items[0], apply, nil
 	default:
-		return nil, "", fmt.Errorf("%d workspaces carry the labels of control plane %s/%s", len(list.Items), cp.Namespace, cp.Name)
+		return nil, nil, fmt.Errorf("%d workspaces carry the labels of control plane %s/%s", len(list.Items), cp.Namespace, cp.Name)
 	}
 }
 

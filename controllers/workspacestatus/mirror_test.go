@@ -112,7 +112,7 @@ func TestMainResourceUpdateLeavesStatus(t *testing.T) {
 	cp.Spec.AdditionalTags = map[string]string{"touched": "yes"}
 	g.Expect(env.Client.Update(t.Context(), cp, client.FieldOwner("spec-writer"))).To(Succeed())
 	g.Expect(cp.Status.WorkspaceStatus).NotTo(BeNil(), "the update response lost the status")
-	g.Expect(mirrored(cp)).To(Equal(mirrored(before)))
+	g.Expect(liveMirror(cp)).To(Equal(liveMirror(before)))
 	g.Expect(cp.Generation).To(Equal(before.Generation + 1))
 	g.Consistently(func() int { return f.restoredEvents(t) }, time.Second, 100*time.Millisecond).Should(Equal(restores))
 }
