@@ -12,6 +12,8 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -55,7 +57,7 @@ func TestNonObjectAtProviderIsRefused(t *testing.T) {
 			g.Eventually(func() []string { return f.eventNotes(t, ReasonInvalidAtProvider) }, timeout, poll).Should(ContainElement(And(
 				ContainSubstring("workspace "+f.workspace), ContainSubstring(bad.kind))))
 			f.waitMirror(t, reason == "Available", reason, good)
-			expectBackoff(t, i == 0)
+			expectBackoff(t, f, i == 0)
 			neighbourKeepsConverging(t, neighbour, fmt.Sprintf("n-%d", i+1))
 			f.clearEvents(t, ReasonInvalidAtProvider)
 		})
@@ -89,7 +91,7 @@ func TestOversizedAtProviderIsRefused(t *testing.T) {
 	g.Eventually(func() []string { return f.eventNotes(t, ReasonAtProviderTooLarge) }, timeout, poll).Should(ContainElement(And(
 		ContainSubstring("workspace "+f.workspace), ContainSubstring(fmt.Sprintf("over the limit of %d", DefaultMaxAtProviderBytes)))))
 	f.waitMirror(t, false, "Creating", good)
-	expectBackoff(t, true)
+	expectBackoff(t, f, true)
 	neighbourKeepsConverging(t, neighbour, "n-1")
 }
 
@@ -121,7 +123,7 @@ func TestMirrorTheServerRefusesKeepsTheOldOne(t *testing.T) {
 	g.Consistently(func(g Gomega) {
 		g.Expect(mirroredChecksum(f.get(t))).To(Equal("small"))
 	}, time.Second, 100*time.Millisecond).Should(Succeed())
-	expectBackoff(t, false)
+	expectBackoff(t, f, false)
 	neighbourKeepsConverging(t, neighbour, "n-1")
 }
 
@@ -202,18 +204,24 @@ func (f fixture) clearEvents(t testing.TB, reason string) {
 	}
 }
 
-// expectBackoff checks that a failing reconcile is retried with backoff: at
-// most a handful of retries in three seconds, not a hot loop. Early in the
-// backoff (fresh: the object's first failures) there must be retries; later
-// the delay has grown past the window.
-func expectBackoff(t testing.TB, fresh bool) {
+// expectBackoff checks that f's failing reconcile is retried with
+// controller-runtime's per-object exponential backoff and not in a loop of
+// its own: the reconcile returns its error and asks for no requeue, and
+// (fresh: the object's first failures, 5 ms apart and doubling) the retries
+// come without a write to the object, which would queue it again at once.
+func expectBackoff(t testing.TB, f fixture, fresh bool) {
 	t.Helper()
-	before := reconcileErrors(t)
-	time.Sleep(3 * time.Second)
-	retries := reconcileErrors(t) - before
-	if retries > 20 || (fresh && retries < 1) {
-		t.Fatalf("%v failing reconciles in 3s; want a few (retried with backoff)", retries)
+	g := NewWithT(t)
+	r := &Reconciler{Client: env.Client, Recorder: events.NewFakeRecorder(10)}
+	result, err := r.Reconcile(t.Context(), ctrl.Request{NamespacedName: f.cp})
+	g.Expect(err).To(HaveOccurred(), "a refused mirror must fail the reconcile, so that it is retried with backoff")
+	g.Expect(result).To(Equal(ctrl.Result{}), "no requeue of its own: the backoff is the workqueue's")
+	if !fresh {
+		return
 	}
+	before, writes := reconcileErrors(t), writesToControlPlane(f.cp.Name)
+	g.Eventually(func() float64 { return reconcileErrors(t) }, timeout, poll).Should(BeNumerically(">=", before+2), "the failing reconcile is not retried")
+	g.Expect(writesToControlPlane(f.cp.Name)).To(Equal(writes), "a failing reconcile wrote to the control plane")
 }
 
 // reconcileErrors is controller-runtime's count of this controller's failed

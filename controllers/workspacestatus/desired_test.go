@@ -148,10 +148,10 @@ func TestKnownOnlyFromObject(t *testing.T) {
 		return cpac.WorkspaceStatus().WithReady(false).WithState("Unavailable").WithAtProvider(runtime.RawExtension{Raw: []byte(`{"checksum":"` + c + `"}`)})
 	}
 	cases := []struct {
-		name                       string
-		fromWorkspace              bool
+		name                 string
+		fromWorkspace        bool
 		desired, owned, last *cpac.WorkspaceStatusApplyConfiguration
-		want                       bool
+		want                 bool
 	}{
 		{"gap in a new process keeps the object's value", false, at("a"), at("a"), nil, true},
 		{"the value comes from memory", false, at("a"), at("a"), at("a"), false},

@@ -80,31 +80,17 @@ func (f fixture) createWorkspace(t testing.TB, atProvider, readyReason string) {
 	f.setWorkspaceStatus(t, atProvider, readyReason)
 }
 
-// setWorkspaceStatus writes the Workspace's status with a plain update, as
-// provider-terraform does. An empty atProvider is a gap.
+// setWorkspaceStatus plays provider-terraform (testenv.ProvideObservation).
+// An empty atProvider is a gap.
 func (f fixture) setWorkspaceStatus(t testing.TB, atProvider, readyReason string) {
 	t.Helper()
 	g := NewWithT(t)
-	g.Eventually(func() error {
-		ws := &tfv1beta1.Workspace{}
-		if err := env.Client.Get(t.Context(), types.NamespacedName{Name: f.workspace}, ws); err != nil {
-			return err
-		}
-		ws.Status.AtProvider = tfv1beta1.WorkspaceObservation{}
-		if atProvider != "" {
-			if err := json.Unmarshal([]byte(atProvider), &ws.Status.AtProvider); err != nil {
-				return StopTrying(err.Error())
-			}
-		}
-		status := metav1.ConditionFalse
-		if readyReason == tfv1beta1.ReasonAvailable {
-			status = metav1.ConditionTrue
-		}
-		ws.Status.Conditions = []tfv1beta1.Condition{{
-			Type: tfv1beta1.TypeReady, Status: status, Reason: readyReason, LastTransitionTime: metav1.Now(),
-		}}
-		return env.Client.Status().Update(t.Context(), ws)
-	}, timeout, poll).Should(Succeed())
+	observation := tfv1beta1.WorkspaceObservation{}
+	if atProvider != "" {
+		g.Expect(json.Unmarshal([]byte(atProvider), &observation)).To(Succeed())
+	}
+	g.Expect(testenv.ProvideObservation(t.Context(), env.Client, f.workspace, observation,
+		readyReason == tfv1beta1.ReasonAvailable, readyReason, nil)).To(Succeed())
 }
 
 func (f fixture) get(t testing.TB) *controlplanev1beta1.CAPTControlPlane {

@@ -57,7 +57,7 @@ func (h *history) snapshot() []*controlplanev1beta1.CAPTControlPlane {
 	return append([]*controlplanev1beta1.CAPTControlPlane(nil), h.versions...)
 }
 
-// Rule 4: a Workspace whose atProvider is briefly empty never empties the
+// Rule 4 of docs/design.md: a Workspace whose atProvider is briefly empty never empties the
 // mirror; ready and state still follow the Ready condition.
 func TestGapNeverEmptiesTheMirror(t *testing.T) {
 	g := NewWithT(t)
@@ -147,17 +147,17 @@ func TestForeignWorkspaceIsRefused(t *testing.T) {
 	g.Expect(f.get(t).Status.WorkspaceStatus).To(BeNil())
 }
 
-// Rule 3: after convergence, a hundred unrelated events cause a hundred
+// Rule 3 of docs/design.md: after convergence, a hundred unrelated events cause a hundred
 // reconciles and not one write.
 func TestSteadyStateSendsNothing(t *testing.T) {
 	g := NewWithT(t)
 	at := atProviderJSON("c1", endpointOutputs)
 	f := newFixture(t, "steady", at)
 	converged := f.waitMirror(t, true, "Available", at)
-	path := "/namespaces/" + ns + "/captcontrolplanes/" + f.cp.Name
 	// Let the events of the convergence itself drain.
-	g.Consistently(func() int { return writeLog.writesTo(path) }, time.Second, 50*time.Millisecond).Should(Equal(writeLog.writesTo(path)))
-	writes := writeLog.writesTo(path)
+	writesTo := func() int { return writesToControlPlane(f.cp.Name) }
+	g.Consistently(writesTo, time.Second, 50*time.Millisecond).Should(Equal(writesTo()))
+	writes := writesTo()
 
 	for i := range 100 {
 		skips := testutil.ToFloat64(skipsTotal)
@@ -167,11 +167,11 @@ func TestSteadyStateSendsNothing(t *testing.T) {
 		g.Eventually(func() float64 { return testutil.ToFloat64(skipsTotal) }, timeout, time.Millisecond).
 			Should(BeNumerically(">", skips), "event %d was not reconciled", i)
 	}
-	g.Expect(writeLog.writesTo(path)).To(Equal(writes), "the controller wrote in steady state")
+	g.Expect(writesTo()).To(Equal(writes), "the controller wrote in steady state")
 	g.Expect(f.get(t).ResourceVersion).To(Equal(converged.ResourceVersion))
 }
 
-// Rule 6: an object whose status an older CAPT wrote with Status().Update
+// Rule 6 of docs/design.md: an object whose status an older CAPT wrote with Status().Update
 // (manager "manager") is migrated once: capt-workspace-status owns
 // workspaceStatus alone, the other status fields go to capt-controlplane,
 // and an output removed from the Workspace disappears from the mirror.

@@ -19,7 +19,7 @@ import (
 
 var endpointOutputs = map[string]any{"cluster_endpoint": "https://abc.eks.amazonaws.com", "cluster_name": "x"}
 
-// Rule 1: the mirror is one apply under FieldManager that owns exactly
+// Rule 1 of docs/design.md: the mirror is one apply under FieldManager that owns exactly
 // status.workspaceStatus, and the first apply on a fresh object with an
 // empty status succeeds.
 func TestManagedFieldsAfterMirror(t *testing.T) {
@@ -36,7 +36,7 @@ func TestManagedFieldsAfterMirror(t *testing.T) {
 	}
 }
 
-// Rule 5: hostile writers that change or remove workspaceStatus are repaired
+// Rule 5 of docs/design.md: hostile writers that change or remove workspaceStatus are repaired
 // on the next watch event, with an Event.
 func TestRestoresAfterHostileWrites(t *testing.T) {
 	at := atProviderJSON("c1", endpointOutputs)
@@ -77,7 +77,7 @@ func TestRestoresAfterHostileWrites(t *testing.T) {
 	}
 }
 
-// Rule 1 and the atomic atProvider: another manager cannot change it without
+// Rule 1 of docs/design.md and the atomic atProvider: another manager cannot change it without
 // force; with force it wins for a moment and the controller takes it back.
 func TestForeignApplyConflictsAndIsTakenBack(t *testing.T) {
 	g := NewWithT(t)
@@ -117,7 +117,7 @@ func TestMainResourceUpdateLeavesStatus(t *testing.T) {
 	g.Consistently(func() int { return f.restoredEvents(t) }, time.Second, 100*time.Millisecond).Should(Equal(restores))
 }
 
-// Rule 2: the mirror follows every change, and a removed key disappears.
+// Rule 2 of docs/design.md: the mirror follows every change, and a removed key disappears.
 func TestMirrorFollowsOutputs(t *testing.T) {
 	f := newFixture(t, "follows", atProviderJSON("c0", map[string]any{"a": "1"}))
 	steps := []map[string]any{

@@ -3,10 +3,8 @@ package workspacestatus
 import (
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/zap/zapcore"
@@ -18,41 +16,19 @@ import (
 )
 
 // The suite runs the real controller in a manager against envtest. Every
-// request the manager sends goes through writeLog, so tests can count the
-// writes to one object.
+// request the manager sends is recorded in requests, so tests can count
+// the writes to one object.
 var (
 	env      *testenv.Env
-	writeLog = &requestLog{}
+	requests = &testenv.RequestLog{}
 )
 
-type requestLog struct {
-	mu     sync.Mutex
-	writes []string // "METHOD path"
-}
-
-type loggingTransport struct {
-	next http.RoundTripper
-	log  *requestLog
-}
-
-func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	switch req.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-	default:
-		t.log.mu.Lock()
-		t.log.writes = append(t.log.writes, req.Method+" "+req.URL.Path)
-		t.log.mu.Unlock()
-	}
-	return t.next.RoundTrip(req)
-}
-
-// writesTo counts the manager's write requests whose path contains part.
-func (l *requestLog) writesTo(part string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// writesToControlPlane counts the manager's writes to the control plane
+// name in the test namespace.
+func writesToControlPlane(name string) int {
 	n := 0
-	for _, w := range l.writes {
-		if strings.Contains(w, part) {
+	for _, r := range requests.Since(0) {
+		if r.Write() && r.Namespace == ns && r.Name == name && strings.HasPrefix(r.Resource, "captcontrolplanes.") {
 			n++
 		}
 	}
@@ -80,7 +56,7 @@ func run(m *testing.M) int {
 	defer func() { _ = env.Stop() }()
 
 	cfg := rest.CopyConfig(env.Config)
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &loggingTransport{next: rt, log: writeLog} })
+	cfg.Wrap(requests.Wrap)
 	stop, err := env.StartManager(cfg, &Reconciler{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -785,28 +785,15 @@ func (w *workload) change(ctx context.Context, i int) error {
 	return w.provide(ctx, i, observation(seq, w.h.o.outputBytes), func() { w.tracker.expect(cpName(i), seq, time.Now()) })
 }
 
-// provide writes observation obs into Workspace i (an empty one is a gap:
-// not ready), calling sending just before each attempt. The caller holds
-// the Workspace's lock.
+// provide writes observation obs into Workspace i as provider-terraform
+// does (an empty one is a gap: not ready), calling sending just before each
+// attempt. The caller holds the Workspace's lock.
 func (w *workload) provide(ctx context.Context, i int, obs tfv1beta1.WorkspaceObservation, sending func()) error {
-	name := workspaceName(cpName(i))
-	for {
-		ws := &tfv1beta1.Workspace{}
-		if err := w.h.c.Get(ctx, client.ObjectKey{Name: name}, ws); err != nil {
-			return err
-		}
-		ws.Status.AtProvider = obs
-		ready := tfv1beta1.Condition{Type: tfv1beta1.TypeReady, Status: "True", Reason: tfv1beta1.ReasonAvailable, LastTransitionTime: metav1.Now()}
-		if obs.IsEmpty() {
-			ready.Status, ready.Reason = "False", tfv1beta1.ReasonUnavailable
-		}
-		ws.Status.Conditions = []tfv1beta1.Condition{ready}
-		sending()
-		err := w.h.c.Status().Update(ctx, ws, client.FieldOwner("provider-terraform"))
-		if !apierrors.IsConflict(err) {
-			return err
-		}
+	reason, ready := tfv1beta1.ReasonAvailable, true
+	if obs.IsEmpty() {
+		reason, ready = tfv1beta1.ReasonUnavailable, false
 	}
+	return testenv.ProvideObservation(ctx, w.h.c, workspaceName(cpName(i)), obs, ready, reason, sending)
 }
 
 // observation is an atProvider of about size bytes: ten outputs with nested

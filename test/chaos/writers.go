@@ -10,11 +10,9 @@ import (
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
@@ -102,26 +100,18 @@ func observedValue(obs tfv1beta1.WorkspaceObservation) string {
 	return canonical(raw)
 }
 
-// provide writes the Workspace's status as provider-terraform does: get,
-// set, Status().Update, retry on conflict. An empty observation is a gap.
+// provide writes the Workspace's status as provider-terraform does
+// (testenv.ProvideObservation). An empty observation is a gap.
 func (w *writers) provide(ctx context.Context, cp string, obs tfv1beta1.WorkspaceObservation) error {
 	value := observedValue(obs)
 	if value != "" {
 		w.check.sendingWorkspace(cp, value)
 	}
-	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
-		ws := &tfv1beta1.Workspace{}
-		if err := w.c.Get(ctx, types.NamespacedName{Name: workspaceOf(cp)}, ws); err != nil {
-			return err
-		}
-		ws.Status.AtProvider = obs
-		reason, status := tfv1beta1.ReasonAvailable, metav1.ConditionTrue
-		if obs.IsEmpty() {
-			reason, status = tfv1beta1.ReasonUnavailable, metav1.ConditionFalse
-		}
-		ws.Status.Conditions = []tfv1beta1.Condition{{Type: tfv1beta1.TypeReady, Status: status, Reason: reason, LastTransitionTime: metav1.Now()}}
-		return w.c.Status().Update(ctx, ws, client.FieldOwner("provider-terraform"))
-	})
+	reason, ready := tfv1beta1.ReasonAvailable, true
+	if obs.IsEmpty() {
+		reason, ready = tfv1beta1.ReasonUnavailable, false
+	}
+	err := testenv.ProvideObservation(ctx, w.c, workspaceOf(cp), obs, ready, reason, nil)
 	switch {
 	case err == nil && value != "":
 		w.check.wroteWorkspace(cp, value, value)

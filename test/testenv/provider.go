@@ -22,31 +22,45 @@ type Observation struct {
 	Outputs  map[string]any
 }
 
-// Provide plays provider-terraform: it writes the Workspace's atProvider and
-// its Ready and Synced conditions with a plain status update, as the real
-// provider does, retrying on conflict. A condition keeps its transition
-// time while its status does not change.
+// Provide plays provider-terraform with a ready or not-ready observation
+// of checksum and outputs (ProvideObservation).
 func Provide(ctx context.Context, c client.Client, workspace string, obs Observation) error {
 	raw, err := json.Marshal(map[string]any{"checksum": obs.Checksum, "outputs": obs.Outputs})
 	if err != nil {
 		return err
+	}
+	atProvider := tfv1beta1.WorkspaceObservation{}
+	if err := json.Unmarshal(raw, &atProvider); err != nil {
+		return err
+	}
+	return ProvideObservation(ctx, c, workspace, atProvider, obs.Ready, obs.Reason, nil)
+}
+
+// ProvideObservation is the one provider-terraform player of every test,
+// harness and benchmark: it writes the Workspace's atProvider (empty for a
+// gap: a provider restart or a failed observe) and its Ready (ready, reason)
+// and Synced conditions with a plain status update, as the real provider
+// does, retrying on conflict. A condition keeps its transition time while
+// its status does not change. beforeAttempt, when set, is called just
+// before each attempt (the benchmark marks the change's time there).
+func ProvideObservation(ctx context.Context, c client.Client, workspace string, atProvider tfv1beta1.WorkspaceObservation,
+	ready bool, reason string, beforeAttempt func()) error {
+	status := metav1.ConditionFalse
+	if ready {
+		status = metav1.ConditionTrue
 	}
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		ws := &tfv1beta1.Workspace{}
 		if err := c.Get(ctx, client.ObjectKey{Name: workspace}, ws); err != nil {
 			return err
 		}
-		ws.Status.AtProvider = tfv1beta1.WorkspaceObservation{}
-		if err := json.Unmarshal(raw, &ws.Status.AtProvider); err != nil {
-			return err
-		}
-		status := metav1.ConditionFalse
-		if obs.Ready {
-			status = metav1.ConditionTrue
-		}
+		ws.Status.AtProvider = atProvider
 		ws.Status.Conditions = []tfv1beta1.Condition{
-			providerCondition(ws.Status.Conditions, tfv1beta1.TypeReady, status, obs.Reason),
+			providerCondition(ws.Status.Conditions, tfv1beta1.TypeReady, status, reason),
 			providerCondition(ws.Status.Conditions, tfv1beta1.TypeSynced, metav1.ConditionTrue, "ReconcileSuccess"),
+		}
+		if beforeAttempt != nil {
+			beforeAttempt()
 		}
 		return c.Status().Update(ctx, ws, client.FieldOwner(ProviderFieldManager))
 	})
