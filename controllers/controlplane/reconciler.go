@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -171,28 +172,13 @@ func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 		}
 	}
 
-	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
-	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: cp.EffectiveWorkspaceTemplateApplyName()}, apply); {
-	case err == nil:
-		obs.apply = apply
-	case !apierrors.IsNotFound(err):
-		return obs, err
+	var err error
+	obs.apply, obs.workspace, err = ownership.WorkspaceOf(ctx, r.Client, cp)
+	if foreign := (ownership.ForeignWorkspaceError{}); err != nil && !errors.As(err, &foreign) {
+		return obs, err // another control plane's Workspace of the same name is none of ours
 	}
-
 	_, known := r.terraformClusterName(cp, *obs)
 	obs.waitingForCluster = !known
-
-	wsName := workspaceNameOf(cp, obs.apply)
-	ws := &tfv1beta1.Workspace{}
-	switch err := r.Client.Get(ctx, types.NamespacedName{Name: wsName}, ws); {
-	case err == nil:
-		if owner, ok := controlplanev1beta1.ControlPlaneOf(ws.Labels); ok && owner != client.ObjectKeyFromObject(cp) {
-			break // another control plane's Workspace of the same name
-		}
-		obs.workspace = ws
-	case !apierrors.IsNotFound(err):
-		return obs, err
-	}
 
 	if cluster := controlplanev1beta1.OwnerClusterName(cp); cluster != "" {
 		secret := &corev1.Secret{}
@@ -210,17 +196,6 @@ func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 	obs.inputs.Add("workspace", obs.workspace)
 	obs.inputs.Add("kubeconfig", obs.kubeconfig)
 	return obs, nil
-}
-
-// workspaceNameOf is the apply's status.workspaceName, else the name the
-// apply renders.
-func workspaceNameOf(cp *controlplanev1beta1.CAPTControlPlane, apply *infrastructurev1beta1.WorkspaceTemplateApply) string {
-	if apply != nil && apply.Status.WorkspaceName != "" {
-		return apply.Status.WorkspaceName
-	}
-	named := &infrastructurev1beta1.WorkspaceTemplateApply{}
-	named.Name = cp.EffectiveWorkspaceTemplateApplyName()
-	return named.WorkspaceName()
 }
 
 func (r *Reconciler) now() time.Time {

@@ -15,6 +15,7 @@ import (
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
 // defaultControlPlaneTimeout applies when spec.controlPlaneConfig.timeouts
@@ -164,7 +165,7 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 		status.WithFailureReason(controlplanev1beta1.ReasonControlPlaneTimeout).WithFailureMessage(readyMessage)
 	}
 	if obs.apply != nil || ws != nil {
-		wts := cpac.WorkspaceTemplateStatus().WithReady(workspaceReady).WithWorkspaceName(workspaceNameOf(cp, obs.apply))
+		wts := cpac.WorkspaceTemplateStatus().WithReady(workspaceReady).WithWorkspaceName(ownership.WorkspaceName(cp, obs.apply))
 		if wsReady != nil {
 			wts.WithState(wsReady.Reason)
 		}

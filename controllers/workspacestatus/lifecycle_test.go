@@ -100,13 +100,15 @@ func TestDeletedWorkspaceKeepsTheMirror(t *testing.T) {
 	f.waitMirror(t, false, StateDeleted, at)
 }
 
-// Workspaces this project renders carry labels naming their control plane;
-// they are found through them even without a WorkspaceTemplateApply.
-func TestWorkspaceFoundByLabels(t *testing.T) {
+// Before its WorkspaceTemplateApply records status.workspaceName (or with
+// no apply at all), the control plane's Workspace is the one the apply
+// renders, by name (ownership.WorkspaceOf); its events come through the
+// labels the rendered Workspaces carry.
+func TestWorkspaceFoundByRenderedName(t *testing.T) {
 	at := atProviderJSON("c1", endpointOutputs)
-	f := newControlPlane(t, "labelled")
+	f := newControlPlane(t, "unrecorded")
 	ws := &tfv1beta1.Workspace{
-		ObjectMeta: metav1.ObjectMeta{Name: "labelled-by-labels", Labels: map[string]string{
+		ObjectMeta: metav1.ObjectMeta{Name: f.cp.Name + "-eks-controlplane", Labels: map[string]string{
 			controlplanev1beta1.LabelControlPlaneNamespace: ns,
 			controlplanev1beta1.LabelControlPlaneName:      f.cp.Name,
 		}},

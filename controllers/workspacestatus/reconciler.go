@@ -85,8 +85,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	ws, apply, err := r.workspaceFor(ctx, cp)
-	if foreign := (errForeignWorkspace{}); errors.As(err, &foreign) {
+	apply, ws, err := ownership.WorkspaceOf(ctx, r.Client, cp)
+	if foreign := (ownership.ForeignWorkspaceError{}); errors.As(err, &foreign) {
 		// Nothing to retry until the Workspace or the control plane changes.
 		r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, ReasonWorkspaceOwnedElsewhere, "Mirror", "%s; not mirroring it", foreign.Error())
 		return ctrl.Result{}, nil

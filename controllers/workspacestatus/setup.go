@@ -28,10 +28,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	if err := indexer.IndexField(ctx, &controlplanev1beta1.CAPTControlPlane{}, indexApplyName, applyNameOf); err != nil {
 		return err
 	}
-	if err := indexer.IndexField(ctx, &infrastructurev1beta1.WorkspaceTemplateApply{}, indexWorkspaceName, workspaceNameOf); err != nil {
-		return err
-	}
-	if err := indexer.IndexField(ctx, &tfv1beta1.Workspace{}, indexOwner, ownerOf); err != nil {
+	if err := indexer.IndexField(ctx, &infrastructurev1beta1.WorkspaceTemplateApply{}, indexWorkspaceName, recordedWorkspaceName); err != nil {
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
