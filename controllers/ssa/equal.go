@@ -7,7 +7,7 @@ import (
 )
 
 // JSONEqual reports whether a and b marshal to the same JSON value: key
-// order, whitespace inside raw JSON and number spelling (1e3, 1000) do not
+// order, whitespace inside raw JSON and number spelling (1e3, 1000; -0, 0) do not
 // matter. It is the comparison behind "equal: send nothing".
 //
 // Both sides are brought to canonical JSON (decoded into any, encoded again
@@ -46,11 +46,29 @@ func marshal(v any) ([]byte, error) {
 }
 
 // canonicalize re-encodes JSON with sorted keys and numbers spelled as
-// encoding/json spells a float64.
+// encoding/json spells a float64, negative zero as zero (the same number).
 func canonicalize(raw []byte) ([]byte, error) {
 	var g any
 	if err := json.Unmarshal(raw, &g); err != nil {
 		return nil, fmt.Errorf("unmarshalling for comparison: %w", err)
 	}
-	return json.Marshal(g)
+	return json.Marshal(withoutNegativeZero(g))
+}
+
+func withoutNegativeZero(v any) any {
+	switch v := v.(type) {
+	case float64:
+		if v == 0 {
+			return 0.0
+		}
+	case map[string]any:
+		for k, e := range v {
+			v[k] = withoutNegativeZero(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = withoutNegativeZero(e)
+		}
+	}
+	return v
 }
