@@ -29,8 +29,10 @@ import (
 const usage = `usage: kubectl capt owners TYPE NAME [-n NAMESPACE] [--depth N] [--kubeconfig FILE]
 
 Prints one row per field an entry of metadata.managedFields owns:
-PATH, MANAGER, OPERATION, SUBRESOURCE, TIME. --depth N cuts paths to N
-elements (.status.workspaceStatus.atProvider has 3)`
+PATH, MANAGER, OPERATION, SUBRESOURCE, TIME, and EXPECTED: the manager
+capt-controlplane's ownership table gives the field ("-": none of ours).
+--depth N cuts paths to N elements (.status.workspaceStatus.atProvider
+has 3)`
 
 var errUsage = errors.New(usage)
 
@@ -109,7 +111,7 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rows, err := ownerRows(obj.GetManagedFields(), *depth)
+	rows, err := ownerRows(obj.GetKind(), obj.GetName(), obj.GetManagedFields(), *depth)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"sort"
@@ -10,17 +11,20 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
-// row is one owned field.
+// row is one owned field, and the manager the ownership table gives it.
 type row struct {
-	path, manager, operation, subresource, time string
+	path, manager, operation, subresource, time, expected string
 }
 
-// ownerRows lists the leaf fields of every managedFields entry, sorted by
-// path and then manager. A depth above zero cuts paths to that many
-// elements and merges the rows that become the same.
-func ownerRows(entries []metav1.ManagedFieldsEntry, depth int) ([]row, error) {
+// ownerRows lists the leaf fields of every managedFields entry of the
+// object of kind and name, sorted by path and then manager. A depth above
+// zero cuts paths to that many elements and merges the rows that become
+// the same.
+func ownerRows(kind, name string, entries []metav1.ManagedFieldsEntry, depth int) ([]row, error) {
 	var rows []row
 	seen := map[row]bool{}
 	for _, e := range entries {
@@ -39,10 +43,11 @@ func ownerRows(entries []metav1.ManagedFieldsEntry, depth int) ([]row, error) {
 			subresource = "-"
 		}
 		set.Leaves().Iterate(func(p fieldpath.Path) {
+			expected := cmp.Or(ownership.OwnerOf(kind, name, e.Subresource, p), "-")
 			if depth > 0 && len(p) > depth {
 				p = p[:depth]
 			}
-			r := row{path: p.String(), manager: e.Manager, operation: string(e.Operation), subresource: subresource, time: when}
+			r := row{path: p.String(), manager: e.Manager, operation: string(e.Operation), subresource: subresource, time: when, expected: expected}
 			if !seen[r] {
 				seen[r] = true
 				rows = append(rows, r)
@@ -61,9 +66,9 @@ func ownerRows(entries []metav1.ManagedFieldsEntry, depth int) ([]row, error) {
 func printRows(out io.Writer, rows []row) error {
 	// tabwriter buffers; Flush reports any write error.
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	_, _ = fmt.Fprintln(w, "PATH\tMANAGER\tOPERATION\tSUBRESOURCE\tTIME")
+	_, _ = fmt.Fprintln(w, "PATH\tMANAGER\tOPERATION\tSUBRESOURCE\tTIME\tEXPECTED")
 	for _, r := range rows {
-		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.path, r.manager, r.operation, r.subresource, r.time)
+		_, _ = fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", r.path, r.manager, r.operation, r.subresource, r.time, r.expected)
 	}
 	return w.Flush()
 }

@@ -15,8 +15,10 @@ func TestOwnerRows(t *testing.T) {
 			FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)},
 		{Manager: "capt-controlplane", Operation: metav1.ManagedFieldsOperationApply, Time: &now,
 			FieldsV1: metav1.NewFieldsV1(`{"f:metadata":{"f:finalizers":{"v:\"x\"":{}}},"f:spec":{"f:workspaceTemplateApplyName":{}}}`)},
+		{Manager: "kubectl-edit", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", Time: &now,
+			FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:conditions":{"k:{\"type\":\"KubeconfigReady\"}":{"f:reason":{}}},"f:workspaceStatus":{"f:atProvider":{"f:checksum":{}}}}}`)},
 	}
-	rows, err := ownerRows(entries, 0)
+	rows, err := ownerRows("CAPTControlPlane", "cp", entries, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,12 +27,14 @@ func TestOwnerRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"PATH MANAGER OPERATION SUBRESOURCE TIME",
-		`.metadata.finalizers[="x"] capt-controlplane Apply - 2026-11-25T12:00:00Z`,
-		".spec.workspaceTemplateApplyName capt-controlplane Apply - 2026-11-25T12:00:00Z",
-		".status.workspaceStatus.atProvider capt-workspace-status Apply status 2026-11-25T12:00:00Z",
-		".status.workspaceStatus.ready capt-workspace-status Apply status 2026-11-25T12:00:00Z",
-		".status.workspaceStatus.state capt-workspace-status Apply status 2026-11-25T12:00:00Z",
+		"PATH MANAGER OPERATION SUBRESOURCE TIME EXPECTED",
+		`.metadata.finalizers[="x"] capt-controlplane Apply - 2026-11-25T12:00:00Z -`,
+		".spec.workspaceTemplateApplyName capt-controlplane Apply - 2026-11-25T12:00:00Z capt-controlplane",
+		`.status.conditions[type="KubeconfigReady"].reason kubectl-edit Update status 2026-11-25T12:00:00Z capt-kubeconfig`,
+		".status.workspaceStatus.atProvider capt-workspace-status Apply status 2026-11-25T12:00:00Z capt-workspace-status",
+		".status.workspaceStatus.atProvider.checksum kubectl-edit Update status 2026-11-25T12:00:00Z capt-workspace-status",
+		".status.workspaceStatus.ready capt-workspace-status Apply status 2026-11-25T12:00:00Z capt-workspace-status",
+		".status.workspaceStatus.state capt-workspace-status Apply status 2026-11-25T12:00:00Z capt-workspace-status",
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != len(want) {
@@ -46,7 +50,7 @@ func TestOwnerRows(t *testing.T) {
 func TestOwnerRowsDepth(t *testing.T) {
 	entries := []metav1.ManagedFieldsEntry{{Manager: "m", Operation: metav1.ManagedFieldsOperationApply, Subresource: "status",
 		FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:conditions":{"k:{\"type\":\"Ready\"}":{"f:reason":{},"f:status":{}}},"f:ready":{}}}`)}}
-	rows, err := ownerRows(entries, 3)
+	rows, err := ownerRows("CAPTControlPlane", "cp", entries, 3)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,9 @@ const kubeconfigKey = "value"
 // kubeconfigSecretName is the name of a cluster's kubeconfig for people
 // (Cluster API's own, "<cluster>-kubeconfig", carries a token and is the
 // kubeconfig controller's).
-func kubeconfigSecretName(cluster string) string { return cluster + "-user-kubeconfig" }
+func kubeconfigSecretName(cluster string) string {
+	return cluster + controlplanev1beta1.UserKubeconfigSecretSuffix
+}
 
 // applyKubeconfig applies the people's kubeconfig Secret
 // "<cluster>-user-kubeconfig" once the endpoint is known, and reports whether it

@@ -27,7 +27,7 @@ const (
 	// dataKey is the key Cluster API reads the kubeconfig from.
 	dataKey = "value"
 	// AnnotationTokenExpires says when the Secret's token expires (RFC 3339).
-	AnnotationTokenExpires = "controlplane.cluster.x-k8s.io/token-expires"
+	AnnotationTokenExpires = controlplanev1beta1.AnnotationTokenExpires
 )
 
 // stillValid reports whether the current Secret is ours, points at target

@@ -13,7 +13,7 @@ import (
 )
 
 // SecretName is Cluster API's name of a cluster's kubeconfig Secret.
-func SecretName(cluster string) string { return cluster + "-kubeconfig" }
+func SecretName(cluster string) string { return cluster + controlplanev1beta1.KubeconfigSecretSuffix }
 
 // targetOf is the workload cluster a control plane's kubeconfig points at:
 // its owner Cluster's name, the endpoint the control plane recorded and

@@ -13,35 +13,23 @@ import (
 	"k8s.io/client-go/util/csaupgrade"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
-)
 
-// Handover says which apply manager takes over which fields of the
-// Update-managed entries being migrated: the first Handover whose Prefix
-// starts a field's path takes it; a nil Prefix takes everything.
-type Handover struct {
-	Manager string
-	Prefix  fieldpath.Path
-	// Leaf says that Prefix is itself a field to hand over (a scalar, a
-	// set item), not a node whose fields are handed over.
-	Leaf bool
-}
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+)
 
 // Migration is a one-time handover of fields that Update entries of one
 // subresource own to the apply managers that own those fields now, so that
 // the apply managers' next applies can remove what nobody sends any more.
 type Migration struct {
-	// Subresource is "" for the main resource or "status".
-	Subresource string
+	// Fields say which apply manager takes which field: the first owner
+	// whose Path starts the field's path (the ownership table); a field of
+	// a migrated entry that no owner takes stays with that entry. A field
+	// below an atomic path is handed over as the atomic path itself, the
+	// way the new owner's apply owns it.
+	ownership.Fields
 	// Migrates says whether the Update entry of manager, owning fields, is
-	// migrated. Entries of the handover managers themselves never are.
+	// migrated. Entries of the owners themselves never are.
 	Migrates func(manager string, fields *fieldpath.Set) bool
-	// Handovers, in order; a field of a migrated entry that no handover
-	// takes stays with that entry.
-	Handovers []Handover
-	// Atomic are paths that an apply owns as one value: a migrated field
-	// below one is handed over as the atomic path itself, the way the new
-	// owner's apply would own it.
-	Atomic []fieldpath.Path
 }
 
 // Patch computes the JSON patch of managedFields that carries out the
@@ -134,7 +122,7 @@ func (m Migration) Patch(obj client.Object) (client.Patch, error) {
 // managers are the handovers' managers, each once, in order.
 func (m Migration) managers() []string {
 	var out []string
-	for _, h := range m.Handovers {
+	for _, h := range m.Owners {
 		if !slices.Contains(out, h.Manager) {
 			out = append(out, h.Manager)
 		}
@@ -157,20 +145,20 @@ func (m Migration) splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set) (
 	kept := &fieldpath.Set{}
 	set.Iterate(func(p fieldpath.Path) {
 		for _, a := range m.Atomic {
-			if hasPrefix(p, a) {
+			if ownership.HasPrefix(p, a) {
 				p = a
 				break
 			}
 		}
-		for _, h := range m.Handovers {
-			if len(h.Prefix) > 0 && !h.Leaf && p.Equals(h.Prefix) {
+		for _, h := range m.Owners {
+			if len(h.Path) > 0 && !h.Leaf && p.Equals(h.Path) {
 				// The node itself (".", its existence) is nobody's to take:
 				// the new owner applies its fields, not the node. It is
 				// dropped, or the legacy manager would keep a share of it.
 				changed = true
 				return
 			}
-			if hasPrefix(p, h.Prefix) {
+			if ownership.HasPrefix(p, h.Path) {
 				split[slices.Index(managers, h.Manager)].Insert(p)
 				changed = true
 				return
@@ -214,13 +202,13 @@ func withoutEmptiedNodes(kept *fieldpath.Set, handed []*fieldpath.Set) *fieldpat
 		emptied, stillParent := false, false
 		for _, h := range handed {
 			h.Iterate(func(p fieldpath.Path) {
-				if len(p) > len(node) && hasPrefix(p, node) {
+				if len(p) > len(node) && ownership.HasPrefix(p, node) {
 					emptied = true
 				}
 			})
 		}
 		kept.Iterate(func(p fieldpath.Path) {
-			if len(p) > len(node) && hasPrefix(p, node) {
+			if len(p) > len(node) && ownership.HasPrefix(p, node) {
 				stillParent = true
 			}
 		})
@@ -245,23 +233,11 @@ func decode(e metav1.ManagedFieldsEntry) (*fieldpath.Set, error) {
 func OwnsUnder(set *fieldpath.Set, prefix fieldpath.Path) bool {
 	found := false
 	set.Iterate(func(p fieldpath.Path) {
-		if !found && hasPrefix(p, prefix) {
+		if !found && ownership.HasPrefix(p, prefix) {
 			found = true
 		}
 	})
 	return found
-}
-
-func hasPrefix(p, prefix fieldpath.Path) bool {
-	if len(prefix) > len(p) {
-		return false
-	}
-	for i := range prefix {
-		if !p[i].Equals(prefix[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // Migrate sends m's patch of obj, if it has one, and reports whether it

@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/value"
+
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
 // migrated applies m to an object whose only entry is an Update by
@@ -57,16 +59,16 @@ func TestMigration(t *testing.T) {
 	}{{
 		name:   "several handovers to one manager hand over every field",
 		fields: `{"f:data":{".":{},"f:stale":{},"f:value":{}},"f:type":{},"f:metadata":{"f:labels":{".":{},"f:a":{}}}}`,
-		m: Migration{Migrates: legacy, Handovers: []Handover{
-			{Manager: "new", Prefix: fieldpath.MakePathOrDie("metadata", "labels")},
-			{Manager: "new", Prefix: fieldpath.MakePathOrDie("type"), Leaf: true},
-			{Manager: "new", Prefix: fieldpath.MakePathOrDie("data")},
-		}},
+		m: Migration{Migrates: legacy, Fields: ownership.Fields{Owners: []ownership.Field{
+			{Manager: "new", Path: fieldpath.MakePathOrDie("metadata", "labels")},
+			{Manager: "new", Path: fieldpath.MakePathOrDie("type"), Leaf: true},
+			{Manager: "new", Path: fieldpath.MakePathOrDie("data")},
+		}}},
 		want: map[string]string{"new Apply": `{"f:data":{"f:stale":{},"f:value":{}},"f:metadata":{"f:labels":{"f:a":{}}},"f:type":{}}`},
 	}, {
 		name:   "a set item is handed over; fields of no handover stay, and the emptied list node goes",
 		fields: `{"f:metadata":{"f:finalizers":{".":{},"v:\"ours\"":{}},"f:ownerReferences":{".":{},"k:{\"uid\":\"u\"}":{}}}}`,
-		m:      Migration{Migrates: legacy, Handovers: []Handover{{Manager: "new", Prefix: finalizer, Leaf: true}}},
+		m:      Migration{Migrates: legacy, Fields: ownership.Fields{Owners: []ownership.Field{{Manager: "new", Path: finalizer, Leaf: true}}}},
 		want: map[string]string{
 			"new Apply":     `{"f:metadata":{"f:finalizers":{"v:\"ours\"":{}}}}`,
 			"legacy Update": `{"f:metadata":{"f:ownerReferences":{".":{},"k:{\"uid\":\"u\"}":{}}}}`,
@@ -74,13 +76,13 @@ func TestMigration(t *testing.T) {
 	}, {
 		name:   "below an atomic path, the path itself is handed over",
 		fields: `{"f:data":{"f:value":{".":{},"f:x":{}}}}`,
-		m: Migration{Migrates: legacy, Handovers: []Handover{{Manager: "new", Prefix: fieldpath.MakePathOrDie("data")}},
-			Atomic: []fieldpath.Path{fieldpath.MakePathOrDie("data", "value")}},
+		m: Migration{Migrates: legacy, Fields: ownership.Fields{Owners: []ownership.Field{{Manager: "new", Path: fieldpath.MakePathOrDie("data")}},
+			Atomic: []fieldpath.Path{fieldpath.MakePathOrDie("data", "value")}}},
 		want: map[string]string{"new Apply": `{"f:data":{"f:value":{}}}`},
 	}, {
 		name:   "nothing of ours: no patch",
 		fields: `{"f:metadata":{"f:ownerReferences":{".":{},"k:{\"uid\":\"u\"}":{}}}}`,
-		m:      Migration{Migrates: legacy, Handovers: []Handover{{Manager: "new", Prefix: finalizer, Leaf: true}}},
+		m:      Migration{Migrates: legacy, Fields: ownership.Fields{Owners: []ownership.Field{{Manager: "new", Path: finalizer, Leaf: true}}}},
 		want:   map[string]string{},
 	}}
 	for _, c := range cases {

@@ -3,7 +3,7 @@
 // place. Upstream wrote with Update under the default field manager name
 // "manager"; people edited status with kubectl. Every field those entries
 // own that one of our apply managers owns now is handed to that manager
-// (the field-manager table of docs/design.md), so that its next apply keeps
+// (the ownership table, internal/ownership), so that its next apply keeps
 // what it sends and removes what nobody sends any more. Fields that are not
 // ours (Cluster API's owner reference and labels, which Cluster API v1.8
 // also wrote as "manager") stay where they are.
@@ -22,8 +22,6 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/value"
 
-	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
-	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
@@ -37,106 +35,61 @@ var Managers = sets.New("manager", "kubectl-client-side-apply", "kubectl-edit", 
 // left alone, it would block every deletion.
 const ApplyFinalizer = "infrastructure.cluster.x-k8s.io/finalizer"
 
-var (
-	workspaceStatus = fieldpath.MakePathOrDie("status", "workspaceStatus")
-	atProvider      = fieldpath.MakePathOrDie("status", "workspaceStatus", "atProvider")
-	status          = fieldpath.MakePathOrDie("status")
-	spec            = fieldpath.MakePathOrDie("spec")
-)
+var workspaceStatus = fieldpath.MakePathOrDie("status", "workspaceStatus")
 
 func legacy(manager string, _ *fieldpath.Set) bool { return Managers.Has(manager) }
 
-func finalizer(name string) fieldpath.Path {
-	return fieldpath.MakePathOrDie("metadata", "finalizers", value.NewValueInterface(name))
-}
-
-// ControlPlaneStatus hands the control plane's status: workspaceStatus to
-// the mirror's manager alone (atProvider as one value, as its apply owns
-// it), the rest to capt-controlplane. It also takes status.workspaceStatus
-// back from any other Update writer (a foreign full status update), which
-// is the mirror's repair of ownership, not only the upgrade.
+// ControlPlaneStatus hands the control plane's status by the ownership
+// table: workspaceStatus to the mirror's manager alone (atProvider as one
+// value, as its apply owns it), the KubeconfigReady condition to
+// capt-kubeconfig, the rest to capt-controlplane. It also takes
+// status.workspaceStatus back from any other Update writer (a foreign full
+// status update), which is the mirror's repair of ownership, not only the
+// upgrade.
 func ControlPlaneStatus() ssa.Migration {
 	return ssa.Migration{
-		Subresource: "status",
+		Fields: ownership.ControlPlaneStatus,
 		Migrates: func(manager string, fields *fieldpath.Set) bool {
 			return Managers.Has(manager) || ssa.OwnsUnder(fields, workspaceStatus)
 		},
-		Handovers: []ssa.Handover{
-			{Manager: ownership.WorkspaceStatus, Prefix: workspaceStatus},
-			{Manager: ownership.ControlPlane, Prefix: status},
-		},
-		Atomic: []fieldpath.Path{atProvider},
 	}
 }
 
 // ControlPlane hands what capt-controlplane applies on the control plane's
 // main resource: its finalizer, the endpoint and the apply's name.
 func ControlPlane() ssa.Migration {
-	return ssa.Migration{
-		Subresource: "",
-		Migrates:    legacy,
-		Handovers: []ssa.Handover{
-			{Manager: ownership.ControlPlane, Prefix: finalizer(controlplanev1beta1.CAPTControlPlaneFinalizer), Leaf: true},
-			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("spec", "controlPlaneEndpoint")},
-			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("spec", "workspaceTemplateApplyName"), Leaf: true},
-		},
-	}
+	return ssa.Migration{Fields: ownership.ControlPlaneMain, Migrates: legacy}
 }
 
 // Apply hands the WorkspaceTemplateApply's main resource: upstream's
-// finalizer to capt-workspacetemplateapply (whose apply then removes it),
-// our labels, owner reference and spec to capt-controlplane, which creates the
-// apply (its next apply removes upstream's extra variables).
+// finalizer, and ours, to capt-workspacetemplateapply (whose apply then
+// removes upstream's), our labels, owner reference and spec to
+// capt-controlplane, which creates the apply (its next apply removes
+// upstream's extra variables).
 func Apply() ssa.Migration {
-	return ssa.Migration{
-		Subresource: "",
-		Migrates:    legacy,
-		Handovers: []ssa.Handover{
-			{Manager: ownership.WorkspaceTemplateApply, Prefix: finalizer(ApplyFinalizer), Leaf: true},
-			{Manager: ownership.WorkspaceTemplateApply, Prefix: finalizer(infrastructurev1beta1.WorkspaceTemplateApplyFinalizer), Leaf: true},
-			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("metadata", "ownerReferences")},
-			{Manager: ownership.ControlPlane, Prefix: fieldpath.MakePathOrDie("metadata", "labels")},
-			{Manager: ownership.ControlPlane, Prefix: spec},
-		},
-	}
+	fields := ownership.ApplyMain
+	fields.Owners = append([]ownership.Field{{Manager: ownership.WorkspaceTemplateApply,
+		Path: fieldpath.MakePathOrDie("metadata", "finalizers", value.NewValueInterface(ApplyFinalizer)), Leaf: true}},
+		fields.Owners...)
+	return ssa.Migration{Fields: fields, Migrates: legacy}
 }
 
 // ApplyStatus hands the WorkspaceTemplateApply's status to
 // capt-workspacetemplateapply.
 func ApplyStatus() ssa.Migration {
-	return ssa.Migration{
-		Subresource: "status",
-		Migrates:    legacy,
-		Handovers:   []ssa.Handover{{Manager: ownership.WorkspaceTemplateApply, Prefix: status}},
-	}
+	return ssa.Migration{Fields: ownership.ApplyStatus, Migrates: legacy}
 }
 
 // Workspace hands the Workspace upstream rendered to
 // capt-workspacetemplateapply, which renders it now: its next apply removes
 // what upstream's rendering had and ours has not.
 func Workspace() ssa.Migration {
-	return ssa.Migration{
-		Subresource: "",
-		Migrates:    legacy,
-		Handovers: []ssa.Handover{
-			{Manager: ownership.WorkspaceTemplateApply, Prefix: fieldpath.MakePathOrDie("metadata", "labels")},
-			{Manager: ownership.WorkspaceTemplateApply, Prefix: spec},
-		},
-	}
+	return ssa.Migration{Fields: ownership.WorkspaceMain, Migrates: legacy}
 }
 
 // KubeconfigSecret hands the Cluster API kubeconfig Secret upstream wrote
 // to capt-kubeconfig, which writes it now: its next apply replaces
 // upstream's kubeconfig and removes what it does not send.
 func KubeconfigSecret() ssa.Migration {
-	return ssa.Migration{
-		Subresource: "",
-		Migrates:    legacy,
-		Handovers: []ssa.Handover{
-			{Manager: ownership.Kubeconfig, Prefix: fieldpath.MakePathOrDie("metadata", "labels")},
-			{Manager: ownership.Kubeconfig, Prefix: fieldpath.MakePathOrDie("metadata", "ownerReferences")},
-			{Manager: ownership.Kubeconfig, Prefix: fieldpath.MakePathOrDie("type"), Leaf: true},
-			{Manager: ownership.Kubeconfig, Prefix: fieldpath.MakePathOrDie("data")},
-		},
-	}
+	return ssa.Migration{Fields: ownership.KubeconfigSecret, Migrates: legacy}
 }

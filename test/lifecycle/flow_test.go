@@ -131,7 +131,18 @@ func TestFlowToReady(t *testing.T) {
 		g.Expect(c.Message).To(ContainSubstring("renewed before it expires"))
 	})
 
-	// Every manager owns only its own fields.
+	// Every manager owns only its own fields: each object as the ownership
+	// table says, and exactly these.
+	g.Eventually(func(g Gomega) {
+		for _, obj := range []client.Object{
+			get(g, key, &controlplanev1beta1.CAPTControlPlane{}), get(g, applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{}),
+			get(g, types.NamespacedName{Name: ws.Name}, &tfv1beta1.Workspace{}),
+			get(g, types.NamespacedName{Namespace: ns, Name: "flow-user-kubeconfig"}, &corev1.Secret{}),
+			get(g, types.NamespacedName{Namespace: ns, Name: "flow-kubeconfig"}, &corev1.Secret{}),
+		} {
+			g.Expect(testenv.OwnershipViolations(obj)).To(BeEmpty())
+		}
+	}, timeout, poll).Should(Succeed())
 	mainFields := fieldsOf(g, ready, "capt-controlplane", "")
 	g.Expect(mainFields).To(Equal(testenv.MustJSON(`{"f:metadata":{"f:finalizers":{"v:\"controlplane.cluster.x-k8s.io/captcontrolplane\"":{}}},
 		"f:spec":{"f:controlPlaneEndpoint":{"f:host":{},"f:port":{}},"f:workspaceTemplateApplyName":{}}}`)))

@@ -16,6 +16,17 @@ const (
 	LabelControlPlaneNamespace = "controlplane.cluster.x-k8s.io/captcontrolplane-namespace"
 )
 
+// AnnotationTokenExpires is the annotation of Cluster API's kubeconfig
+// Secret that says when its token expires (RFC 3339).
+const AnnotationTokenExpires = "controlplane.cluster.x-k8s.io/token-expires"
+
+// Names of the kubeconfig Secrets of a cluster: Cluster API's (a bearer
+// token) and the people's (aws eks get-token).
+const (
+	KubeconfigSecretSuffix     = "-kubeconfig"
+	UserKubeconfigSecretSuffix = "-user-kubeconfig"
+)
+
 // ControlPlaneOf returns the control plane that a Workspace's labels name;
 // false unless both labels are set.
 func ControlPlaneOf(labels map[string]string) (types.NamespacedName, bool) {
