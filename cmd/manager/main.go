@@ -46,7 +46,7 @@ func run(o manager.Options) error {
 }
 
 // newManager builds the manager of internal/manager's options with the
-// three controllers and the health probes.
+// four controllers and the health probes.
 func newManager(ctx context.Context, cfg *rest.Config, o manager.Options) (ctrl.Manager, error) {
 	mgrOptions, err := manager.RuntimeOptions(o)
 	if err != nil {

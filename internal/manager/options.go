@@ -1,5 +1,5 @@
 // Package manager builds the controller manager that bin/manager runs: its
-// flags, its cache configuration and its three controllers. Tests, the
+// flags, its cache configuration and its four controllers. Tests, the
 // benchmark and the chaos run use the same package, so that what they prove
 // holds for the binary users run.
 package manager

@@ -2,7 +2,7 @@
 // through four writers of CAPTControlPlane status.workspaceStatus — A, the
 // original full Status().Update; B, the CAPTEP-0040 MergeFrom patch; C, a
 // naive Status().Apply on every reconcile; D, bin/manager as shipped (all
-// three controllers, the Deployment's flags) — one after the other on fresh
+// four controllers, the Deployment's flags) — one after the other on fresh
 // objects, against a local kube-apiserver built from source (bin/k8s), and
 // prints a markdown table. Every writer's requests are counted in a proxy
 // in front of its process.

@@ -60,7 +60,7 @@ func renderReport(o options, rev string, results []measurement, ceils map[int]ce
 	fmt.Fprintf(&b, "Reproduce: `make bench-harness` (= `go run ./test/bench -n %s -churn %s -churn-rate %g -contention-rate %g -resync %s -hostile %s -hostile-rate %g -seed %d -plot-dir docs -out docs/benchmarks.md`).\n\n",
 		joinInts(o.sizes), o.churn, o.churnRate, o.contention, o.resync, o.hostileFor, o.hostileRate, o.seed)
 	fmt.Fprintf(&b, "Writers: **A** get + full `Status().Update` with retry on conflict (the original controller); **B** `MergeFrom` patch (CAPTEP-0040); "+
-		"**C** `Status().Apply` on every reconcile; **D** `bin/manager` as shipped: all three controllers with the Deployment's flags (leader election on), "+
+		"**C** `Status().Apply` on every reconcile; **D** `bin/manager` as shipped: all four controllers with the Deployment's flags (leader election on), "+
 		"on the real flow (a WorkspaceTemplate, the WorkspaceTemplateApplies and Workspaces the manager renders), so its figures are the whole manager's. "+
 		"Each runs in its own process on fresh objects; every request it sends is counted in a proxy in front of it (D's lease renewals, one per 2 s retry period, are left out of every figure), "+
 		"CPU and peak RSS read from /proc. Latency: from the Workspace status write to the watch event that "+

@@ -32,7 +32,7 @@ const (
 	writerUpdate = "A-update"     // get, set the whole status, Status().Update, retry on conflict
 	writerMerge  = "B-mergefrom"  // the CAPTEP-0040 MergeFrom patch
 	writerApply  = "C-naiveapply" // Status().Apply on every reconcile
-	writerOurs   = "D-manager"    // bin/manager as shipped: all three controllers
+	writerOurs   = "D-manager"    // bin/manager as shipped: all four controllers
 )
 
 var writers = []string{writerUpdate, writerMerge, writerApply, writerOurs}

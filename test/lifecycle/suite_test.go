@@ -1,5 +1,5 @@
 // Package lifecycle tests the whole control-plane flow against envtest with
-// all three controllers running in one manager: CAPTControlPlane →
+// all four controllers running in one manager: CAPTControlPlane →
 // WorkspaceTemplateApply → Workspace → Ready with endpoint and kubeconfig,
 // hostile writers, deletion and name collisions. The tests play
 // provider-terraform: they write the Workspace's status with plain updates.
