@@ -9,7 +9,7 @@ import (
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
-	tfac "github.com/capt-controlplane/capt-controlplane/applyconfig/external/tf/v1beta1"
+	tfac "github.com/capt-controlplane/capt-controlplane/applyconfig/tf/tf/v1beta1"
 )
 
 // workspaceNameVariable is filled with the rendered Workspace's name.

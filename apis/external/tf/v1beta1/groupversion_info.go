@@ -6,7 +6,7 @@
 //
 // +kubebuilder:object:generate=true
 // +kubebuilder:ac:generate=true
-// +kubebuilder:ac:output:package=../../../../applyconfig/external
+// +kubebuilder:ac:output:package=../../../../applyconfig/tf
 // +groupName=tf.upbound.io
 package v1beta1
 

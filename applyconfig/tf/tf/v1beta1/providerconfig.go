@@ -20,7 +20,7 @@ package v1beta1
 
 import (
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
-	internal "github.com/capt-controlplane/capt-controlplane/applyconfig/external/internal"
+	internal "github.com/capt-controlplane/capt-controlplane/applyconfig/tf/internal"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	types "k8s.io/apimachinery/pkg/types"
 	managedfields "k8s.io/apimachinery/pkg/util/managedfields"
