@@ -23,10 +23,11 @@ var (
 // FieldManager owns in the object read, with its live values.
 //
 // Extract answers that in general, but it converts the object, atProvider
-// and all, to a typed value and validates it first: most of the CPU a
-// reconcile spends. In the usual shapes (the entry names some of the three
-// fields FieldManager applies, and each is set) the answer is read off the
-// entry and the live fields directly; any other shape goes to Extract.
+// and all, to a typed value and validates it first. In the usual shapes
+// (the entry names some of the three fields FieldManager applies, and each
+// is set) the answer is read off the entry and the live fields directly;
+// any other shape goes to Extract. Measured (docs/benchmarks-owner.md):
+// Extract alone costs the manager 12 % more CPU per Workspace change.
 func ownedWorkspaceStatus(cp *controlplanev1beta1.CAPTControlPlane) (*cpac.WorkspaceStatusApplyConfiguration, error) {
 	entry, ok := ssa.AppliedEntry(cp, FieldManager, "status")
 	if !ok {

@@ -65,7 +65,9 @@ type Reconciler struct {
 	// workspaceStatus this process last applied.
 	sent sync.Map // types.NamespacedName -> []byte (JSON)
 
-	// settled skips a resync of unchanged inputs (ssa.Settled).
+	// settled skips a reconcile of unchanged inputs (ssa.Settled). Measured
+	// (docs/benchmarks-owner.md): without it the manager spends 18 % more
+	// CPU per Workspace change.
 	settled ssa.Settled
 }
 
@@ -146,6 +148,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	// The response is the object with exactly what was sent: when its watch
 	// event comes back with the same inputs, there is nothing to decide.
+	// Measured (docs/benchmarks-owner.md): comparing the echo instead costs
+	// 20 % more CPU per Workspace change.
 	cp.ResourceVersion = response
 	r.settled.Store(req.NamespacedName, inputsOf(cp, apply, ws))
 	return ctrl.Result{}, nil
