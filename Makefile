@@ -119,8 +119,8 @@ bench: k8s-binaries cluster-api-crds ## Go benchmarks against envtest (restore l
 .PHONY: bench-harness
 BENCH_N ?= 100,1000
 bench-harness: k8s-binaries build ## The four-writer benchmark harness, writer D being bin/manager; writes docs/benchmarks.md and its plots (N=100,1000: about 35 minutes; at N=10000 each writer takes 12 minutes or more, D over 26).
-	mkdir -p docs
-	go run ./test/bench -assets $(K8S_BIN) -manager $(BIN)/manager -n $(BENCH_N) -churn 60s -hostile 30s -plot-dir docs -out docs/benchmarks.md
+	mkdir -p docs $(BIN)/bench-logs
+	go run ./test/bench -assets $(K8S_BIN) -manager $(BIN)/manager -n $(BENCH_N) -churn 60s -hostile 30s -plot-dir docs -out docs/benchmarks.md -log-dir $(BIN)/bench-logs
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz test for FUZZTIME (default 30s), from the committed corpus.

@@ -233,3 +233,31 @@ func TestMigrationDropsALegacyShareOfTheNode(t *testing.T) {
 	}, timeout, poll).Should(Succeed())
 	g.Expect(testenv.JSONEqual(liveMirror(f.get(t)), map[string]any{"ready": true, "state": "Available", "atProvider": testenv.MustJSON(at)})).To(BeTrue())
 }
+
+// One change, one apply, however many events follow it: a burst of
+// Workspace events right after a change queues the control plane again
+// while the apply's echo is still on its way to the cache. The manager's
+// reads wait for its own writes (read-your-writes consistency, in
+// internal/manager); without that wait the next reconcile reads the version
+// from before the apply and sends the same apply again.
+func TestOneApplyWhileTheEchoIsOnItsWay(t *testing.T) {
+	g := NewWithT(t)
+	first := atProviderJSON("e1", endpointOutputs)
+	f := newFixture(t, "echo", first)
+	f.waitMirror(t, true, "Available", first)
+	writesTo := func() int { return writesToControlPlane(f.cp.Name) }
+	g.Consistently(writesTo, time.Second, 50*time.Millisecond).Should(Equal(writesTo()))
+
+	for round := range 5 {
+		writes := writesTo()
+		next := atProviderJSON(fmt.Sprintf("e%d", round+2), endpointOutputs)
+		f.setWorkspaceStatus(t, next, tfv1beta1.ReasonAvailable)
+		for i := range 20 {
+			patch := fmt.Sprintf(`{"metadata":{"annotations":{"burst":"%d-%d"}}}`, round, i)
+			g.Expect(env.Client.Patch(t.Context(), &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: f.workspace}},
+				client.RawPatch(types.MergePatchType, []byte(patch)))).To(Succeed())
+		}
+		f.waitMirror(t, true, "Available", next)
+		g.Consistently(writesTo, 500*time.Millisecond, 50*time.Millisecond).Should(Equal(writes+1), "round %d", round)
+	}
+}

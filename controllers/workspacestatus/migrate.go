@@ -10,7 +10,8 @@ import (
 
 // migrate hands status fields owned by Update entries — upstream CAPT's, and
 // any foreign writer's that co-own status.workspaceStatus — to the apply
-// managers: workspaceStatus to FieldManager alone, the rest to
+// managers by the ownership table: workspaceStatus to FieldManager alone,
+// the KubeconfigReady condition to capt-kubeconfig, the rest to
 // capt-controlplane (upstream.ControlPlaneStatus). Without it, fields an
 // Update entry co-owns would survive the apply that drops them. It returns
 // true when it sent the patch.

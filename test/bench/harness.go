@@ -384,6 +384,15 @@ func (h *harness) startManager(binary, kubeconfig string, resync time.Duration, 
 	}
 	child = exec.Command(binary, args...)
 	child.Stdout, child.Stderr = io.Discard, io.Discard
+	if h.o.logDir != "" {
+		// Why a manager stopped (a lost lease, a crash) is in its log.
+		log, err := os.Create(filepath.Join(h.o.logDir, fmt.Sprintf("%s-%s.log", filepath.Base(binary), time.Now().Format("150405.000"))))
+		if err != nil {
+			return nil, "", "", err
+		}
+		defer func() { _ = log.Close() }() // the child holds its own descriptor
+		child.Stdout, child.Stderr = log, log
+	}
 	if err := child.Start(); err != nil {
 		return nil, "", "", fmt.Errorf("starting %s (make build): %w", binary, err)
 	}

@@ -47,6 +47,7 @@ type options struct {
 	churnLarge     time.Duration
 	runResync      time.Duration
 	variants       map[string]string // writer → manager binary, beside D
+	logDir         string
 }
 
 // largeN is where the churn workloads are shortened (-churn-large), so
@@ -94,6 +95,7 @@ func main() {
 	flag.StringVar(&o.plotDir, "plot-dir", "", "write the loss windows of the hostile-writers workload as an SVG per N into this folder")
 	flag.IntVar(&o.outputBytes, "atprovider-bytes", 2048, "approximate size of each atProvider")
 	flag.StringVar(&o.out, "out", "", "also write the report to this markdown file")
+	flag.StringVar(&o.logDir, "log-dir", "", "keep each manager process's log here (<writer>-<N>-<start>.log); by default it is discarded")
 	flag.StringVar(&o.assets, "assets", "bin/k8s", "folder with kube-apiserver and etcd")
 	flag.StringVar(&o.manager, "manager", "bin/manager", "the manager binary, writer D")
 	flag.StringVar(&o.onlyWriters, "writers", strings.Join(writers, ","), "writers to run")
