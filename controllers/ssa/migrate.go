@@ -144,27 +144,19 @@ func (m Migration) splitEntry(e metav1.ManagedFieldsEntry, set *fieldpath.Set) (
 	}
 	kept := &fieldpath.Set{}
 	set.Iterate(func(p fieldpath.Path) {
-		for _, a := range m.Atomic {
-			if ownership.HasPrefix(p, a) {
-				p = a
-				break
-			}
+		p, h, ok := m.Owning(p)
+		switch {
+		case !ok:
+			kept.Insert(p)
+		case len(h.Path) > 0 && !h.Leaf && p.Equals(h.Path):
+			// The node itself (".", its existence) is nobody's to take:
+			// the new owner applies its fields, not the node. It is
+			// dropped, or the legacy manager would keep a share of it.
+			changed = true
+		default:
+			split[slices.Index(managers, h.Manager)].Insert(p)
+			changed = true
 		}
-		for _, h := range m.Owners {
-			if len(h.Path) > 0 && !h.Leaf && p.Equals(h.Path) {
-				// The node itself (".", its existence) is nobody's to take:
-				// the new owner applies its fields, not the node. It is
-				// dropped, or the legacy manager would keep a share of it.
-				changed = true
-				return
-			}
-			if ownership.HasPrefix(p, h.Path) {
-				split[slices.Index(managers, h.Manager)].Insert(p)
-				changed = true
-				return
-			}
-		}
-		kept.Insert(p)
 	})
 	kept = withoutEmptiedNodes(kept, split)
 	parts = make([]*metav1.ManagedFieldsEntry, len(managers))

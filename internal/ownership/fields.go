@@ -94,6 +94,17 @@ func OwnerOf(kind, name, subresource string, p fieldpath.Path) string {
 
 // OwnerOf is the manager of field p; "" when it is not ours.
 func (f Fields) OwnerOf(p fieldpath.Path) string {
+	_, owner, ok := f.Owning(p)
+	if !ok {
+		return ""
+	}
+	return owner.Manager
+}
+
+// Owning finds who owns field p: the field as owned (p, or the atomic path
+// above it) and the first entry of Owners whose Path starts it; ok is
+// false when none does.
+func (f Fields) Owning(p fieldpath.Path) (owned fieldpath.Path, owner Field, ok bool) {
 	for _, a := range f.Atomic {
 		if HasPrefix(p, a) {
 			p = a
@@ -102,10 +113,10 @@ func (f Fields) OwnerOf(p fieldpath.Path) string {
 	}
 	for _, o := range f.Owners {
 		if HasPrefix(p, o.Path) {
-			return o.Manager
+			return p, o, true
 		}
 	}
-	return ""
+	return p, Field{}, false
 }
 
 // HasPrefix reports whether path p starts with prefix.
