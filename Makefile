@@ -84,8 +84,8 @@ verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mo
 ##@ Test
 
 # The packages whose tests run controllers in the test process, many
-# reconciles at once: they run under the race detector (and the grep in
-# the test target leaves them out of the second run).
+# reconciles at once: they run under the race detector, and the second
+# run of the test target leaves them out.
 RACE_PACKAGES = ./controllers/... ./test/lifecycle ./test/integration
 
 .PHONY: test
@@ -96,7 +96,7 @@ test: k8s-binaries cluster-api-crds capi-binaries build ## The demo walk-through
 	# deadline exceeded" when a duration runs out mid-input (go.dev/issue/75804).
 	$(MAKE) fuzz FUZZTIME=5000x
 	go test $(GO_TEST_FLAGS) -race $(RACE_PACKAGES)
-	go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v -e /controllers/ -e /test/lifecycle$$ -e /test/integration$$)
+	go test $(GO_TEST_FLAGS) $$(go list ./... | grep -vxF "$$(go list $(RACE_PACKAGES))")
 
 .PHONY: e2e
 e2e: k8s-binaries build ## kubectl end-to-end tests and the demo walk-through.

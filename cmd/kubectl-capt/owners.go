@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
@@ -28,11 +28,9 @@ func ownerRows(kind, name string, entries []metav1.ManagedFieldsEntry, depth int
 	var rows []row
 	seen := map[row]bool{}
 	for _, e := range entries {
-		set := &fieldpath.Set{}
-		if e.FieldsV1 != nil {
-			if err := set.FromJSON(bytes.NewReader(e.FieldsV1.GetRawBytes())); err != nil {
-				return nil, fmt.Errorf("managedFields of %s: %w", e.Manager, err)
-			}
+		set, err := ssa.FieldSet(e)
+		if err != nil {
+			return nil, err
 		}
 		when := ""
 		if e.Time != nil {

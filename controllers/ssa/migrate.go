@@ -55,7 +55,7 @@ func (m Migration) Patch(obj client.Object) (client.Patch, error) {
 			entries = append(entries, e)
 			continue
 		}
-		set, err := decode(e)
+		set, err := FieldSet(e)
 		if err != nil {
 			return nil, err
 		}
@@ -211,7 +211,8 @@ func withoutEmptiedNodes(kept *fieldpath.Set, handed []*fieldpath.Set) *fieldpat
 	return out
 }
 
-func decode(e metav1.ManagedFieldsEntry) (*fieldpath.Set, error) {
+// FieldSet is the set of fields a managedFields entry owns.
+func FieldSet(e metav1.ManagedFieldsEntry) (*fieldpath.Set, error) {
 	set := &fieldpath.Set{}
 	if e.FieldsV1 != nil {
 		if err := set.FromJSON(bytes.NewReader(e.FieldsV1.GetRawBytes())); err != nil {

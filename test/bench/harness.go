@@ -798,11 +798,7 @@ func (w *workload) change(ctx context.Context, i int) error {
 // does (an empty one is a gap: not ready), calling sending just before each
 // attempt. The caller holds the Workspace's lock.
 func (w *workload) provide(ctx context.Context, i int, obs tfv1beta1.WorkspaceObservation, sending func()) error {
-	reason, ready := tfv1beta1.ReasonAvailable, true
-	if obs.IsEmpty() {
-		reason, ready = tfv1beta1.ReasonUnavailable, false
-	}
-	return testenv.ProvideObservation(ctx, w.h.c, workspaceName(cpName(i)), obs, ready, reason, sending)
+	return testenv.ProvideOrGap(ctx, w.h.c, workspaceName(cpName(i)), obs, sending)
 }
 
 // observation is an atProvider of about size bytes: ten outputs with nested

@@ -107,11 +107,7 @@ func (w *writers) provide(ctx context.Context, cp string, obs tfv1beta1.Workspac
 	if value != "" {
 		w.check.sendingWorkspace(cp, value)
 	}
-	reason, ready := tfv1beta1.ReasonAvailable, true
-	if obs.IsEmpty() {
-		reason, ready = tfv1beta1.ReasonUnavailable, false
-	}
-	err := testenv.ProvideObservation(ctx, w.c, workspaceOf(cp), obs, ready, reason, nil)
+	err := testenv.ProvideOrGap(ctx, w.c, workspaceOf(cp), obs, nil)
 	switch {
 	case err == nil && value != "":
 		w.check.wroteWorkspace(cp, value, value)

@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 
@@ -9,26 +8,27 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
+	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/scheme"
 )
+
+var ownershipScheme = scheme.New()
 
 // OwnershipViolations lists every field on which obj's managedFields and
 // the ownership table (internal/ownership) disagree: a field one of our
 // managers owns that the table gives to another manager or to none, and a
 // field the table gives to one of our managers that another manager owns.
 func OwnershipViolations(obj client.Object) ([]string, error) {
-	gvk, err := apiutil.GVKForObject(obj, scheme.New())
+	gvk, err := apiutil.GVKForObject(obj, ownershipScheme)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, e := range obj.GetManagedFields() {
-		set := &fieldpath.Set{}
-		if e.FieldsV1 != nil {
-			if err := set.FromJSON(bytes.NewReader(e.FieldsV1.GetRawBytes())); err != nil {
-				return nil, err
-			}
+		set, err := ssa.FieldSet(e)
+		if err != nil {
+			return nil, err
 		}
 		ours := slices.Contains(ownership.FieldManagers, e.Manager)
 		set.Leaves().Iterate(func(p fieldpath.Path) {

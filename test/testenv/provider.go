@@ -66,6 +66,16 @@ func ProvideObservation(ctx context.Context, c client.Client, workspace string, 
 	})
 }
 
+// ProvideOrGap is ProvideObservation of a Workspace that is ready
+// (Available) with atProvider, or not ready (Unavailable) when atProvider
+// is empty: a gap.
+func ProvideOrGap(ctx context.Context, c client.Client, workspace string, atProvider tfv1beta1.WorkspaceObservation, beforeAttempt func()) error {
+	if atProvider.IsEmpty() {
+		return ProvideObservation(ctx, c, workspace, atProvider, false, tfv1beta1.ReasonUnavailable, beforeAttempt)
+	}
+	return ProvideObservation(ctx, c, workspace, atProvider, true, tfv1beta1.ReasonAvailable, beforeAttempt)
+}
+
 func providerCondition(live []tfv1beta1.Condition, t tfv1beta1.ConditionType, status metav1.ConditionStatus, reason string) tfv1beta1.Condition {
 	c := tfv1beta1.Condition{Type: t, Status: status, Reason: reason, LastTransitionTime: metav1.Now().Rfc3339Copy()}
 	if prev := tfv1beta1.FindCondition(live, t); prev != nil && prev.Status == status {
