@@ -67,7 +67,7 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 	}
 
 	// The healthy neighbour is unaffected.
-	provide(t, "healthy-eks-controlplane", readyOutputs)
+	provide(t, waitWorkspace(t, "healthy-eks-controlplane").Name, readyOutputs)
 	g.Eventually(func(g Gomega) {
 		cp := get(g, client.ObjectKeyFromObject(healthy), &controlplanev1beta1.CAPTControlPlane{})
 		g.Expect(cp.Status.Phase).To(Equal(controlplanev1beta1.PhaseReady))
