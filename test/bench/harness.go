@@ -214,13 +214,18 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		return nil, err
 	}
 	defer stopProxy()
-	var child *exec.Cmd
+	var child *writerProcess
 	var pprofAddr, metrics string
-	start := func(resync time.Duration) (err error) {
+	start := func(resync time.Duration) error {
+		var cmd *exec.Cmd
+		var err error
 		if binary, ok := h.o.managerOf(kind); ok {
-			child, metrics, pprofAddr, err = h.startManager(binary, kubeconfig, resync, false)
+			cmd, metrics, pprofAddr, err = h.startManager(binary, kubeconfig, resync, false)
 		} else {
-			child, err = h.startBaseline(kind, kubeconfig, ns, n, resync)
+			cmd, err = h.startBaseline(kind, kubeconfig, ns, n, resync)
+		}
+		if err == nil {
+			child = watchProcess(cmd)
 		}
 		return err
 	}
@@ -230,15 +235,17 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 	// Every writer starts with no other writer's objects in the cluster:
 	// Workspaces are cluster-scoped and every process caches all of them.
 	defer h.cleanup(ctx, ns)
-	defer func() { _ = child.Process.Signal(syscall.SIGTERM); _ = child.Wait() }()
+	defer func() { child.stop() }()
 
 	t, err := newTracker(ctx, h.c, ns)
 	if err != nil {
 		return nil, err
 	}
 	defer t.stop()
+	// Every wait of the workloads gives up as soon as the writer is gone.
+	t.lost = func() error { return child.lost() }
 	w := &workload{h: h, kind: kind, ns: ns, n: n, tracker: t, seq: make([]int, n), locks: make([]sync.Mutex, n), requests: requests,
-		rng: rand.New(rand.NewPCG(uint64(n), 7)), writer: child.Process}
+		rng: rand.New(rand.NewPCG(uint64(n), 7)), writer: child.cmd.Process, metrics: metrics}
 
 	var out []measurement
 	var standby *standbyReplica
@@ -263,14 +270,13 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		if wl == wlRestart {
 			// From here on the writer runs with the resync period it has in
 			// a cluster: a fresh process, on the objects it converged.
-			_ = child.Process.Signal(syscall.SIGTERM)
-			_ = child.Wait()
+			child.stop()
 			if err := start(h.o.runResync); err != nil {
 				return nil, err
 			}
-			w.writer = child.Process
+			w.writer, w.metrics = child.cmd.Process, metrics
 		}
-		cpuBefore, _ := processCPU(child.Process.Pid)
+		cpuBefore, _ := processCPU(child.cmd.Process.Pid)
 		apiServerBefore := cpuOf(0)["kube-apiserver"]
 		if wl == wlRestart {
 			cpuBefore = 0 // the process's start is part of it
@@ -282,6 +288,9 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		}
 		start := time.Now()
 		changes, err := w.run(ctx, wl)
+		if lost := child.lost(); lost != nil {
+			err = lost
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", wl, err)
 		}
@@ -294,7 +303,7 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		if wl == wlSteady && pprofAddr != "" {
 			saveProfile(fmt.Sprintf("http://%s/debug/pprof/heap", pprofAddr), fmt.Sprintf("%s.heap.%s-%d", h.o.cpuProfile, kind, n))
 		}
-		cpuAfter, rss := processCPU(child.Process.Pid)
+		cpuAfter, rss := processCPU(child.cmd.Process.Pid)
 		reconciles := map[string]int{}
 		if metrics != "" {
 			after, _ := testenv.Reconciles(metrics)
@@ -471,6 +480,7 @@ type workload struct {
 	rng     *rand.Rand
 	mu      sync.Mutex
 	writer  *os.Process // the writer under test, stopped during a backlog
+	metrics string      // the manager's metrics; "" for a baseline
 	// requests are the writer's, as its proxy records them.
 	requests *testenv.RequestLog
 	drained  time.Duration // how long the last backlog took to drain
@@ -523,7 +533,15 @@ func (w *workload) run(ctx context.Context, wl string) (int, error) {
 		time.Sleep(5 * w.h.o.resync)
 		return 0, nil
 	case wlRestart:
-		// Whatever the new process writes on its start, then two quiet seconds.
+		// A new manager looks at every object once, on its first list: the
+		// restart is over when every controller has, and then nothing was
+		// written for two seconds (a baseline has no metrics: only the
+		// quiet seconds).
+		if w.metrics != "" {
+			if err := w.firstSweep(w.patience(10 * time.Minute)); err != nil {
+				return 0, err
+			}
+		}
 		return 0, w.quiet(2*time.Second, w.patience(5*time.Minute))
 	case wlChurn:
 		return w.churn(ctx, false)
@@ -658,12 +676,41 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 	return w.n, w.quiet(w.h.o.resync, w.patience(time.Minute))
 }
 
+// firstSweep waits until each resynced controller of a manager has
+// reconciled at least once per control plane since the process started.
+func (w *workload) firstSweep(timeout time.Duration) error {
+	for deadline := time.Now().Add(timeout); ; time.Sleep(200 * time.Millisecond) {
+		if err := w.tracker.lost(); err != nil {
+			return err
+		}
+		done, err := testenv.Reconciles(w.metrics)
+		if err != nil {
+			return err
+		}
+		behind := []string{}
+		for _, c := range testenv.ManagerControllers {
+			if done[c] < w.n {
+				behind = append(behind, fmt.Sprintf("%s %d", c, done[c]))
+			}
+		}
+		if len(behind) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the restarted manager's first sweep is short of %d reconciles per controller after %s: %s", w.n, timeout, strings.Join(behind, ", "))
+		}
+	}
+}
+
 // quiet waits until the writer has sent no write for a whole period.
 func (w *workload) quiet(period, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		mark := w.requests.Mark()
 		time.Sleep(period)
+		if err := w.tracker.lost(); err != nil {
+			return err
+		}
 		writes := testenv.Writes(w.requests.Since(mark))
 		if len(writes) == 0 {
 			return nil
@@ -692,6 +739,9 @@ func (w *workload) allReady(ctx context.Context, timeout time.Duration) error {
 		}
 		if ready == w.n {
 			return nil
+		}
+		if err := w.tracker.lost(); err != nil {
+			return err
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d of %d control planes Ready after %s", ready, w.n, timeout)

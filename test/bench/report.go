@@ -66,7 +66,7 @@ func renderReport(o options, rev string, results []measurement, ceils map[int]ce
 		"CPU and peak RSS read from /proc. Latency: from the Workspace status write to the watch event that "+
 		"shows it mirrored. Loss: a version whose atProvider is missing or older than one already mirrored, until a current one is back. "+
 		"Workloads: 1 create N control planes and Workspaces (atProvider ≈ %d B, ten outputs, nested); 2 five resync periods (%s each) with no change; "+
-		"2b the writer restarts with the resync period it has in a cluster (%s, controller-runtime's and bin/manager's default), which it keeps from then on (its figures: until it has gone 2 s without a write); "+
+		"2b the writer restarts with the resync period it has in a cluster (%s, controller-runtime's and bin/manager's default), which it keeps from then on (its figures: for D, until each resynced controller has reconciled every object once, its first sweep; then, for every writer, until it has gone 2 s without a write); "+
 		"3 churn at %g changes/s for %s; 4 the same churn while another writer sends plain full-status updates of other fields at %g/s; "+
 		"5 four harness goroutines change Workspaces as fast as they can for %s (every change is itself a status write the API server must take); 6 the writer process is stopped (SIGSTOP), every Workspace changes once, and the clock runs from SIGCONT until all are mirrored: the writer's own throughput (its latencies include the stop); "+
 		"7 hostile writers: for %s, the churn of 3 plus a seeded stream (seed %d, the same for every writer) of %g hostile writes/s, each one of: "+

@@ -31,6 +31,8 @@ type tracker struct {
 	lossCause   map[string]string // of the open windows
 	phaseStart  time.Time
 	phase       phaseResult
+	// lost reports the writer under test gone: no wait outlasts it.
+	lost func() error
 }
 
 type phaseResult struct {
@@ -54,7 +56,7 @@ func newTracker(ctx context.Context, c client.WithWatch, ns string) (*tracker, e
 		return nil, err
 	}
 	t := &tracker{w: w, pending: map[string]map[int]time.Time{}, mirrored: map[string]int{}, lossFrom: map[string]time.Time{},
-		lastHostile: map[string]string{}, lossCause: map[string]string{}, phaseStart: time.Now()}
+		lastHostile: map[string]string{}, lossCause: map[string]string{}, phaseStart: time.Now(), lost: func() error { return nil }}
 	go func() {
 		for ev := range w.ResultChan() {
 			if cp, ok := ev.Object.(*controlplanev1beta1.CAPTControlPlane); ok && ev.Type != watch.Deleted {
@@ -140,14 +142,18 @@ func (t *tracker) observe(cp *controlplanev1beta1.CAPTControlPlane, now time.Tim
 
 // waitMirrored waits until every control plane mirrors its latest seq.
 func (t *tracker) waitMirrored(n int, seq []int, timeout time.Duration) error {
-	if behind := t.waitBehind(n, seq, timeout); behind > 0 {
+	behind := t.waitBehind(n, seq, timeout)
+	if err := t.lost(); err != nil {
+		return err
+	}
+	if behind > 0 {
 		return fmt.Errorf("%d of %d control planes did not mirror their Workspace within %s", behind, n, timeout)
 	}
 	return nil
 }
 
 // waitBehind waits until every control plane mirrors its latest seq, or
-// until timeout, and returns how many do not.
+// until timeout or the writer is gone, and returns how many do not.
 func (t *tracker) waitBehind(n int, seq []int, timeout time.Duration) int {
 	deadline := time.Now().Add(timeout)
 	for {
@@ -160,7 +166,7 @@ func (t *tracker) waitBehind(n int, seq []int, timeout time.Duration) int {
 			}
 		}
 		t.mu.Unlock()
-		if behind == 0 || time.Now().After(deadline) {
+		if behind == 0 || time.Now().After(deadline) || t.lost() != nil {
 			return behind
 		}
 		time.Sleep(20 * time.Millisecond)
