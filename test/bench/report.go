@@ -129,6 +129,10 @@ func targets(results []measurement, n int, ceil ceilings) string {
 		}
 		return "**not met**"
 	}
+	if initial := find(writerOurs, wlInitial); initial != nil {
+		fmt.Fprintf(&b, "- D's writes during initial convergence: %.1f per control plane, by verb, resource and field manager:\n%s",
+			float64(initial.requests.writes)/float64(n), indent(testenv.FormatCounts(initial.requests.byKey)))
+	}
 	fmt.Fprintf(&b, "- writes in steady state (%s, every controller, every kind): %d (target 0): %s\n", wlSteady, steady.requests.writes, check(steady.requests.writes == 0))
 	if steady.requests.writes > 0 {
 		fmt.Fprintf(&b, "%s", indent(testenv.FormatCounts(steady.requests.byKey)))
