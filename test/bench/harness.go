@@ -70,6 +70,9 @@ type measurement struct {
 	hostile          map[string]int
 	reconciles       map[string]int // by controller (D only)
 	standby          *standbyCost   // D's standby replica during the churn
+	// ownCeiling is the fair ceiling on the manager's own converged control
+	// planes (drain only, managers only).
+	ownCeiling *ceilingResult
 }
 
 type harness struct {
@@ -222,7 +225,7 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 		if binary, ok := h.o.managerOf(kind); ok {
 			cmd, metrics, pprofAddr, err = h.startManager(binary, kubeconfig, resync, false)
 		} else {
-			cmd, err = h.startBaseline(kind, kubeconfig, ns, n, resync)
+			cmd, metrics, err = h.startBaseline(kind, kubeconfig, ns, n, resync)
 		}
 		if err == nil {
 			child = watchProcess(cmd)
@@ -326,25 +329,48 @@ func (h *harness) runWriter(ctx context.Context, kind string, n int) ([]measurem
 			standby = nil
 		}
 	}
+	if _, ok := h.o.managerOf(kind); ok {
+		// The fair ceiling once more, on the control planes the manager
+		// converged (the product's full status, every manager's
+		// managedFields entries), with the manager stopped: what the API
+		// server takes per status apply to objects of the size the drain's
+		// applies go to, where the first fair ceiling's are bare.
+		child.stop()
+		fmt.Fprintf(os.Stderr, "N=%d fair ceiling on %s's control planes\n", n, kind)
+		own, err := h.fairCeiling(ns, n)
+		if err != nil {
+			return nil, fmt.Errorf("fair ceiling on %s's control planes: %w", kind, err)
+		}
+		for i := range out {
+			if out[i].workload == wlDrain {
+				out[i].ownCeiling = &own
+			}
+		}
+	}
 	return out, nil
 }
 
 // startBaseline starts a baseline writer (this program with -writer) and
-// waits until its cache synced.
-func (h *harness) startBaseline(kind, kubeconfig, ns string, n int, resync time.Duration) (*exec.Cmd, error) {
-	args := []string{"-writer", kind, "-writer-kubeconfig", kubeconfig, "-namespace", ns, "-resync", resync.String()}
+// waits until its cache synced; it returns the URL of its metrics.
+func (h *harness) startBaseline(kind, kubeconfig, ns string, n int, resync time.Duration) (*exec.Cmd, string, error) {
+	port, err := testenv.FreePort()
+	if err != nil {
+		return nil, "", err
+	}
+	args := []string{"-writer", kind, "-writer-kubeconfig", kubeconfig, "-namespace", ns, "-resync", resync.String(),
+		"-writer-metrics", fmt.Sprintf("127.0.0.1:%d", port)}
 	if h.o.cpuProfile != "" {
 		args = append(args, "-cpuprofile", fmt.Sprintf("%s.%s-%d", h.o.cpuProfile, kind, n))
 	}
 	child, lines, err := startChild(args, io.Discard)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	go func() {
 		for lines.Scan() {
 		}
 	}()
-	return child, nil
+	return child, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), nil
 }
 
 // startChild starts this program with args (a child mode) and waits for its
@@ -480,7 +506,7 @@ type workload struct {
 	rng     *rand.Rand
 	mu      sync.Mutex
 	writer  *os.Process // the writer under test, stopped during a backlog
-	metrics string      // the manager's metrics; "" for a baseline
+	metrics string      // the writer process's metrics
 	// requests are the writer's, as its proxy records them.
 	requests *testenv.RequestLog
 	drained  time.Duration // how long the last backlog took to drain
@@ -533,14 +559,11 @@ func (w *workload) run(ctx context.Context, wl string) (int, error) {
 		time.Sleep(5 * w.h.o.resync)
 		return 0, nil
 	case wlRestart:
-		// A new manager looks at every object once, on its first list: the
+		// A new process looks at every object once, on its first list: the
 		// restart is over when every controller has, and then nothing was
-		// written for two seconds (a baseline has no metrics: only the
-		// quiet seconds).
-		if w.metrics != "" {
-			if err := w.firstSweep(w.patience(10 * time.Minute)); err != nil {
-				return 0, err
-			}
+		// written for two seconds.
+		if err := w.firstSweep(w.patience(10 * time.Minute)); err != nil {
+			return 0, err
 		}
 		return 0, w.quiet(2*time.Second, w.patience(5*time.Minute))
 	case wlChurn:
@@ -676,9 +699,13 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 	return w.n, w.quiet(w.h.o.resync, w.patience(time.Minute))
 }
 
-// firstSweep waits until each resynced controller of a manager has
+// firstSweep waits until each resynced controller of the writer has
 // reconciled at least once per control plane since the process started.
 func (w *workload) firstSweep(timeout time.Duration) error {
+	controllers := testenv.ManagerControllers
+	if _, ok := w.h.o.managerOf(w.kind); !ok {
+		controllers = []string{baselineController}
+	}
 	for deadline := time.Now().Add(timeout); ; time.Sleep(200 * time.Millisecond) {
 		if err := w.tracker.lost(); err != nil {
 			return err
@@ -688,7 +715,7 @@ func (w *workload) firstSweep(timeout time.Duration) error {
 			return err
 		}
 		behind := []string{}
-		for _, c := range testenv.ManagerControllers {
+		for _, c := range controllers {
 			if done[c] < w.n {
 				behind = append(behind, fmt.Sprintf("%s %d", c, done[c]))
 			}
@@ -912,31 +939,38 @@ func (h *harness) ceilings(ctx context.Context, n int) (raw, fair ceilingResult,
 		return raw, fair, err
 	}
 
+	fair, err = h.fairCeiling(ns, n)
+	return raw, fair, err
+}
+
+// fairCeiling runs the fair ceiling's process (runCeiling) on control
+// planes cp-0000 … of namespace ns.
+func (h *harness) fairCeiling(ns string, n int) (ceilingResult, error) {
 	// Behind the same recording proxy as the writers, so that the drain and
 	// the fair ceiling pay the same way to the API server.
 	kubeconfig, stopProxy, err := (&testenv.RequestLog{}).Proxy(h.cfg, h.dir)
 	if err != nil {
-		return raw, fair, err
+		return ceilingResult{}, err
 	}
 	defer stopProxy()
 	child, lines, err := startChild([]string{"-writer", writerCeiling, "-writer-kubeconfig", kubeconfig, "-namespace", ns,
 		"-n", strconv.Itoa(n), "-ceiling", h.o.ceilingFor.String(), "-ceiling-workers", strconv.Itoa(h.o.ceilingWorkers),
 		"-atprovider-bytes", strconv.Itoa(h.o.outputBytes)}, os.Stderr)
 	if err != nil {
-		return raw, fair, err
+		return ceilingResult{}, err
 	}
 	defer func() { _ = child.Wait() }()
-	machineBefore, processesBefore = machineCPU(), cpuOf(child.Process.Pid)
+	machineBefore, processesBefore := machineCPU(), cpuOf(child.Process.Pid)
 	if !lines.Scan() {
-		return raw, fair, fmt.Errorf("the ceiling process ended without a count")
+		return ceilingResult{}, fmt.Errorf("the ceiling process ended without a count")
 	}
 	// Read before the process exits, so that its CPU is still in /proc.
 	busy, cpu := machineCPU().busySince(machineBefore), cpuOf(child.Process.Pid).minus(processesBefore)
+	var applies int
 	if _, err := fmt.Sscanf(lines.Text(), "APPLIED %d", &applies); err != nil {
-		return raw, fair, fmt.Errorf("the ceiling process said %q", lines.Text())
+		return ceilingResult{}, fmt.Errorf("the ceiling process said %q", lines.Text())
 	}
-	fair = ceilingResult{rate: float64(applies) / h.o.ceilingFor.Seconds(), applies: applies, busy: busy, cpu: cpu}
-	return raw, fair, nil
+	return ceilingResult{rate: float64(applies) / h.o.ceilingFor.Seconds(), applies: applies, busy: busy, cpu: cpu}, nil
 }
 
 func repoRoot() (string, error) {

@@ -39,6 +39,7 @@ type options struct {
 	writerKind     string // child mode
 	kubeconfig     string
 	namespace      string
+	metricsAddr    string // child mode
 	cpuProfile     string
 	hostileFor     time.Duration
 	hostileRate    float64
@@ -115,6 +116,7 @@ func main() {
 	flag.StringVar(&o.writerKind, "writer", "", "(internal) run as the writer process of this kind")
 	flag.StringVar(&o.kubeconfig, "writer-kubeconfig", "", "(internal) kubeconfig of the writer process")
 	flag.StringVar(&o.namespace, "namespace", "", "(internal) namespace of the writer process")
+	flag.StringVar(&o.metricsAddr, "writer-metrics", "0", "(internal) metrics address of the writer process")
 	flag.Parse()
 
 	var err error
@@ -144,7 +146,7 @@ func main() {
 		}
 		err = runHarness(o)
 	default:
-		err = runWriter(o.writerKind, o.kubeconfig, o.namespace, o.resync, o.cpuProfile)
+		err = runWriter(o.writerKind, o.kubeconfig, o.namespace, o.metricsAddr, o.resync, o.cpuProfile)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

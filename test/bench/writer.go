@@ -37,10 +37,13 @@ const (
 
 var writers = []string{writerUpdate, writerMerge, writerApply, writerOurs}
 
+// baselineController names the baselines' one controller in their metrics.
+const baselineController = "baseline"
+
 // runWriter is the child process of a baseline writer: one controller in
 // a controller-runtime manager. It prints READY once its cache synced; the
 // harness counts its requests in the proxy its kubeconfig points at.
-func runWriter(kind, kubeconfig, namespace string, resync time.Duration, cpuProfile string) error {
+func runWriter(kind, kubeconfig, namespace, metricsAddr string, resync time.Duration, cpuProfile string) error {
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
@@ -58,7 +61,9 @@ func runWriter(kind, kubeconfig, namespace string, resync time.Duration, cpuProf
 	cfg.QPS, cfg.Burst = 500, 1000
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme.New(),
-		Metrics: metricsserver.Options{BindAddress: "0"},
+		// Served so that the harness sees the reconciles of a restart's
+		// first sweep, as it does bin/manager's.
+		Metrics: metricsserver.Options{BindAddress: metricsAddr},
 		Cache: cache.Options{
 			SyncPeriod:        &resync,
 			DefaultNamespaces: map[string]cache.Config{namespace: {}},
@@ -69,7 +74,7 @@ func runWriter(kind, kubeconfig, namespace string, resync time.Duration, cpuProf
 	}
 	ctx := ctrl.SetupSignalHandler()
 	b := &baseline{client: mgr.GetClient(), reader: mgr.GetAPIReader(), kind: kind}
-	err = ctrl.NewControllerManagedBy(mgr).Named("baseline").
+	err = ctrl.NewControllerManagedBy(mgr).Named(baselineController).
 		For(&controlplanev1beta1.CAPTControlPlane{}).
 		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneOfWorkspace(namespace))).
 		WithOptions(controller.Options{MaxConcurrentReconciles: 4}).Complete(b)
