@@ -60,7 +60,7 @@ func runWriter(kind, kubeconfig, namespace, metricsAddr string, resync time.Dura
 	}
 	cfg.QPS, cfg.Burst = 500, 1000
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:  scheme.New(),
+		Scheme: scheme.New(),
 		// Served so that the harness sees the reconciles of a restart's
 		// first sweep, as it does bin/manager's.
 		Metrics: metricsserver.Options{BindAddress: metricsAddr},
