@@ -16,6 +16,7 @@ import (
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
+	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
 )
 
 // SetupWithManager registers the watches: control planes, the applies and
@@ -27,6 +28,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	}
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorder(FieldManager)
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &controlplanev1beta1.CAPTControlPlane{}, indexOwnerCluster, ownerClusterOf); err != nil {
+		return err
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
@@ -56,18 +60,24 @@ func controlPlaneForWorkspace(_ context.Context, obj client.Object) []reconcile.
 	return []reconcile.Request{{NamespacedName: owner}}
 }
 
+// indexOwnerCluster indexes control planes by the name of their owner
+// Cluster: Cluster API writes Clusters often, and each event would
+// otherwise look at every control plane of the namespace.
+const indexOwnerCluster = "controlplane.ownerCluster"
+
+func ownerClusterOf(obj client.Object) []string {
+	if name := controlplanev1beta1.OwnerClusterName(obj.(*controlplanev1beta1.CAPTControlPlane)); name != "" {
+		return []string{name}
+	}
+	return nil
+}
+
 // controlPlanesForCluster maps a Cluster to the control planes it owns.
 func (r *Reconciler) controlPlanesForCluster(ctx context.Context, obj client.Object) []reconcile.Request {
-	list := &controlplanev1beta1.CAPTControlPlaneList{}
-	if err := r.Client.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
+	requests, err := mapping.ListRequests(ctx, r.Client, &controlplanev1beta1.CAPTControlPlaneList{},
+		client.InNamespace(obj.GetNamespace()), client.MatchingFields{indexOwnerCluster: obj.GetName()})
+	if err != nil {
 		r.log(ctx).Error(err, "listing control planes of a Cluster", "cluster", client.ObjectKeyFromObject(obj))
-		return nil
-	}
-	var requests []reconcile.Request
-	for i := range list.Items {
-		if controlplanev1beta1.OwnerClusterName(&list.Items[i]) == obj.GetName() {
-			requests = append(requests, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-		}
 	}
 	return requests
 }

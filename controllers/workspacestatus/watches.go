@@ -40,7 +40,8 @@ func (r *Reconciler) controlPlanesForWorkspace(ctx context.Context, obj client.O
 		requests = append(requests, reconcile.Request{NamespacedName: owner})
 	}
 	applies := &infrastructurev1beta1.WorkspaceTemplateApplyList{}
-	if err := r.Client.List(ctx, applies, client.MatchingFields{indexWorkspaceName: obj.GetName()}, client.InNamespace(r.Namespace)); err != nil {
+	// The cache's own applies, not copies: only their names are read.
+	if err := r.Client.List(ctx, applies, client.MatchingFields{indexWorkspaceName: obj.GetName()}, client.InNamespace(r.Namespace), client.UnsafeDisableDeepCopy); err != nil {
 		r.log(ctx).Error(err, "listing WorkspaceTemplateApplies of a workspace", "workspace", obj.GetName())
 		return requests
 	}

@@ -14,16 +14,22 @@ import (
 
 // migrateFromUpstream hands what upstream CAPT's manager owns of the apply
 // (main resource and status) and of its Workspace to the managers that own
-// those fields now, once (internal/upstream). The cache keeps only our
-// managers' entries, so the objects are read from the API server, and only
-// while FieldManager has not yet applied the apply: before its first apply
-// after the upgrade, or of a new apply. One patch per reconcile (the next
+// those fields now, once (internal/upstream). It looks only while
+// FieldManager has not yet applied the apply: before its first apply after
+// the upgrade, or of a new apply. The cache keeps upstream's entries of
+// applies and Workspaces (internal/manager), so an apply this manager
+// created, whose Workspace it renders, is never read from the API server;
+// one that upstream left is, with its Workspace: the patch replaces every
+// entry, those the cache drops included. One patch per reconcile (the next
 // would carry a stale resourceVersion); it reports whether it sent one.
 func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (bool, error) {
 	_, main := ssa.AppliedEntry(apply, FieldManager, "")
 	_, status := ssa.AppliedEntry(apply, FieldManager, "status")
 	if main && status {
 		return false, nil
+	}
+	if left, err := r.upstreamLeft(ctx, apply); err != nil || !left {
+		return false, err
 	}
 	live := &infrastructurev1beta1.WorkspaceTemplateApply{}
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(apply), live); err != nil {
@@ -42,6 +48,19 @@ func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastruct
 	sent, err := ssa.Migrate(ctx, r.Client, ws, upstream.Workspace())
 	r.logMigration(ctx, sent, "Workspace "+ws.Name)
 	return sent, err
+}
+
+// upstreamLeft says whether the cached apply or its cached Workspace has
+// an entry of upstream's managers.
+func (r *Reconciler) upstreamLeft(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (bool, error) {
+	if upstream.Left(apply) {
+		return true, nil
+	}
+	ws := &tfv1beta1.Workspace{}
+	if err := r.Client.Get(ctx, types.NamespacedName{Name: apply.WorkspaceName()}, ws); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return upstream.Left(ws), nil
 }
 
 func (r *Reconciler) logMigration(ctx context.Context, sent bool, what string) {

@@ -15,8 +15,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+	"github.com/capt-controlplane/capt-controlplane/internal/upstream"
 )
 
 // CacheOptions is the one cache configuration of the manager:
@@ -25,6 +27,10 @@ import (
 //     cached object, and other managers' entries are never read;
 //   - control planes keep every entry: the one-time migration reads the
 //     Update entries older clients left;
+//   - WorkspaceTemplateApplies and Workspaces also keep upstream CAPT's
+//     entries (internal/upstream): only an object that has one needs the
+//     one-time migration, which reads it from the API server, so an object
+//     this manager created is never read from the API server;
 //   - Cluster API's Clusters keep their metadata and spec.paused only: the
 //     manager reads nothing else of them and never writes them, and a
 //     Cluster's topology, network and status are most of its size;
@@ -42,8 +48,9 @@ func CacheOptions(o Options) (cache.Options, error) {
 		DefaultTransform: defaultTransform,
 		ByObject: map[client.Object]cache.ByObject{
 			&controlplanev1beta1.CAPTControlPlane{}:         {Transform: keepEverything},
-			&infrastructurev1beta1.WorkspaceTemplateApply{}: {},
-			&corev1.Secret{}: {Label: labels.NewSelector().Add(*ours)},
+			&infrastructurev1beta1.WorkspaceTemplateApply{}: {Transform: keepOwnAndUpstreamManagedFields},
+			&tfv1beta1.Workspace{}:                          {Transform: keepOwnAndUpstreamManagedFields},
+			&corev1.Secret{}:                                {Label: labels.NewSelector().Add(*ours)},
 		},
 	}
 	if o.Namespace != "" {
@@ -87,19 +94,29 @@ func TrimCluster(c *clusterv1.Cluster) {
 
 // KeepOwnManagedFields is a cache transform that drops the managedFields
 // entries of every manager but ours.
-var KeepOwnManagedFields toolscache.TransformFunc = func(in any) (any, error) {
-	obj, err := meta.Accessor(in)
-	if err != nil || len(obj.GetManagedFields()) == 0 {
+var KeepOwnManagedFields = keepManagedFieldsOf(ownership.FieldManagers...)
+
+// keepOwnAndUpstreamManagedFields also keeps upstream CAPT's entries, which
+// tell the one-time migration which objects it has to read.
+var keepOwnAndUpstreamManagedFields = keepManagedFieldsOf(append(slices.Clone(ownership.FieldManagers), upstream.Managers.UnsortedList()...)...)
+
+// keepManagedFieldsOf is a cache transform that drops the managedFields
+// entries of every manager but these.
+func keepManagedFieldsOf(managers ...string) toolscache.TransformFunc {
+	return func(in any) (any, error) {
+		obj, err := meta.Accessor(in)
+		if err != nil || len(obj.GetManagedFields()) == 0 {
+			return in, nil
+		}
+		kept := slices.DeleteFunc(obj.GetManagedFields(), func(e metav1.ManagedFieldsEntry) bool {
+			return !slices.Contains(managers, e.Manager)
+		})
+		if len(kept) == 0 {
+			kept = nil
+		}
+		obj.SetManagedFields(kept)
 		return in, nil
 	}
-	kept := slices.DeleteFunc(obj.GetManagedFields(), func(e metav1.ManagedFieldsEntry) bool {
-		return !slices.Contains(ownership.FieldManagers, e.Manager)
-	})
-	if len(kept) == 0 {
-		kept = nil
-	}
-	obj.SetManagedFields(kept)
-	return in, nil
 }
 
 func keepEverything(in any) (any, error) { return in, nil }

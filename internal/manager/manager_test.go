@@ -2,14 +2,17 @@ package manager
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
@@ -97,5 +100,40 @@ func TestCachedClusterKeepsWhatTheManagerReads(t *testing.T) {
 	}
 	if !equality.Semantic.DeepEqual(out, want) {
 		t.Errorf("cached Cluster:\n%+v\nwant\n%+v", out, want)
+	}
+}
+
+// TestCachedAppliesAndWorkspacesKeepUpstreamEntries: applies and Workspaces
+// keep upstream CAPT's managedFields entries beside ours, which is how the
+// one-time migration knows which of them to read from the API server; the
+// entries of every other manager are dropped.
+func TestCachedAppliesAndWorkspacesKeepUpstreamEntries(t *testing.T) {
+	opts, err := CacheOptions(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := []metav1.ManagedFieldsEntry{{Manager: "manager"}, {Manager: "provider-terraform"}, {Manager: "kubectl-edit"}, {Manager: ownership.WorkspaceTemplateApply}}
+	want := []metav1.ManagedFieldsEntry{{Manager: "manager"}, {Manager: "kubectl-edit"}, {Manager: ownership.WorkspaceTemplateApply}}
+	kinds := 0
+	for obj, byObject := range opts.ByObject {
+		switch obj.(type) {
+		case *infrastructurev1beta1.WorkspaceTemplateApply, *tfv1beta1.Workspace:
+			kinds++
+			in := obj.DeepCopyObject().(client.Object)
+			in.SetManagedFields(slices.Clone(entries))
+			if byObject.Transform == nil {
+				t.Fatalf("%T has no transform: it keeps every entry", obj)
+			}
+			out, err := byObject.Transform(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := out.(client.Object).GetManagedFields(); !equality.Semantic.DeepEqual(got, want) {
+				t.Errorf("cached %T keeps %v, want %v", obj, got, want)
+			}
+		}
+	}
+	if kinds != 2 {
+		t.Errorf("%d of the two kinds have a cache entry", kinds)
 	}
 }

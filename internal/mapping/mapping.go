@@ -12,9 +12,11 @@ import (
 )
 
 // ListRequests lists into list with opts and returns a request for each
-// item.
+// item. The list holds the cache's own objects, not copies: a watch event
+// that maps to many objects would otherwise copy each whole object to
+// read its name. Nothing else may read the list.
 func ListRequests(ctx context.Context, c client.Reader, list client.ObjectList, opts ...client.ListOption) ([]reconcile.Request, error) {
-	if err := c.List(ctx, list, opts...); err != nil {
+	if err := c.List(ctx, list, append(opts, client.UnsafeDisableDeepCopy)...); err != nil {
 		return nil, err
 	}
 	var requests []reconcile.Request

@@ -18,6 +18,7 @@
 package upstream
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/value"
@@ -38,6 +39,17 @@ const ApplyFinalizer = "infrastructure.cluster.x-k8s.io/finalizer"
 var workspaceStatus = fieldpath.MakePathOrDie("status", "workspaceStatus")
 
 func legacy(manager string, _ *fieldpath.Set) bool { return Managers.Has(manager) }
+
+// Left says whether obj has a managedFields entry of one of upstream's
+// managers: only then has a migration anything to hand over.
+func Left(obj metav1.Object) bool {
+	for _, e := range obj.GetManagedFields() {
+		if Managers.Has(e.Manager) {
+			return true
+		}
+	}
+	return false
+}
 
 // ControlPlaneStatus hands the control plane's status by the ownership
 // table: workspaceStatus to the mirror's manager alone (atProvider as one

@@ -76,6 +76,7 @@ func TestWriteDiscipline(t *testing.T) {
 	newNamespace(t, env, namespace)
 	g.Expect(testenv.ProvideAWSCredentials(ctx, env.Client, "default")).To(Succeed())
 
+	readsFrom := p.requests.Mark()
 	template := &infrastructurev1beta1.WorkspaceTemplate{
 		ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: namespace},
 		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
@@ -125,6 +126,7 @@ func TestWriteDiscipline(t *testing.T) {
 	}
 	p.resyncs(t, 1)
 	t.Logf("convergence of %d control planes, writes:\n%s", controlPlanes, testenv.FormatCounts(testenv.CountByKey(testenv.Writes(p.requests.Since(mark)))))
+	p.readsOnlyWhatTheCacheCannotHold(t, readsFrom)
 
 	t.Run("steady state across three resyncs writes nothing", func(t *testing.T) {
 		mark := p.requests.Mark()

@@ -89,6 +89,25 @@ func (p *process) expectWrites(t *testing.T, mark int, want map[string]int) {
 	NewWithT(t).Expect(got).To(Equal(want), "writes of the whole manager:\n%s\neach, in order:\n%s", testenv.FormatCounts(got), each.String())
 }
 
+// readsOnlyWhatTheCacheCannotHold checks that every get the manager sent
+// from mark on is of a kind its cache does not hold whole: Secrets (it
+// caches only its own) and provider-terraform's ProviderConfigs, which the
+// kubeconfig controller reads by name. Objects the manager created or
+// renders are read from its cache: a get of one is a request per control
+// plane that a larger N pays in full.
+func (p *process) readsOnlyWhatTheCacheCannotHold(t *testing.T, mark int) {
+	t.Helper()
+	reads := map[string]int{}
+	for _, r := range p.requests.Since(mark) {
+		if r.Verb == "get" {
+			reads[r.Resource]++
+		}
+	}
+	delete(reads, "secrets")
+	delete(reads, "providerconfigs.tf.upbound.io")
+	NewWithT(t).Expect(reads).To(BeEmpty(), "gets the manager sent to the API server, by resource")
+}
+
 // secretsSelected checks that every list and watch of Secrets the manager
 // sent carries a label selector: it never caches every Secret.
 func (p *process) secretsSelected(t *testing.T) {
