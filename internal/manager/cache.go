@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -104,8 +103,9 @@ var keepOwnAndUpstreamManagedFields = keepManagedFieldsOf(append(slices.Clone(ow
 // entries of every manager but these.
 func keepManagedFieldsOf(managers ...string) toolscache.TransformFunc {
 	return func(in any) (any, error) {
-		obj, err := meta.Accessor(in)
-		if err != nil || len(obj.GetManagedFields()) == 0 {
+		// Not an object (a tombstone): nothing to drop.
+		obj, ok := in.(metav1.Object)
+		if !ok || len(obj.GetManagedFields()) == 0 {
 			return in, nil
 		}
 		kept := slices.DeleteFunc(obj.GetManagedFields(), func(e metav1.ManagedFieldsEntry) bool {

@@ -39,7 +39,10 @@ func (p *writerProcess) lost() error {
 	select {
 	case <-p.exited:
 		if !p.stopping.Load() {
-			return fmt.Errorf("the writer process (pid %d) exited on its own: %v", p.cmd.Process.Pid, p.err)
+			if p.err == nil {
+				return fmt.Errorf("the writer process (pid %d) exited on its own, with status 0", p.cmd.Process.Pid)
+			}
+			return fmt.Errorf("the writer process (pid %d) exited on its own: %w", p.cmd.Process.Pid, p.err)
 		}
 	default:
 	}
