@@ -11,7 +11,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/capt-controlplane/capt-controlplane/controllers/controlplane"
 	"github.com/capt-controlplane/capt-controlplane/controllers/kubeconfig"
@@ -24,7 +23,7 @@ func main() {
 	var o manager.Options
 	o.BindFlags(flag.CommandLine)
 	flag.Parse()
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&o.Zap)))
+	ctrl.SetLogger(manager.NewLogger(o))
 	if err := run(o); err != nil {
 		ctrl.Log.Error(err, "manager stopped")
 		os.Exit(1)
@@ -52,7 +51,7 @@ func newManager(ctx context.Context, cfg *rest.Config, o manager.Options) (ctrl.
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := ctrl.NewManager(cfg, mgrOptions)
+	mgr, err := ctrl.NewManager(manager.RESTConfig(cfg, o), mgrOptions)
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}

@@ -35,9 +35,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&controlplanev1beta1.CAPTControlPlane{}, builder.WithPredicates(controlPlaneChanged)).
-		Owns(&infrastructurev1beta1.WorkspaceTemplateApply{}).
+		Watches(&infrastructurev1beta1.WorkspaceTemplateApply{}, handler.EnqueueRequestsFromMapFunc(mapping.ToControlPlane)).
 		// The kubeconfig Secret: deleted or edited, it is applied again.
-		Owns(&corev1.Secret{}).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(mapping.ToControlPlane)).
 		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneForWorkspace), builder.WithPredicates(workspaceChanged)).
 		WithOptions(options)
 	r.clusterAPI = clusterapi.Discover(mgr.GetRESTMapper())

@@ -8,9 +8,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
 )
 
 // SetupWithManager registers the watches: control planes (only changes of
@@ -29,7 +31,7 @@ func (r *Reconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, optio
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&controlplanev1beta1.CAPTControlPlane{}, builder.WithPredicates(inputsChanged)).
-		Owns(&corev1.Secret{}).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(mapping.ToControlPlane)).
 		WithOptions(options).
 		Complete(r)
 }

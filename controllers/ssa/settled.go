@@ -2,6 +2,7 @@ package ssa
 
 import (
 	"reflect"
+	"strings"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -33,6 +34,19 @@ type Settled struct{ m sync.Map }
 func (s *Settled) Holds(key types.NamespacedName, in *Inputs) bool {
 	v, ok := s.m.Load(key)
 	return ok && v.(string) == in.s
+}
+
+// HoldsVersionOf reports whether key last settled with obj, at its current
+// version, under name: an event showing obj at that version brings nothing
+// the last decision did not see.
+func (s *Settled) HoldsVersionOf(key types.NamespacedName, name string, obj client.Object) bool {
+	v, ok := s.m.Load(key)
+	if !ok {
+		return false
+	}
+	one := &Inputs{}
+	one.Add(name, obj)
+	return strings.Contains(";"+v.(string), ";"+one.s)
 }
 
 // Store records that key settled on in.

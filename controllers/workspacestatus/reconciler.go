@@ -155,11 +155,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return ctrl.Result{}, nil
 }
 
+// inputControlPlane names the control plane among a decision's inputs.
+const inputControlPlane = "controlplane"
+
 // inputsOf is what a decision depends on: the versions of the control
 // plane, its WorkspaceTemplateApply and its Workspace (nil when absent).
 func inputsOf(cp *controlplanev1beta1.CAPTControlPlane, apply *infrastructurev1beta1.WorkspaceTemplateApply, ws *tfv1beta1.Workspace) *ssa.Inputs {
 	in := &ssa.Inputs{}
-	in.Add("controlplane", cp)
+	in.Add(inputControlPlane, cp)
 	in.Add("apply", apply)
 	in.Add("workspace", ws)
 	return in

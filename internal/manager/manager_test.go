@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"flag"
 	"fmt"
 	"slices"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/rest"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -135,5 +137,24 @@ func TestCachedAppliesAndWorkspacesKeepUpstreamEntries(t *testing.T) {
 	}
 	if kinds != 2 {
 		t.Errorf("%d of the two kinds have a cache entry", kinds)
+	}
+}
+
+func TestRESTConfigAsksForNoGzipUnlessTold(t *testing.T) {
+	in := &rest.Config{Host: "https://example.com"}
+	if got := RESTConfig(in, DefaultOptions()); !got.DisableCompression {
+		t.Errorf("by default the manager asks for gzip: the API server would compress every watch event")
+	}
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	var o Options
+	o.BindFlags(fs)
+	if err := fs.Parse([]string{"--kube-api-compression"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := RESTConfig(in, o); got.DisableCompression {
+		t.Errorf("--kube-api-compression: the manager does not ask for gzip")
+	}
+	if in.DisableCompression {
+		t.Errorf("RESTConfig changed the config it was given")
 	}
 }

@@ -31,6 +31,7 @@ type Options struct {
 	RenewDeadline    time.Duration
 	RetryPeriod      time.Duration
 	MaxAtProvider    int
+	APICompression   bool
 	Zap              zap.Options
 }
 
@@ -59,6 +60,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Concurrency, "concurrency", 4, "Control planes reconciled in parallel by each controller.")
 	fs.DurationVar(&o.SyncPeriod, "sync-period", 10*time.Hour, "How often every object is reconciled even without events.")
 	fs.DurationVar(&o.GracefulShutdown, "graceful-shutdown-timeout", 30*time.Second, "How long running reconciles may take to finish on shutdown.")
+	fs.BoolVar(&o.APICompression, "kube-api-compression", false, "Ask the API server for gzipped responses. It gzips every event of an informer's watch stream on its own, which costs both sides CPU for each event; worth it only over a slow link.")
 	fs.BoolVar(&o.EnableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 (off: HTTP/2 rapid reset mitigation).")
 	o.Zap = zap.Options{Development: false}
 	o.Zap.BindFlags(fs)

@@ -36,6 +36,9 @@ func runCeiling(kubeconfig, namespace string, n, workers int, d time.Duration, a
 	if err != nil {
 		return err
 	}
+	// bin/manager's client and cache configuration, so that its watches
+	// cost what the manager's do.
+	cfg = manager.RESTConfig(cfg, manager.DefaultOptions())
 	cfg.QPS, cfg.Burst = 2000, 4000
 	opts, err := manager.CacheOptions(manager.DefaultOptions())
 	if err != nil {

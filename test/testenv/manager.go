@@ -20,7 +20,7 @@ type Controller interface {
 // StartManager runs the controllers in a manager on cfg until stop is
 // called, and returns once its caches synced. The manager is configured as
 // bin/manager's (internal/manager: the same scheme, cache and client
-// options) with the default flags, except that metrics, probes and leader
+// options, its REST config) with the default flags, except that metrics, probes and leader
 // election are off and each controller runs two workers.
 func (e *Env) StartManager(cfg *rest.Config, controllers ...Controller) (stop func() error, err error) {
 	o := manager.DefaultOptions()
@@ -31,7 +31,7 @@ func (e *Env) StartManager(cfg *rest.Config, controllers ...Controller) (stop fu
 	}
 	skipNameValidation := true // several managers in one test process
 	mgrOptions.Controller = config.Controller{SkipNameValidation: &skipNameValidation}
-	mgr, err := ctrl.NewManager(cfg, mgrOptions)
+	mgr, err := ctrl.NewManager(manager.RESTConfig(cfg, o), mgrOptions)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,11 @@
 package testenv
 
 import (
+	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"path/filepath"
 	"sort"
@@ -31,6 +33,8 @@ type Request struct {
 	LabelSelector string
 	// Bytes is the size of the request body.
 	Bytes int64
+	// Gzip: the request asked for a gzipped response (Accept-Encoding).
+	Gzip bool
 }
 
 // Write reports whether the request changes anything (or would).
@@ -99,6 +103,11 @@ func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { re
 // proxy into dir, for a separate process such as bin/manager, and returns
 // its path and a function that stops the proxy.
 func (l *RequestLog) Proxy(upstream *rest.Config, dir string) (kubeconfig string, stop func(), err error) {
+	// The proxy forwards the client's Accept-Encoding and nothing more: a
+	// transport that added gzip of its own would make the API server
+	// compress for a client that did not ask.
+	upstream = rest.CopyConfig(upstream)
+	upstream.DisableCompression = true
 	transport, err := rest.TransportFor(upstream)
 	if err != nil {
 		return "", nil, err
@@ -118,34 +127,42 @@ func (l *RequestLog) Proxy(upstream *rest.Config, dir string) (kubeconfig string
 			}
 		},
 	}
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	server := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	// TLS, as an API server serves: client-go honours a client's
+	// DisableCompression (and builds its own transport) only for a server
+	// it reaches over TLS; for plain HTTP it takes Go's default transport.
+	server := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		l.Record(req)
 		proxy.ServeHTTP(w, req)
-	})}
-	go func() { _ = server.Serve(listener) }()
+	}))
+	server.EnableHTTP2 = true
+	server.StartTLS()
+	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: server.Certificate().Raw})
 
 	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["proxy"] = &clientcmdapi.Cluster{Server: "http://" + listener.Addr().String()}
+	cfg.Clusters["proxy"] = &clientcmdapi.Cluster{Server: server.URL, CertificateAuthorityData: ca}
 	cfg.AuthInfos["proxy"] = &clientcmdapi.AuthInfo{}
 	cfg.Contexts["proxy"] = &clientcmdapi.Context{Cluster: "proxy", AuthInfo: "proxy"}
 	cfg.CurrentContext = "proxy"
-	kubeconfig = filepath.Join(dir, fmt.Sprintf("proxy-%d.kubeconfig", listener.Addr().(*net.TCPAddr).Port))
+	kubeconfig = filepath.Join(dir, fmt.Sprintf("proxy-%d.kubeconfig", server.Listener.Addr().(*net.TCPAddr).Port))
 	if err := clientcmd.WriteToFile(*cfg, kubeconfig); err != nil {
-		_ = server.Close()
+		server.Close()
 		return "", nil, err
 	}
-	return kubeconfig, func() { _ = server.Close() }, nil
+	return kubeconfig, func() {
+		// Watches never end on their own: Close alone would wait for them.
+		server.CloseClientConnections()
+		server.Close()
+	}, nil
 }
 
 // parseRequest reads an API request's verb, resource and field manager
 // from its method, path and query.
 func parseRequest(req *http.Request) Request {
 	query := req.URL.Query()
-	r := Request{FieldManager: query.Get("fieldManager"), LabelSelector: query.Get("labelSelector")}
+	r := Request{
+		FieldManager: query.Get("fieldManager"), LabelSelector: query.Get("labelSelector"),
+		Gzip: strings.Contains(req.Header.Get("Accept-Encoding"), "gzip"),
+	}
 	if req.ContentLength > 0 {
 		r.Bytes = req.ContentLength
 	}

@@ -119,6 +119,20 @@ func (p *process) secretsSelected(t *testing.T) {
 	}
 }
 
+// noGzip checks that no request the manager sent asked for a gzipped
+// response: the API server would gzip every event of its watch streams
+// (internal/manager.RESTConfig).
+func (p *process) noGzip(t *testing.T) {
+	t.Helper()
+	gzip := map[string]int{}
+	for _, r := range p.requests.Since(0) {
+		if r.Gzip {
+			gzip[r.Verb+" "+r.Resource]++
+		}
+	}
+	NewWithT(t).Expect(gzip).To(BeEmpty(), "requests that asked for gzip, by verb and resource")
+}
+
 func newNamespace(t *testing.T, env *testenv.Env, name string) {
 	t.Helper()
 	NewWithT(t).Expect(env.Client.Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
