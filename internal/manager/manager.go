@@ -82,7 +82,7 @@ func RuntimeOptions(o Options) (ctrl.Options, error) {
 // informer's watch-list stream one event at a time (a gzip member per
 // event), so every change the manager watches costs a compression there and
 // a decompression here, for events of a few KiB on what is in a cluster a
-// fast link. Measured in docs/benchmarks.md (CPU per change).
+// fast link. Measured in docs/benchmarks-client.md.
 func RESTConfig(cfg *rest.Config, o Options) *rest.Config {
 	cfg = rest.CopyConfig(cfg)
 	cfg.DisableCompression = !o.APICompression

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -57,8 +58,7 @@ func renderReport(o options, rev string, results []measurement, ceils map[int]ce
 	fmt.Fprintf(&b, "# Benchmarks: writers of status.workspaceStatus\n\n")
 	fmt.Fprintf(&b, "Measured %s at commit %s on %s, against kube-apiserver v1.37.2 and etcd v3.6.16 built from source (bin/k8s), all on one machine.\n\n",
 		time.Now().UTC().Format("2006-01-02"), rev, machine())
-	fmt.Fprintf(&b, "Reproduce: `make bench-harness` (= `go run ./test/bench -n %s -churn %s -churn-rate %g -contention-rate %g -resync %s -hostile %s -hostile-rate %g -seed %d -plot-dir docs -out docs/benchmarks.md`).\n\n",
-		joinInts(o.sizes), o.churn, o.churnRate, o.contention, o.resync, o.hostileFor, o.hostileRate, o.seed)
+	fmt.Fprintf(&b, "Reproduce: `go run ./test/bench %s` (this run's own flags; the defaults are in `go run ./test/bench -h`).\n\n", commandLine())
 	fmt.Fprintf(&b, "Writers: **A** get + full `Status().Update` with retry on conflict (the original controller); **B** `MergeFrom` patch (CAPTEP-0040); "+
 		"**C** `Status().Apply` on every reconcile; **D** `bin/manager` as shipped: all four controllers with the Deployment's flags (leader election on), "+
 		"on the real flow (a WorkspaceTemplate, the WorkspaceTemplateApplies and Workspaces the manager renders), so its figures are the whole manager's. "+
@@ -291,14 +291,6 @@ func windowLengths(ws []lossWindow) []time.Duration {
 	return out
 }
 
-func joinInts(xs []int) string {
-	parts := make([]string, len(xs))
-	for i, x := range xs {
-		parts[i] = fmt.Sprint(x)
-	}
-	return strings.Join(parts, ",")
-}
-
 // perApply spells out each process's CPU time per apply.
 func perApply(cpu cpuByProcess, applies int64) string {
 	var parts []string
@@ -335,4 +327,18 @@ func indent(s string) string {
 		fmt.Fprintf(&b, "    %s\n", strings.TrimSpace(line))
 	}
 	return b.String()
+}
+
+// commandLine is the harness's own arguments, with paths below the working
+// directory made relative.
+func commandLine() string {
+	wd, _ := os.Getwd()
+	args := make([]string, 0, len(os.Args)-1)
+	for _, a := range os.Args[1:] {
+		if wd != "" {
+			a = strings.ReplaceAll(a, wd+string(os.PathSeparator), "")
+		}
+		args = append(args, a)
+	}
+	return strings.Join(args, " ")
 }
