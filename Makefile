@@ -33,6 +33,25 @@ cluster-api-crds: ## Copy Cluster API's Cluster CRD from its module source into 
 capi-binaries: ## Build Cluster API's core manager and clusterctl, with its CRDs and RBAC, into bin/cluster-api (no-op when current).
 	hack/build-cluster-api.sh $(BIN)/cluster-api
 
+# provider-terraform, both generations (their CRDs for every test, the
+# providers themselves for test/provider), and OpenTofu as the `terraform`
+# they run: built from the Go module proxy like Cluster API.
+PROVIDER_TERRAFORM_V1 := github.com/crossplane-contrib/provider-terraform v1.1.1
+PROVIDER_TERRAFORM_V0 := github.com/upbound/provider-terraform v0.18.0
+OPENTOFU              := github.com/opentofu/opentofu v1.12.6
+PROVIDER_TERRAFORM    := $(BIN)/provider-terraform
+
+.PHONY: provider-terraform-crds
+provider-terraform-crds: ## Copy provider-terraform's CRDs, both generations, into bin/provider-terraform/{v1,v0}/crds (no-op when current).
+	hack/module-dir.sh $(PROVIDER_TERRAFORM_V1) package/crds $(PROVIDER_TERRAFORM)/v1/crds
+	hack/module-dir.sh $(PROVIDER_TERRAFORM_V0) package/crds $(PROVIDER_TERRAFORM)/v0/crds
+
+.PHONY: provider-terraform
+provider-terraform: provider-terraform-crds ## Build provider-terraform v1 and v0 and OpenTofu (as bin/provider-terraform/terraform) from the Go module proxy (no-op when current).
+	hack/build-from-module.sh $(PROVIDER_TERRAFORM_V1) ./cmd/provider $(PROVIDER_TERRAFORM)/v1/provider
+	hack/build-from-module.sh $(PROVIDER_TERRAFORM_V0) ./cmd/provider $(PROVIDER_TERRAFORM)/v0/provider
+	hack/build-from-module.sh $(OPENTOFU) ./cmd/tofu $(PROVIDER_TERRAFORM)/terraform
+
 $(CONTROLLER_GEN):
 	mkdir -p $(BIN)
 	cd hack/tools && go build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
@@ -55,7 +74,8 @@ generate: $(CONTROLLER_GEN) ## Generate deepcopy code and apply configurations.
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
-	$(CONTROLLER_GEN) crd paths=./apis/... output:crd:artifacts:config=config/crd/bases
+	# The tf group's CRDs are provider-terraform's own, never generated here.
+	$(CONTROLLER_GEN) crd paths=./apis/controlplane/... paths=./apis/infrastructure/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=manager-role paths=./controllers/... output:rbac:artifacts:config=config/rbac
 
 .PHONY: fmt
@@ -89,7 +109,7 @@ verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mo
 RACE_PACKAGES = ./controllers/... ./test/lifecycle ./test/integration
 
 .PHONY: test
-test: k8s-binaries cluster-api-crds capi-binaries build ## The demo walk-through, a 60 s chaos run, 5000 inputs of each fuzz test, then unit, envtest integration (the in-process controller suites under -race), whole-manager, Cluster API conformance and end-to-end tests.
+test: k8s-binaries provider-terraform-crds cluster-api-crds capi-binaries build ## The demo walk-through, a 60 s chaos run, 5000 inputs of each fuzz test, then unit, envtest integration (the in-process controller suites under -race), whole-manager, Cluster API conformance and end-to-end tests.
 	$(MAKE) demo-check
 	$(MAKE) chaos
 	# A count, not a duration: Go 1.26's fuzz coordinator can report "context
@@ -104,21 +124,21 @@ e2e: k8s-binaries build ## kubectl end-to-end tests and the demo walk-through.
 	$(MAKE) demo-check
 
 .PHONY: test-capi
-test-capi: k8s-binaries capi-binaries build ## The Cluster API conformance suite alone: bin/manager beside Cluster API's own manager.
+test-capi: k8s-binaries provider-terraform-crds capi-binaries build ## The Cluster API conformance suite alone: bin/manager beside Cluster API's own manager.
 	go test $(GO_TEST_FLAGS) -v ./test/capi
 
 .PHONY: demo-check
-demo-check: k8s-binaries build ## The demo walk-through, run once against a fresh local control plane.
+demo-check: k8s-binaries provider-terraform-crds build ## The demo walk-through, run once against a fresh local control plane.
 	dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
 		go run ./test/demo --once --assets $(K8S_BIN) --manager $(BIN)/manager --dir "$$dir"
 
 .PHONY: bench
-bench: k8s-binaries cluster-api-crds ## Go benchmarks against envtest (restore latency over 100 trials).
+bench: k8s-binaries provider-terraform-crds cluster-api-crds ## Go benchmarks against envtest (restore latency over 100 trials).
 	go test ./controllers/workspacestatus -run '^$$' -bench . -benchtime 100x
 
 .PHONY: bench-harness
 BENCH_N ?= 100,1000
-bench-harness: k8s-binaries build ## The four-writer benchmark harness, writer D being bin/manager; writes docs/benchmarks.md and its plots (N=100,1000: about 35 minutes; at N=10000 each writer takes 12 minutes or more, D over 26).
+bench-harness: k8s-binaries provider-terraform-crds build ## The four-writer benchmark harness, writer D being bin/manager; writes docs/benchmarks.md and its plots (N=100,1000: about 35 minutes; at N=10000 each writer takes 12 minutes or more, D over 26).
 	mkdir -p docs $(BIN)/bench-logs
 	go run ./test/bench -assets $(K8S_BIN) -manager $(BIN)/manager -n $(BENCH_N) -churn 60s -hostile 30s -plot-dir docs -out docs/benchmarks.md -log-dir $(BIN)/bench-logs
 
@@ -130,7 +150,7 @@ fuzz: ## Run each fuzz test for FUZZTIME (default 30s), from the committed corpu
 CHAOS_DURATION ?= 60s
 CHAOS_N        ?= 20
 .PHONY: chaos
-chaos: k8s-binaries build ## Chaos run against bin/manager: hostile writers, kills, failovers, API server restarts (CHAOS_DURATION, CHAOS_N, CHAOS_OUT; every loss window in bin/chaos-windows.tsv).
+chaos: k8s-binaries provider-terraform-crds build ## Chaos run against bin/manager: hostile writers, kills, failovers, API server restarts (CHAOS_DURATION, CHAOS_N, CHAOS_OUT; every loss window in bin/chaos-windows.tsv).
 	go run ./test/chaos -assets $(K8S_BIN) -manager $(BIN)/manager -duration $(CHAOS_DURATION) -n $(CHAOS_N) -windows $(BIN)/chaos-windows.tsv $(if $(CHAOS_OUT),-out $(CHAOS_OUT))
 
 ##@ Build
@@ -168,7 +188,7 @@ run: build ## Run the manager against the current kubeconfig.
 DEMO_DIR ?= $(CURDIR)/.demo
 
 .PHONY: demo
-demo: k8s-binaries build ## The main job on a local control plane; stays up until Ctrl-C or `make demo-down`.
+demo: k8s-binaries provider-terraform-crds build ## The main job on a local control plane; stays up until Ctrl-C or `make demo-down`.
 	go run ./test/demo --assets $(K8S_BIN) --manager $(BIN)/manager --dir $(DEMO_DIR)
 
 .PHONY: demo-down

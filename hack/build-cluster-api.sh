@@ -16,6 +16,7 @@ if [ -x "$out/manager" ] && [ -x "$out/clusterctl" ] && [ "$(cat "$out/.version"
 	exit 0
 fi
 echo "building Cluster API $version (first build takes about 3 minutes on 2 cores)"
+go mod download sigs.k8s.io/cluster-api # go list -m names no Dir for a module not yet in the cache
 src=$(go list -m -f '{{.Dir}}' sigs.k8s.io/cluster-api)
 ldflags="-s -w -X sigs.k8s.io/cluster-api/version.gitVersion=$version -X sigs.k8s.io/cluster-api/version.gitTreeState=clean"
 CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out/manager" sigs.k8s.io/cluster-api/core

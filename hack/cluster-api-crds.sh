@@ -14,6 +14,7 @@ version=$(go list -m -f '{{.Version}}' sigs.k8s.io/cluster-api)
 if [ -f "$out/$crd" ] && [ "$(cat "$out/.version" 2>/dev/null)" = "$version" ]; then
 	exit 0
 fi
+go mod download sigs.k8s.io/cluster-api # go list -m names no Dir for a module not yet in the cache
 src=$(go list -m -f '{{.Dir}}' sigs.k8s.io/cluster-api)
 cp "$src/core/config/crd/bases/$crd" "$out/$crd"
 chmod u+w "$out/$crd"

@@ -60,8 +60,6 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &tfv1beta1.VarFileApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("Workspace"):
 		return &tfv1beta1.WorkspaceApplyConfiguration{}
-	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceObservation"):
-		return &tfv1beta1.WorkspaceObservationApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceParameters"):
 		return &tfv1beta1.WorkspaceParametersApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceSpec"):

@@ -63,7 +63,7 @@ var workspaceChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) boo
 		return true
 	}
 	for _, name := range readOutputs {
-		if !bytes.Equal(old.Status.AtProvider.Outputs[name].Raw, cur.Status.AtProvider.Outputs[name].Raw) {
+		if !bytes.Equal(tfv1beta1.ObservationOf(old.Status.AtProvider).Output(name), tfv1beta1.ObservationOf(cur.Status.AtProvider).Output(name)) {
 			return true
 		}
 	}

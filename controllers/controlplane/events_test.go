@@ -3,7 +3,6 @@ package controlplane
 import (
 	"testing"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -58,26 +57,23 @@ func TestWorkspaceChanged(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Name: "ws", ResourceVersion: "1", Labels: map[string]string{"a": "b"}},
 			Status: tfv1beta1.WorkspaceStatus{
 				Conditions: []tfv1beta1.Condition{{Type: tfv1beta1.TypeReady, Status: metav1.ConditionTrue, Reason: "Available"}},
-				AtProvider: tfv1beta1.WorkspaceObservation{Checksum: "a", Outputs: map[string]apiextensionsv1.JSON{
-					outputEndpoint: {Raw: []byte(`"https://a.example.com"`)}, "tags": {Raw: []byte(`{"x":1}`)},
-				}},
+				AtProvider: &runtime.RawExtension{Raw: []byte(`{"checksum":"a","outputs":{"cluster_endpoint":"https://a.example.com","tags":{"x":1}}}`)},
 			},
 		}
 	}
 	testenv.CheckUpdates(t, workspaceChanged, base, []testenv.UpdateCase[*tfv1beta1.Workspace]{
 		{Name: "resync", Edit: func(*tfv1beta1.Workspace) {}, Want: false},
 		{Name: "checksum and an unread output", Edit: func(ws *tfv1beta1.Workspace) {
-			ws.Status.AtProvider.Checksum = "b"
-			ws.Status.AtProvider.Outputs["tags"] = apiextensionsv1.JSON{Raw: []byte(`{"x":2}`)}
+			ws.Status.AtProvider.Raw = []byte(`{"checksum":"b","outputs":{"cluster_endpoint":"https://a.example.com","tags":{"x":2}}}`)
 		}, Want: false},
 		{Name: "a condition's time alone", Edit: func(ws *tfv1beta1.Workspace) {
 			ws.Status.Conditions[0].LastTransitionTime = metav1.Now()
 		}, Want: false},
 		{Name: "the endpoint", Edit: func(ws *tfv1beta1.Workspace) {
-			ws.Status.AtProvider.Outputs[outputEndpoint] = apiextensionsv1.JSON{Raw: []byte(`"https://b.example.com"`)}
+			ws.Status.AtProvider.Raw = []byte(`{"checksum":"a","outputs":{"cluster_endpoint":"https://b.example.com","tags":{"x":1}}}`)
 		}, Want: true},
 		{Name: "the CA appears", Edit: func(ws *tfv1beta1.Workspace) {
-			ws.Status.AtProvider.Outputs[kubeconfigs.OutputCA] = apiextensionsv1.JSON{Raw: []byte(`"Q0E="`)}
+			ws.Status.AtProvider.Raw = []byte(`{"checksum":"a","outputs":{"cluster_endpoint":"https://a.example.com","tags":{"x":1},"` + kubeconfigs.OutputCA + `":"Q0E="}}`)
 		}, Want: true},
 		{Name: "not ready", Edit: func(ws *tfv1beta1.Workspace) { ws.Status.Conditions[0].Status = metav1.ConditionFalse }, Want: true},
 		{Name: "labels", Edit: func(ws *tfv1beta1.Workspace) { ws.Labels = nil }, Want: true},

@@ -9,6 +9,7 @@ import (
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 )
@@ -69,5 +70,5 @@ func buildKubeconfig(cluster string, cp *controlplanev1beta1.CAPTControlPlane, o
 	if cp.Spec.ControlPlaneConfig != nil {
 		c.Region = cp.Spec.ControlPlaneConfig.Region
 	}
-	return kubeconfigs.Exec(kubeconfigs.FromOutputs(c, obs.workspace.Status.AtProvider.Outputs))
+	return kubeconfigs.Exec(kubeconfigs.FromOutputs(c, tfv1beta1.ObservationOf(obs.workspace.Status.AtProvider)))
 }

@@ -2,7 +2,6 @@ package controlplane
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -46,11 +45,12 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 	if ws != nil {
 		wsReady = tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady)
 		wsSynced = tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeSynced)
-		if raw, ok := ws.Status.AtProvider.Outputs[outputEndpoint]; ok {
-			var s string
-			if err := json.Unmarshal(raw.Raw, &s); err != nil {
-				plan.endpointErr = fmt.Errorf("cluster_endpoint %s is not a string", string(raw.Raw))
-			} else if ep, err := parseEndpoint(s); err != nil {
+		s, ok, err := tfv1beta1.ObservationOf(ws.Status.AtProvider).StringOutput(outputEndpoint)
+		switch {
+		case err != nil:
+			plan.endpointErr = err
+		case ok:
+			if ep, err := parseEndpoint(s); err != nil {
 				plan.endpointErr = err
 			} else {
 				plan.endpoint = &ep
@@ -208,7 +208,8 @@ func semanticVersion(v string) string {
 // that only a change of the inputs repairs (not a wait).
 func refusedInput(reason string) bool {
 	switch reason {
-	case infrastructurev1beta1.ReasonTemplateNotFound, infrastructurev1beta1.ReasonRenderFailed, infrastructurev1beta1.ReasonWorkspaceNameConflict:
+	case infrastructurev1beta1.ReasonTemplateNotFound, infrastructurev1beta1.ReasonRenderFailed, infrastructurev1beta1.ReasonFieldNotServed,
+		infrastructurev1beta1.ReasonWorkspaceNameConflict:
 		return true
 	}
 	return false

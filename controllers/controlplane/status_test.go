@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
@@ -22,8 +22,8 @@ func workspace(ready bool, reason, endpoint string) *tfv1beta1.Workspace {
 		Conditions: []tfv1beta1.Condition{{Type: tfv1beta1.TypeReady, Status: status, Reason: reason}},
 	}}
 	if endpoint != "" {
-		raw, _ := json.Marshal(endpoint)
-		ws.Status.AtProvider.Outputs = map[string]apiextensionsv1.JSON{outputEndpoint: {Raw: raw}}
+		raw, _ := json.Marshal(map[string]any{"outputs": map[string]any{outputEndpoint: endpoint}})
+		ws.Status.AtProvider = &runtime.RawExtension{Raw: raw}
 	}
 	return ws
 }

@@ -1,7 +1,6 @@
 package kubeconfig
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -25,15 +24,11 @@ func targetOf(cp *controlplanev1beta1.CAPTControlPlane) (kubeconfigs.Cluster, bo
 	if cluster == "" || endpoint.Host == "" || cp.Status.WorkspaceStatus == nil || cp.Status.WorkspaceStatus.AtProvider == nil {
 		return kubeconfigs.Cluster{}, false
 	}
-	observation := tfv1beta1.WorkspaceObservation{}
-	if err := json.Unmarshal(cp.Status.WorkspaceStatus.AtProvider.Raw, &observation); err != nil {
-		return kubeconfigs.Cluster{}, false
-	}
 	c := kubeconfigs.Cluster{Name: cluster, Server: endpoint.Server()}
 	if cp.Spec.ControlPlaneConfig != nil {
 		c.Region = cp.Spec.ControlPlaneConfig.Region
 	}
-	c = kubeconfigs.FromOutputs(c, observation.Outputs)
+	c = kubeconfigs.FromOutputs(c, tfv1beta1.ObservationOf(cp.Status.WorkspaceStatus.AtProvider))
 	return c, len(c.CA) > 0 && c.Region != ""
 }
 

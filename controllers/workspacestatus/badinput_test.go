@@ -28,10 +28,10 @@ import (
 // other control planes keep converging.
 
 // TestNonObjectAtProviderIsRefused writes a string, a number, a list and
-// null as the Workspace's atProvider. Our CRD (like provider-terraform's)
-// types atProvider as an object, so the API server refuses the first three;
-// the test then loosens the CRD, as a different provider version might, to
-// get them stored and read by the controller.
+// null as the Workspace's atProvider. provider-terraform's CRD types
+// atProvider as an object, so the API server refuses the first three; the
+// test then loosens the CRD, as a different provider version might, to get
+// them stored and read by the controller.
 func TestNonObjectAtProviderIsRefused(t *testing.T) {
 	good := atProviderJSON("good-1", map[string]any{"cluster_endpoint": "https://good"})
 	f := newFixture(t, "bad-type", good)
@@ -47,7 +47,6 @@ func TestNonObjectAtProviderIsRefused(t *testing.T) {
 		{`"oops"`, "a string"},
 		{`42`, "a number"},
 		{`[{"checksum":"x"}]`, "a list"},
-		{`{"checksum":"x","outputs":"not-an-object"}`, "an object whose fields do not fit"},
 	} {
 		t.Run(bad.kind, func(t *testing.T) {
 			g := NewWithT(t)
@@ -75,6 +74,32 @@ func TestNonObjectAtProviderIsRefused(t *testing.T) {
 	fresh := atProviderJSON("good-2", map[string]any{"cluster_endpoint": "https://good"})
 	f.setWorkspaceStatus(t, fresh, "Available")
 	f.waitMirror(t, true, "Available", fresh)
+}
+
+// TestUndeclaredAtProviderFieldsAreMirrored: the mirror is the Workspace's
+// atProvider as the provider wrote it, every field whether or not a Go type
+// of this project declares it: provider-terraform v1's remoteSource (which
+// its CRD serves), a field a later provider might add and outputs that are
+// not an object (on a CRD loosened as such a provider's would be). Each
+// replaces the last mirror whole, with no refusal.
+func TestUndeclaredAtProviderFieldsAreMirrored(t *testing.T) {
+	first := atProviderJSON("c-1", map[string]any{"cluster_endpoint": "https://undeclared"})
+	f := newFixture(t, "undeclared", first)
+	f.waitMirror(t, true, tfv1beta1.ReasonAvailable, first)
+
+	remote := `{"checksum":"c-2","outputs":{"cluster_endpoint":"https://undeclared"},"remoteSource":"git::https://example.com/eks.git?ref=v2"}`
+	f.setWorkspaceStatus(t, remote, tfv1beta1.ReasonAvailable)
+	f.waitMirror(t, true, tfv1beta1.ReasonAvailable, remote)
+
+	loosenAtProviderSchema(t)
+	for _, raw := range []string{
+		`{"checksum":"c-3","remoteSource":"git::https://example.com/eks.git?ref=v3","invented":{"a":[1,{"b":false}],"z":0}}`,
+		`{"checksum":"c-4","outputs":"not-an-object"}`,
+	} {
+		NewWithT(t).Eventually(func() error { return f.setRawAtProvider(t, raw, tfv1beta1.ReasonAvailable) }, timeout, poll).Should(Succeed())
+		f.waitMirror(t, true, tfv1beta1.ReasonAvailable, raw)
+	}
+	NewWithT(t).Expect(f.eventNotes(t, ReasonInvalidAtProvider)).To(BeEmpty())
 }
 
 // TestOversizedAtProviderIsRefused: an atProvider over the limit (1 MiB by

@@ -1,6 +1,7 @@
 package workspacestatus
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -70,10 +71,7 @@ func desiredWorkspaceStatus(ws *tfv1beta1.Workspace, last *cpac.WorkspaceStatusA
 		desired.WithReady(ready.Status == metav1.ConditionTrue).WithState(ready.Reason)
 	}
 
-	atProvider, refused, err := observation(ws, maxBytes)
-	if err != nil {
-		return nil, nil, err
-	}
+	atProvider, refused := observation(ws, maxBytes)
 	if atProvider == nil {
 		atProvider = lastAtProvider
 	}
@@ -83,35 +81,32 @@ func desiredWorkspaceStatus(ws *tfv1beta1.Workspace, last *cpac.WorkspaceStatusA
 	return desired, refused, nil
 }
 
-// observation returns the Workspace's atProvider as raw JSON; nil when it is
-// empty (a provider restart or a failed observe), and nil with the reason
-// when it cannot be mirrored.
-func observation(ws *tfv1beta1.Workspace, maxBytes int) (*runtime.RawExtension, *refusedAtProvider, error) {
-	o := ws.Status.AtProvider
-	if o.Invalid != nil {
-		return nil, &refusedAtProvider{ReasonInvalidAtProvider, fmt.Sprintf(
-			"workspace %s: status.atProvider is %s, not an object with checksum and outputs; keeping the last mirrored atProvider",
-			ws.Name, jsonKind(o.Invalid))}, nil
-	}
+// observation returns the Workspace's atProvider exactly as the provider
+// wrote it: every field, whether or not a Go type here declares it. It is
+// nil when empty (a provider restart or a failed observe), and nil with the
+// reason when it cannot be mirrored: not an object, or over maxBytes.
+func observation(ws *tfv1beta1.Workspace, maxBytes int) (*runtime.RawExtension, *refusedAtProvider) {
+	o := tfv1beta1.ObservationOf(ws.Status.AtProvider)
 	if o.IsEmpty() {
-		return nil, nil, nil
+		return nil, nil
 	}
-	raw, err := json.Marshal(o)
-	if err != nil {
-		return nil, nil, fmt.Errorf("workspace %s: encoding atProvider: %w", ws.Name, err)
+	if !o.IsObject() {
+		return nil, &refusedAtProvider{ReasonInvalidAtProvider, fmt.Sprintf(
+			"workspace %s: status.atProvider is %s, not an object; keeping the last mirrored atProvider",
+			ws.Name, jsonKind(o.Raw()))}
 	}
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxAtProviderBytes
 	}
-	if len(raw) > maxBytes {
+	if raw := o.Raw(); len(raw) > maxBytes {
 		return nil, &refusedAtProvider{ReasonAtProviderTooLarge, fmt.Sprintf(
 			"workspace %s: status.atProvider is %d bytes, over the limit of %d; keeping the last mirrored atProvider",
-			ws.Name, len(raw), maxBytes)}, nil
+			ws.Name, len(raw), maxBytes)}
 	}
-	return &runtime.RawExtension{Raw: raw}, nil, nil
+	return &runtime.RawExtension{Raw: bytes.Clone(o.Raw())}, nil
 }
 
-// jsonKind names the kind of a JSON value for messages.
+// jsonKind names the kind of a JSON value that is not an object.
 func jsonKind(raw []byte) string {
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
@@ -126,8 +121,6 @@ func jsonKind(raw []byte) string {
 		return "a boolean"
 	case []any:
 		return "a list"
-	case map[string]any:
-		return "an object whose fields do not fit (outputs must be an object, checksum and tfPlan strings)"
 	}
 	return "null"
 }

@@ -33,6 +33,9 @@ func readyCondition(status metav1.ConditionStatus, reason string) *tfv1beta1.Con
 func TestDesiredWorkspaceStatus(t *testing.T) {
 	const old = `{"checksum":"old","outputs":{"cluster_endpoint":"https://old"}}`
 	const fresh = `{"checksum":"new","outputs":{"cluster_endpoint":"https://new","n":3,"l":[true,null]}}`
+	// remoteSource is provider-terraform v1's; invented stands for any field
+	// a later provider adds.
+	const undeclared = `{"checksum":"c","remoteSource":"git::https://example.com/eks.git?ref=v2","invented":{"a":[1,{"b":false}],"z":0}}`
 	last := cpac.WorkspaceStatus().WithReady(true).WithState("Available").WithAtProvider(runtime.RawExtension{Raw: []byte(old)})
 
 	cases := []struct {
@@ -69,8 +72,12 @@ func TestDesiredWorkspaceStatus(t *testing.T) {
 			`{"ready":true,"state":"Available","atProvider":` + old + `}`, ReasonInvalidAtProvider},
 		{"a list is refused", workspace(`[{"checksum":"x"}]`, readyCondition(metav1.ConditionFalse, "Creating")), last,
 			`{"ready":false,"state":"Creating","atProvider":` + old + `}`, ReasonInvalidAtProvider},
-		{"outputs that are not an object are refused", workspace(`{"checksum":"x","outputs":[1]}`, readyCondition(metav1.ConditionTrue, "Available")), last,
-			`{"ready":true,"state":"Available","atProvider":` + old + `}`, ReasonInvalidAtProvider},
+		{"fields no Go type declares are mirrored as written", workspace(undeclared, readyCondition(metav1.ConditionTrue, "Available")), last,
+			`{"ready":true,"state":"Available","atProvider":` + undeclared + `}`, ""},
+		{"outputs that are not an object are mirrored all the same", workspace(`{"checksum":"x","outputs":[1]}`, readyCondition(metav1.ConditionTrue, "Available")), last,
+			`{"ready":true,"state":"Available","atProvider":{"checksum":"x","outputs":[1]}}`, ""},
+		{"empty fields alone are a gap", workspace(`{"checksum":"","outputs":{},"remoteSource":null}`, readyCondition(metav1.ConditionFalse, "Unavailable")), last,
+			`{"ready":false,"state":"Unavailable","atProvider":` + old + `}`, ""},
 		{"refused with nothing mirrored yet", workspace(`"oops"`, readyCondition(metav1.ConditionTrue, "Available")), nil,
 			`{"ready":true,"state":"Available"}`, ReasonInvalidAtProvider},
 		{"too large is refused", workspace(`{"checksum":"`+strings.Repeat("x", DefaultMaxAtProviderBytes)+`"}`, readyCondition(metav1.ConditionTrue, "Available")), last,

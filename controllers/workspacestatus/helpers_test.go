@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -85,9 +86,9 @@ func (f fixture) createWorkspace(t testing.TB, atProvider, readyReason string) {
 func (f fixture) setWorkspaceStatus(t testing.TB, atProvider, readyReason string) {
 	t.Helper()
 	g := NewWithT(t)
-	observation := tfv1beta1.WorkspaceObservation{}
+	var observation *runtime.RawExtension
 	if atProvider != "" {
-		g.Expect(json.Unmarshal([]byte(atProvider), &observation)).To(Succeed())
+		observation = &runtime.RawExtension{Raw: []byte(atProvider)}
 	}
 	g.Expect(testenv.ProvideObservation(t.Context(), env.Client, f.workspace, observation,
 		readyReason == tfv1beta1.ReasonAvailable, readyReason, nil)).To(Succeed())

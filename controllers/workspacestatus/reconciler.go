@@ -137,7 +137,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, failed
 	}
 
-	fromWorkspace := ws != nil && refused == nil && !ws.Status.AtProvider.IsEmpty()
+	fromWorkspace := ws != nil && refused == nil && !tfv1beta1.ObservationOf(ws.Status.AtProvider).IsEmpty()
 	m := mirror{cp: cp, ws: ws, desired: desired, owned: owned, last: last,
 		// From the object alone the value could be one another writer put
 		// there, in a cache that lags: send it only onto that very version.

@@ -2,6 +2,7 @@ package workspacetemplateapply
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+	"github.com/capt-controlplane/capt-controlplane/internal/providerterraform"
 )
 
 const (
@@ -56,6 +58,10 @@ type Reconciler struct {
 	// clusterAPI is what the manager found of Cluster API at start: an
 	// older one, whose pause cannot be seen, holds every apply.
 	clusterAPI clusterapi.Support
+
+	// served reads the Workspace spec schema the installed
+	// provider-terraform serves: a rendered field it lacks is refused.
+	served *providerterraform.Discoverer
 }
 
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies,verbs=get;list;watch;patch
@@ -156,6 +162,13 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 	if err != nil {
 		return outcome{}, err
 	}
+	if unserved, err := r.unserved(spec); err != nil || len(unserved) > 0 {
+		if err != nil {
+			return outcome{}, err
+		}
+		return r.refuse(apply, infrastructurev1beta1.ReasonFieldNotServed,
+			providerterraform.UnservedMessage(tfv1beta1.GroupVersion.WithKind("Workspace"), unserved)), nil
+	}
 
 	name := apply.WorkspaceName()
 	live := &tfv1beta1.Workspace{}
@@ -195,6 +208,28 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 		out.workspace = &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	}
 	return out, nil
+}
+
+// unserved lists the fields of a rendered spec that the served Workspace
+// CRD lacks. When the schema cannot be read (an API server without an
+// OpenAPI v3 document) nothing is refused, as before this check.
+func (r *Reconciler) unserved(spec *tfac.WorkspaceSpecApplyConfiguration) ([]string, error) {
+	if r.served == nil {
+		return nil, nil
+	}
+	s, err := r.served.Schema()
+	if err != nil {
+		return nil, nil //nolint:nilerr // unknown schema: render as before
+	}
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return nil, err
+	}
+	return s.Unserved(tree), nil
 }
 
 func waiting(reason, message string) outcome {

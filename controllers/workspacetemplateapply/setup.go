@@ -16,6 +16,7 @@ import (
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
+	"github.com/capt-controlplane/capt-controlplane/internal/providerterraform"
 )
 
 // indexTemplate indexes applies by the namespace/name of their template.
@@ -54,6 +55,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		Watches(&controlplanev1beta1.CAPTControlPlane{}, handler.EnqueueRequestsFromMapFunc(applyOfControlPlane), builder.WithPredicates(pauseChanged)).
 		WithOptions(options)
 	r.clusterAPI = clusterapi.Discover(mgr.GetRESTMapper())
+	r.served = &providerterraform.Discoverer{Config: mgr.GetConfig(), GVK: tfv1beta1.GroupVersion.WithKind("Workspace")}
 	if r.clusterAPI.Served {
 		b = b.Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.appliesOfCluster), builder.WithPredicates(pauseChanged))
 	}

@@ -6,12 +6,12 @@ package kubeconfigs
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api/v1"
 	"sigs.k8s.io/yaml"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 )
 
 // The Terraform outputs a kubeconfig is made from.
@@ -33,17 +33,14 @@ type Cluster struct {
 
 // FromOutputs fills the EKS name (the cluster's own when the output is
 // missing) and the CA from the Terraform outputs.
-func FromOutputs(c Cluster, outputs map[string]apiextensionsv1.JSON) Cluster {
+func FromOutputs(c Cluster, o tfv1beta1.Observation) Cluster {
 	c.EKSName = c.Name
-	if raw, ok := outputs[OutputName]; ok {
-		_ = json.Unmarshal(raw.Raw, &c.EKSName)
+	if name, ok, err := o.StringOutput(OutputName); err == nil && ok {
+		c.EKSName = name
 	}
-	if raw, ok := outputs[OutputCA]; ok {
-		var encoded string
-		if err := json.Unmarshal(raw.Raw, &encoded); err == nil {
-			if decoded, err := base64.StdEncoding.DecodeString(encoded); err == nil {
-				c.CA = decoded
-			}
+	if encoded, ok, err := o.StringOutput(OutputCA); err == nil && ok {
+		if decoded, err := base64.StdEncoding.DecodeString(encoded); err == nil {
+			c.CA = decoded
 		}
 	}
 	return c

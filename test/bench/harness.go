@@ -874,13 +874,13 @@ func (w *workload) change(ctx context.Context, i int) error {
 // provide writes observation obs into Workspace i as provider-terraform
 // does (an empty one is a gap: not ready), calling sending just before each
 // attempt. The caller holds the Workspace's lock.
-func (w *workload) provide(ctx context.Context, i int, obs tfv1beta1.WorkspaceObservation, sending func()) error {
+func (w *workload) provide(ctx context.Context, i int, obs *runtime.RawExtension, sending func()) error {
 	return testenv.ProvideOrGap(ctx, w.h.c, workspaceName(cpName(i)), obs, sending)
 }
 
 // observation is an atProvider of about size bytes: ten outputs with nested
 // values; the checksum carries the sequence number.
-func observation(seq, size int) tfv1beta1.WorkspaceObservation {
+func observation(seq, size int) *runtime.RawExtension {
 	outputs := map[string]any{
 		// The endpoint of an EKS cluster does not move; a change is in the
 		// checksum and the nested tags.
@@ -898,10 +898,9 @@ func observation(seq, size int) tfv1beta1.WorkspaceObservation {
 	if pad := size - len(raw) - 100; pad > 0 {
 		outputs["cluster_certificate_authority_data"] = strings.Repeat("Q", pad)
 	}
-	obs := tfv1beta1.WorkspaceObservation{Checksum: fmt.Sprintf("s-%d", seq)}
-	raw, _ = json.Marshal(map[string]any{"checksum": obs.Checksum, "outputs": outputs})
-	_ = json.Unmarshal(raw, &obs)
-	return obs
+	raw, _ = json.Marshal(map[string]any{"checksum": fmt.Sprintf("s-%d", seq), "outputs": outputs,
+		"remoteSource": "git::https://example.com/eks.git?ref=v1"})
+	return &runtime.RawExtension{Raw: raw}
 }
 
 // ceilings measures, at N control planes (and N Workspaces, each with an

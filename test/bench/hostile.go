@@ -10,7 +10,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
-	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
@@ -119,7 +118,7 @@ func (w *workload) hostileWrite(ctx context.Context, hw hostileWrite, stale cont
 // again after gapLength (a change in between ends the gap early).
 func (w *workload) gap(ctx context.Context, i int) error {
 	w.locks[i].Lock()
-	err := w.provide(ctx, i, tfv1beta1.WorkspaceObservation{}, func() {})
+	err := w.provide(ctx, i, nil, func() {})
 	w.locks[i].Unlock()
 	if err != nil {
 		return err

@@ -342,7 +342,7 @@ func (h *harness) violations(ctx context.Context) []string {
 				managers = append(managers, e.Manager+"/"+string(e.Operation)+"/"+e.Subresource)
 			}
 			out = append(out, fmt.Sprintf("%s (rv %s): mirror checksum %q, want %q (the Workspace holds %q); managers %v",
-				cp.Name, cp.ResourceVersion, checksumOf(got), checksumOf(want), ws.Status.AtProvider.Checksum, managers))
+				cp.Name, cp.ResourceVersion, checksumOf(got), checksumOf(want), checksumOf(observedValue(ws.Status.AtProvider)), managers))
 		}
 		if err := ownership(cp); err != nil {
 			out = append(out, err.Error())

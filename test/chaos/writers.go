@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -77,32 +76,35 @@ type writers struct {
 func workspaceOf(cp string) string { return cp + "-eks-controlplane" }
 
 // observationFor is the atProvider of change seq of a control plane.
-func observationFor(cp string, seq int) tfv1beta1.WorkspaceObservation {
-	raw := func(v any) apiextensionsv1.JSON { b, _ := json.Marshal(v); return apiextensionsv1.JSON{Raw: b} }
-	return tfv1beta1.WorkspaceObservation{
-		Checksum: fmt.Sprintf("%s-%d", cp, seq),
-		Outputs: map[string]apiextensionsv1.JSON{
-			"cluster_endpoint": raw("https://" + cp + ".eks.example.com"),
-			"cluster_name":     raw(cp),
-			"generation":       raw(seq),
-			"subnets":          raw([]any{"subnet-a", "subnet-b", map[string]any{"az": "ap-northeast-1a", "public": false}}),
+// remoteSource is a field of provider-terraform v1's atProvider that no Go
+// type of this project declares: the mirror must carry it all the same.
+func observationFor(cp string, seq int) *runtime.RawExtension {
+	raw, _ := json.Marshal(map[string]any{
+		"checksum":     fmt.Sprintf("%s-%d", cp, seq),
+		"remoteSource": fmt.Sprintf("git::https://example.com/eks.git?ref=v%d", seq),
+		"outputs": map[string]any{
+			"cluster_endpoint": "https://" + cp + ".eks.example.com",
+			"cluster_name":     cp,
+			"generation":       seq,
+			"subnets":          []any{"subnet-a", "subnet-b", map[string]any{"az": "ap-northeast-1a", "public": false}},
 		},
-	}
+	})
+	return &runtime.RawExtension{Raw: raw}
 }
 
 // observedValue is an observation as the checker compares it: canonical
 // JSON, "" when empty.
-func observedValue(obs tfv1beta1.WorkspaceObservation) string {
-	if obs.IsEmpty() {
+func observedValue(obs *runtime.RawExtension) string {
+	o := tfv1beta1.ObservationOf(obs)
+	if o.IsEmpty() {
 		return ""
 	}
-	raw, _ := json.Marshal(obs)
-	return canonical(raw)
+	return canonical(o.Raw())
 }
 
 // provide writes the Workspace's status as provider-terraform does
 // (testenv.ProvideObservation). An empty observation is a gap.
-func (w *writers) provide(ctx context.Context, cp string, obs tfv1beta1.WorkspaceObservation) error {
+func (w *writers) provide(ctx context.Context, cp string, obs *runtime.RawExtension) error {
 	value := observedValue(obs)
 	if value != "" {
 		w.check.sendingWorkspace(cp, value)
@@ -143,7 +145,7 @@ func (w *writers) learn(cp string) string {
 func (w *writers) churn(_ context.Context, rng *rand.Rand) {
 	cp := w.names[rng.IntN(len(w.names))]
 	if rng.IntN(10) == 0 {
-		w.tally.add("workspace gap (empty atProvider)", outcomeOf(w.provide(context.Background(), cp, tfv1beta1.WorkspaceObservation{})))
+		w.tally.add("workspace gap (empty atProvider)", outcomeOf(w.provide(context.Background(), cp, nil)))
 		time.Sleep(time.Second)
 		w.tally.add("workspace re-observation after a gap", outcomeOf(w.reobserve(cp)))
 		return

@@ -181,12 +181,12 @@ func indent(s string) string {
 }
 
 func (d *demo) walkThrough(ctx context.Context, o options) error {
-	step("Installing the provider with kubectl apply -k config/default, and provider-terraform's Workspace CRD")
+	step("Installing the provider with kubectl apply -k config/default, and provider-terraform's CRDs")
 	if err := d.run(nil, "apply", "-k", "config/default"); err != nil {
 		return err
 	}
-	// On a real cluster Crossplane installs the Workspace CRD.
-	if err := d.run(nil, "apply", "-f", "config/crd/bases/tf.upbound.io_workspaces.yaml"); err != nil {
+	// On a real cluster Crossplane installs provider-terraform's CRDs.
+	if err := d.run(nil, "apply", "-f", testenv.ProviderTerraformCRDs()); err != nil {
 		return err
 	}
 	if err := d.run(nil, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"); err != nil {

@@ -86,8 +86,8 @@ func TestOperatorWorkflow(t *testing.T) {
 	c.mustKubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
 	out := c.mustKubectl("apply", "--server-side", "-k", filepath.Join(root, "config", "default"))
 	g.Expect(out).To(ContainSubstring("captcontrolplanes.controlplane.cluster.x-k8s.io serverside-applied"))
-	// Crossplane installs the Workspace CRD on a real cluster.
-	c.mustKubectl("apply", "-f", filepath.Join(root, "config", "crd", "bases", "tf.upbound.io_workspaces.yaml"))
+	// Crossplane installs provider-terraform's CRDs on a real cluster.
+	c.mustKubectl("apply", "-f", testenv.ProviderTerraformCRDs())
 	c.mustKubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
 
 	// What the ServiceAccount may and may not do.

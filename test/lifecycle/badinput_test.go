@@ -2,8 +2,10 @@ package lifecycle
 
 import (
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -16,7 +18,8 @@ import (
 )
 
 // TestBadTemplateInputsShowOnTheControlPlane: a control plane pointing at
-// a missing template, at a template with an unknown ${var}, or whose
+// a missing template, at a template with an unknown ${var} or with a field
+// the installed provider-terraform does not serve (nothing rendered), or whose
 // Workspace name another namespace already took, is not Ready with the
 // reason and the offending name in its Ready condition; its
 // WorkspaceTemplateApply has a Warning Event; a healthy control plane next
@@ -31,6 +34,9 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 	newTemplate(t, other, "eks")
 	newControlPlane(t, other, "taken", nil)
 	waitWorkspace(t, "taken-eks-controlplane")
+	// A field the installed provider-terraform generation does not serve:
+	// the API server would drop it from the Workspace.
+	unserved, unservedField := newTemplateUnservedField(t, ns, "unserved")
 
 	cases := []struct {
 		name, template, reason, says string
@@ -38,6 +44,7 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 		{"missing", "not-there", infrastructurev1beta1.ReasonTemplateNotFound, "WorkspaceTemplate " + ns + "/not-there not found"},
 		{"unknown-var", "broken", infrastructurev1beta1.ReasonRenderFailed, "${no_such_variable}"},
 		{"taken", "eks", infrastructurev1beta1.ReasonWorkspaceNameConflict, "belongs to WorkspaceTemplateApply " + other + "/taken-eks-controlplane-apply"},
+		{"not-served", unserved, infrastructurev1beta1.ReasonFieldNotServed, "Workspace.tf.upbound.io has no " + unservedField},
 	}
 	for _, tc := range cases {
 		newControlPlane(t, ns, tc.name, nil, func(cp *controlplanev1beta1.CAPTControlPlane) {
@@ -65,6 +72,11 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 				ContainElement(ContainSubstring(tc.says)))
 		})
 	}
+
+	// Nothing was rendered for the unserved field.
+	g.Consistently(func() bool {
+		return apierrors.IsNotFound(env.Client.Get(t.Context(), types.NamespacedName{Name: "not-served-eks-controlplane"}, &tfv1beta1.Workspace{}))
+	}, time.Second, poll).Should(BeTrue())
 
 	// The healthy neighbour is unaffected.
 	provide(t, waitWorkspace(t, "healthy-eks-controlplane").Name, readyOutputs)

@@ -48,6 +48,31 @@ func newTemplate(t *testing.T, ns, name string, vars ...tfv1beta1.Var) {
 	NewWithT(t).Expect(env.Client.Create(t.Context(), tmpl)).To(Succeed())
 }
 
+// newTemplateUnservedField creates a template with a field that the
+// installed generation of provider-terraform (testenv) does not serve:
+// publishConnectionDetailsTo on v1, remotePullPolicy on v0. It returns the
+// template's name and the field's path.
+func newTemplateUnservedField(t *testing.T, ns, name string) (string, string) {
+	t.Helper()
+	tmpl := &infrastructurev1beta1.WorkspaceTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{
+			Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
+				ForProvider: tfv1beta1.WorkspaceParameters{Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://example.com/eks.git"},
+			}},
+		},
+	}
+	field := "spec.publishConnectionDetailsTo"
+	if testenv.ProviderTerraformGeneration() == "v0" {
+		field = "spec.forProvider.remotePullPolicy"
+		tmpl.Spec.Template.Spec.ForProvider.RemotePullPolicy = "IfNotPresent"
+	} else {
+		tmpl.Spec.Template.Spec.PublishConnectionDetailsTo = &tfv1beta1.PublishConnectionDetailsTo{Name: "${WORKSPACE_NAME}"}
+	}
+	NewWithT(t).Expect(env.Client.Create(t.Context(), tmpl)).To(Succeed())
+	return name, field
+}
+
 // newCluster creates a Cluster API Cluster (no controller runs for it).
 func newCluster(t *testing.T, ns, name string) *clusterv1.Cluster {
 	t.Helper()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -29,11 +30,7 @@ func Provide(ctx context.Context, c client.Client, workspace string, obs Observa
 	if err != nil {
 		return err
 	}
-	atProvider := tfv1beta1.WorkspaceObservation{}
-	if err := json.Unmarshal(raw, &atProvider); err != nil {
-		return err
-	}
-	return ProvideObservation(ctx, c, workspace, atProvider, obs.Ready, obs.Reason, nil)
+	return ProvideObservation(ctx, c, workspace, &runtime.RawExtension{Raw: raw}, obs.Ready, obs.Reason, nil)
 }
 
 // ProvideObservation is the one provider-terraform player of every test,
@@ -43,7 +40,7 @@ func Provide(ctx context.Context, c client.Client, workspace string, obs Observa
 // does, retrying on conflict. A condition keeps its transition time while
 // its status does not change. beforeAttempt, when set, is called just
 // before each attempt (the benchmark marks the change's time there).
-func ProvideObservation(ctx context.Context, c client.Client, workspace string, atProvider tfv1beta1.WorkspaceObservation,
+func ProvideObservation(ctx context.Context, c client.Client, workspace string, atProvider *runtime.RawExtension,
 	ready bool, reason string, beforeAttempt func()) error {
 	status := metav1.ConditionFalse
 	if ready {
@@ -69,8 +66,8 @@ func ProvideObservation(ctx context.Context, c client.Client, workspace string, 
 // ProvideOrGap is ProvideObservation of a Workspace that is ready
 // (Available) with atProvider, or not ready (Unavailable) when atProvider
 // is empty: a gap.
-func ProvideOrGap(ctx context.Context, c client.Client, workspace string, atProvider tfv1beta1.WorkspaceObservation, beforeAttempt func()) error {
-	if atProvider.IsEmpty() {
+func ProvideOrGap(ctx context.Context, c client.Client, workspace string, atProvider *runtime.RawExtension, beforeAttempt func()) error {
+	if tfv1beta1.ObservationOf(atProvider).IsEmpty() {
 		return ProvideObservation(ctx, c, workspace, atProvider, false, tfv1beta1.ReasonUnavailable, beforeAttempt)
 	}
 	return ProvideObservation(ctx, c, workspace, atProvider, true, tfv1beta1.ReasonAvailable, beforeAttempt)

@@ -4,6 +4,7 @@
 package testenv
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,7 +40,8 @@ func RepoRoot() string {
 }
 
 // Start starts kube-apiserver and etcd with the project's CRDs from
-// config/crd/bases installed and Established.
+// config/crd/bases and provider-terraform's own (ProviderTerraformCRDs)
+// installed and Established.
 func Start() (*Env, error) { return start("", nil, nil) }
 
 // StartRestartable is Start with the API server's certificates kept in
@@ -58,7 +60,7 @@ func StartWithClusterAPI(crds []*apiextensionsv1.CustomResourceDefinition, apiSe
 func start(certDir string, clusterAPI []*apiextensionsv1.CustomResourceDefinition, apiServerFlags map[string]string) (*Env, error) {
 	root := RepoRoot()
 	s := scheme.New()
-	crdDirs := []string{filepath.Join(root, "config", "crd", "bases")}
+	crdDirs := []string{filepath.Join(root, "config", "crd", "bases"), ProviderTerraformCRDs()}
 	if clusterAPI == nil {
 		crdDirs = append(crdDirs, filepath.Join(root, "bin", "crds", "cluster-api")) // `make cluster-api-crds`
 	}
@@ -87,6 +89,20 @@ func start(certDir string, clusterAPI []*apiextensionsv1.CustomResourceDefinitio
 		return nil, err
 	}
 	return &Env{Config: cfg, Client: c, Scheme: s, env: env}, nil
+}
+
+// ProviderTerraformGeneration is the generation of provider-terraform whose
+// CRDs the tests install: v1 (crossplane-contrib, crossplane-runtime v2,
+// the default) or v0 (upbound, what upstream CAPT users run), from the
+// environment variable PROVIDER_TERRAFORM_GENERATION.
+func ProviderTerraformGeneration() string {
+	return cmp.Or(os.Getenv("PROVIDER_TERRAFORM_GENERATION"), "v1")
+}
+
+// ProviderTerraformCRDs is the folder of provider-terraform's own CRDs of
+// that generation, copied from its module (`make provider-terraform-crds`).
+func ProviderTerraformCRDs() string {
+	return filepath.Join(RepoRoot(), "bin", "provider-terraform", ProviderTerraformGeneration(), "crds")
 }
 
 // stopTimeout is short for a restartable API server: a restart is a crash

@@ -130,6 +130,10 @@ const (
 	ReasonTemplateNotFound = "TemplateNotFound"
 	// ReasonRenderFailed: the template has a placeholder with no value.
 	ReasonRenderFailed = "RenderFailed"
+	// ReasonFieldNotServed: the rendered Workspace has a field the
+	// installed provider-terraform's Workspace CRD does not have (the API
+	// server would drop it).
+	ReasonFieldNotServed = "FieldNotServed"
 	// ReasonWorkspaceNameConflict: the Workspace name belongs to another apply.
 	ReasonWorkspaceNameConflict = "WorkspaceNameConflict"
 	// ReasonWorkspaceApplied: the Workspace was rendered and applied.

@@ -146,6 +146,8 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: resolve
       type:
         scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.RemotePullPolicy
+  scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.SecretReference
   map:
     fields:
@@ -227,6 +229,9 @@ var schemaYAML = typed.YAMLObject(`types:
           elementType:
             scalar: string
           elementRelationship: atomic
+    - name: remotePullPolicy
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.RemotePullPolicy
     - name: source
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ModuleSource

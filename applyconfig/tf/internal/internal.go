@@ -182,6 +182,8 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: resolve
       type:
         scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.RemotePullPolicy
+  scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.SecretReference
   map:
     fields:
@@ -236,28 +238,6 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: status
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceStatus
-- name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceObservation
-  map:
-    fields:
-    - name: checksum
-      type:
-        scalar: string
-    - name: outputs
-      type:
-        map:
-          elementType:
-            scalar: untyped
-            list:
-              elementType:
-                namedType: __untyped_atomic_
-              elementRelationship: atomic
-            map:
-              elementType:
-                namedType: __untyped_deduced_
-              elementRelationship: separable
-    - name: tfPlan
-      type:
-        scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceParameters
   map:
     fields:
@@ -303,6 +283,9 @@ var schemaYAML = typed.YAMLObject(`types:
           elementType:
             scalar: string
           elementRelationship: atomic
+    - name: remotePullPolicy
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.RemotePullPolicy
     - name: source
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ModuleSource
@@ -355,7 +338,17 @@ var schemaYAML = typed.YAMLObject(`types:
     fields:
     - name: atProvider
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.WorkspaceObservation
+        map:
+          elementType:
+            scalar: untyped
+            list:
+              elementType:
+                namedType: __untyped_atomic_
+              elementRelationship: atomic
+            map:
+              elementType:
+                namedType: __untyped_deduced_
+              elementRelationship: separable
     - name: conditions
       type:
         list:

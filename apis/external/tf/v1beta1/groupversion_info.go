@@ -1,8 +1,11 @@
 // Package v1beta1 holds our own Go types for the slice of Crossplane
-// provider-terraform's tf.upbound.io/v1beta1 Workspace that this project
-// reads and writes. In production Crossplane installs the real CRD; the CRD
-// generated from these types serves the tests and the demo and agrees with
-// the real one on every field we touch.
+// provider-terraform's tf.upbound.io/v1beta1 Workspace and ProviderConfig
+// that this project reads and writes, written from the provider's own API
+// (both generations: v0.x, github.com/upbound/provider-terraform, and v1.x,
+// github.com/crossplane-contrib/provider-terraform). No CRD is generated
+// from them: the tests, the demo and production all install the provider's
+// own CRDs (`make provider-terraform-crds`), and the manager renders only
+// fields the served CRD has (internal/providerterraform).
 //
 // +kubebuilder:object:generate=true
 // +kubebuilder:ac:generate=true

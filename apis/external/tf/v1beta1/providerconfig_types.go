@@ -31,8 +31,7 @@ type ProviderConfigSpec struct {
 // ProviderConfig configures provider-terraform; a WorkspaceTemplate's
 // providerConfigRef names one. The kubeconfig controller reads the AWS
 // credentials it names to sign EKS tokens. This is the slice of
-// provider-terraform's type the project reads; its own CRD is installed by
-// provider-terraform (config/crd/bases has a copy for envtest only).
+// provider-terraform's type the project reads; its CRD is provider-terraform's.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:path=providerconfigs,scope=Cluster,categories=crossplane

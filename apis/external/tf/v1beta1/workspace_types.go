@@ -1,21 +1,27 @@
 package v1beta1
 
 import (
-	"encoding/json"
-
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // ModuleSource says where a Workspace's Terraform module comes from.
-// +kubebuilder:validation:Enum=Remote;Inline
+// Flux is provider-terraform v1's only.
+// +kubebuilder:validation:Enum=Remote;Inline;Flux
 type ModuleSource string
 
 // Module sources.
 const (
 	ModuleSourceRemote ModuleSource = "Remote"
 	ModuleSourceInline ModuleSource = "Inline"
+	ModuleSourceFlux   ModuleSource = "Flux"
 )
+
+// RemotePullPolicy says when provider-terraform v1 pulls a Remote module
+// again.
+// +kubebuilder:validation:Enum=Always;IfNotPresent
+type RemotePullPolicy string
 
 // WorkspaceParameters are the Terraform inputs of a Workspace.
 type WorkspaceParameters struct {
@@ -32,6 +38,11 @@ type WorkspaceParameters struct {
 	// Entrypoint is the path of the root module inside a remote module.
 	// +optional
 	Entrypoint string `json:"entrypoint,omitempty"`
+
+	// RemotePullPolicy says when a Remote module is pulled again
+	// (provider-terraform v1 only; it defaults to Always).
+	// +optional
+	RemotePullPolicy RemotePullPolicy `json:"remotePullPolicy,omitempty"`
 
 	// Vars are Terraform input variables.
 	// +optional
@@ -196,7 +207,8 @@ type WorkspaceSpec struct {
 	ProviderConfigReference *ProviderConfigReference `json:"providerConfigRef,omitempty"`
 
 	// PublishConnectionDetailsTo names a secret store entry for the
-	// connection details.
+	// connection details (provider-terraform v0 only: crossplane-runtime
+	// v2 removed it).
 	// +optional
 	PublishConnectionDetailsTo *PublishConnectionDetailsTo `json:"publishConnectionDetailsTo,omitempty"`
 
@@ -216,57 +228,16 @@ type WorkspaceSpec struct {
 	ManagementPolicies []ManagementAction `json:"managementPolicies,omitempty"`
 }
 
-// WorkspaceObservation is what provider-terraform observed of the
-// Terraform state.
-type WorkspaceObservation struct {
-	// Checksum of the last applied module and inputs.
-	// +optional
-	Checksum string `json:"checksum,omitempty"`
-
-	// Outputs are the Terraform outputs: any JSON values.
+// WorkspaceStatus is the observed state of a Workspace.
+type WorkspaceStatus struct {
+	// AtProvider is what the provider observed, kept exactly as it wrote
+	// it: every field, of this provider generation or a later one. The
+	// manager decodes only what it reads (observation.go).
 	// +optional
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
-	Outputs map[string]apiextensionsv1.JSON `json:"outputs,omitempty"`
-
-	// TFPlan is the rendered plan, when the provider keeps it.
-	// +optional
-	TFPlan string `json:"tfPlan,omitempty"`
-
-	// Invalid holds the raw JSON of an atProvider that is not an
-	// observation (a string, a number, a list, outputs that are not an
-	// object); it is never serialized. See UnmarshalJSON.
-	Invalid []byte `json:"-"`
-}
-
-// IsEmpty reports whether the observation holds nothing: what a provider
-// writes after a restart or a failed observe.
-func (o WorkspaceObservation) IsEmpty() bool {
-	return o.Checksum == "" && len(o.Outputs) == 0 && o.TFPlan == ""
-}
-
-// UnmarshalJSON decodes an observation and never fails: JSON that does not
-// fit is kept in Invalid. A decoding error would fail the informer's list
-// of every Workspace, so one Workspace written under a looser CRD would
-// stop every control plane from converging. JSON null is an empty
-// observation.
-func (o *WorkspaceObservation) UnmarshalJSON(data []byte) error {
-	type plain WorkspaceObservation // without this method
-	var p plain
-	if err := json.Unmarshal(data, &p); err != nil {
-		*o = WorkspaceObservation{Invalid: append([]byte(nil), data...)}
-		return nil //nolint:nilerr // kept in Invalid on purpose, see above
-	}
-	*o = WorkspaceObservation(p)
-	return nil
-}
-
-// WorkspaceStatus is the observed state of a Workspace.
-type WorkspaceStatus struct {
-	// AtProvider is what the provider observed.
-	// +optional
-	AtProvider WorkspaceObservation `json:"atProvider,omitempty,omitzero"`
+	AtProvider *runtime.RawExtension `json:"atProvider,omitempty"`
 
 	// Conditions are Crossplane conditions: Ready and Synced.
 	// +optional

@@ -36,6 +36,9 @@ type WorkspaceParametersApplyConfiguration struct {
 	Source *tfv1beta1.ModuleSource `json:"source,omitempty"`
 	// Entrypoint is the path of the root module inside a remote module.
 	Entrypoint *string `json:"entrypoint,omitempty"`
+	// RemotePullPolicy says when a Remote module is pulled again
+	// (provider-terraform v1 only; it defaults to Always).
+	RemotePullPolicy *tfv1beta1.RemotePullPolicy `json:"remotePullPolicy,omitempty"`
 	// Vars are Terraform input variables.
 	Vars []VarApplyConfiguration `json:"vars,omitempty"`
 	// VarMap is a free-form map of Terraform input variables.
@@ -92,6 +95,14 @@ func (b *WorkspaceParametersApplyConfiguration) WithSource(value tfv1beta1.Modul
 // If called multiple times, the Entrypoint field is set to the value of the last call.
 func (b *WorkspaceParametersApplyConfiguration) WithEntrypoint(value string) *WorkspaceParametersApplyConfiguration {
 	b.Entrypoint = &value
+	return b
+}
+
+// WithRemotePullPolicy sets the RemotePullPolicy field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the RemotePullPolicy field is set to the value of the last call.
+func (b *WorkspaceParametersApplyConfiguration) WithRemotePullPolicy(value tfv1beta1.RemotePullPolicy) *WorkspaceParametersApplyConfiguration {
+	b.RemotePullPolicy = &value
 	return b
 }
 

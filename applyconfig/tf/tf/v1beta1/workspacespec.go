@@ -32,7 +32,8 @@ type WorkspaceSpecApplyConfiguration struct {
 	// ProviderConfigReference names the provider configuration.
 	ProviderConfigReference *ProviderConfigReferenceApplyConfiguration `json:"providerConfigRef,omitempty"`
 	// PublishConnectionDetailsTo names a secret store entry for the
-	// connection details.
+	// connection details (provider-terraform v0 only: crossplane-runtime
+	// v2 removed it).
 	PublishConnectionDetailsTo *PublishConnectionDetailsToApplyConfiguration `json:"publishConnectionDetailsTo,omitempty"`
 	// WriteConnectionSecretToReference names the Secret that receives the
 	// Terraform outputs.

@@ -18,13 +18,19 @@ limitations under the License.
 
 package v1beta1
 
+import (
+	runtime "k8s.io/apimachinery/pkg/runtime"
+)
+
 // WorkspaceStatusApplyConfiguration represents a declarative configuration of the WorkspaceStatus type for use
 // with apply.
 //
 // WorkspaceStatus is the observed state of a Workspace.
 type WorkspaceStatusApplyConfiguration struct {
-	// AtProvider is what the provider observed.
-	AtProvider *WorkspaceObservationApplyConfiguration `json:"atProvider,omitempty"`
+	// AtProvider is what the provider observed, kept exactly as it wrote
+	// it: every field, of this provider generation or a later one. The
+	// manager decodes only what it reads (observation.go).
+	AtProvider *runtime.RawExtension `json:"atProvider,omitempty"`
 	// Conditions are Crossplane conditions: Ready and Synced.
 	Conditions []ConditionApplyConfiguration `json:"conditions,omitempty"`
 }
@@ -38,8 +44,8 @@ func WorkspaceStatus() *WorkspaceStatusApplyConfiguration {
 // WithAtProvider sets the AtProvider field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the AtProvider field is set to the value of the last call.
-func (b *WorkspaceStatusApplyConfiguration) WithAtProvider(value *WorkspaceObservationApplyConfiguration) *WorkspaceStatusApplyConfiguration {
-	b.AtProvider = value
+func (b *WorkspaceStatusApplyConfiguration) WithAtProvider(value runtime.RawExtension) *WorkspaceStatusApplyConfiguration {
+	b.AtProvider = &value
 	return b
 }
 
