@@ -20,6 +20,7 @@ import (
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
@@ -37,6 +38,9 @@ const (
 type Reconciler struct {
 	// Client reads from the manager's cache and writes to the API server.
 	Client client.Client
+	// APIReader reads a Workspace's connection Secret by name, from the
+	// API server: the manager caches no such Secret.
+	APIReader client.Reader
 	// Recorder records Events on control planes.
 	Recorder events.EventRecorder
 	// Now is the clock, for the creation timeout; time.Now when nil.
@@ -62,10 +66,13 @@ type observed struct {
 	// waitingForCluster: nothing is rendered until Cluster API sets the
 	// owner Cluster (see terraformClusterName).
 	waitingForCluster bool
-	kubeconfig        *corev1.Secret // the Cluster API kubeconfig Secret, nil when none
-	inputs            ssa.Inputs     // the versions of everything above and the control plane
-	apply             *infrastructurev1beta1.WorkspaceTemplateApply
-	workspace         *tfv1beta1.Workspace
+	kubeconfig        *corev1.Secret // the people's kubeconfig Secret, nil when none
+	// connection is the Workspace's connection Secret, read only when the
+	// observation lacks an output the kubeconfig needs (a sensitive CA).
+	connection *corev1.Secret
+	inputs     ssa.Inputs // the versions of everything above and the control plane
+	apply      *infrastructurev1beta1.WorkspaceTemplateApply
+	workspace  *tfv1beta1.Workspace
 }
 
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch;patch
@@ -131,10 +138,10 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 		status.apply.WithSecretsReady(cp.Status.SecretsReady)
 	}
 	if status.endpointErr != nil {
-		r.Recorder.Eventf(cp, nil, "Warning", controlplanev1beta1.ReasonEndpointUpdateFailed, "ReadEndpoint", status.endpointErr.Error())
+		r.Recorder.Eventf(cp, nil, "Warning", controlplanev1beta1.ReasonEndpointUpdateFailed, "ReadEndpoint", "%s", status.endpointErr.Error())
 	}
 	if status.endpointChanged != "" {
-		r.Recorder.Eventf(cp, nil, "Warning", controlplanev1beta1.ReasonEndpointChanged, "ReadEndpoint", status.endpointChanged)
+		r.Recorder.Eventf(cp, nil, "Warning", controlplanev1beta1.ReasonEndpointChanged, "ReadEndpoint", "%s", status.endpointChanged)
 	}
 	statusSent, err := r.applyStatus(ctx, cp, status.apply)
 	if err != nil {
@@ -194,7 +201,14 @@ func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 	obs.inputs.Add("cluster", obs.cluster)
 	obs.inputs.Add("apply", obs.apply)
 	obs.inputs.Add("workspace", obs.workspace)
+	if obs.workspace != nil && controlplanev1beta1.OwnerClusterName(cp) != "" {
+		if obs.connection, err = kubeconfigs.Connection(ctx, r.APIReader, obs.workspace); err != nil {
+			return obs, err
+		}
+	}
+
 	obs.inputs.Add("kubeconfig", obs.kubeconfig)
+	obs.inputs.Add("connection", obs.connection)
 	return obs, nil
 }
 

@@ -29,6 +29,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorder(FieldManager)
 	}
+	if r.APIReader == nil {
+		r.APIReader = mgr.GetAPIReader()
+	}
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &controlplanev1beta1.CAPTControlPlane{}, indexOwnerCluster, ownerClusterOf); err != nil {
 		return err
 	}

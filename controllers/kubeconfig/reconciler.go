@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
@@ -59,8 +60,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Client.Get(ctx, req.NamespacedName, cp); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	target, ok := targetOf(cp)
-	if !ok || !cp.DeletionTimestamp.IsZero() || holds(cp) {
+	if !cp.DeletionTimestamp.IsZero() || holds(cp) {
+		return ctrl.Result{}, nil
+	}
+	target, ok := targetOf(cp, nil)
+	if !ok && target.Name != "" && len(target.CA) == 0 {
+		// A sensitive output (the CA, commonly) is only in the Workspace's
+		// connection Secret.
+		connection, err := r.connection(ctx, cp)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		target, ok = targetOf(cp, connection)
+	}
+	if !ok {
 		return ctrl.Result{}, nil
 	}
 	now := r.now()
@@ -104,6 +117,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: expires.Add(-RenewBefore).Sub(now)}, nil
+}
+
+// connection is the data of the control plane's Workspace's connection
+// Secret; nil when there is no Workspace or no such Secret.
+func (r *Reconciler) connection(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (map[string][]byte, error) {
+	_, ws, err := ownership.WorkspaceOf(ctx, r.Client, cp)
+	if err != nil || ws == nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	secret, err := kubeconfigs.Connection(ctx, r.APIReader, ws)
+	return kubeconfigs.DataOf(secret), err
 }
 
 // tokenIssued is the message of a True KubeconfigReady: constant, so that a

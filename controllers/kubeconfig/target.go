@@ -16,9 +16,10 @@ func SecretName(cluster string) string { return cluster + controlplanev1beta1.Ku
 
 // targetOf is the workload cluster a control plane's kubeconfig points at:
 // its owner Cluster's name, the endpoint the control plane recorded and
-// the EKS name and CA from its mirrored Terraform outputs. False until all
-// are known.
-func targetOf(cp *controlplanev1beta1.CAPTControlPlane) (kubeconfigs.Cluster, bool) {
+// the EKS name and CA from its mirrored Terraform outputs, else from the
+// Workspace's connection Secret (connection, nil when not read). False
+// until all are known.
+func targetOf(cp *controlplanev1beta1.CAPTControlPlane, connection map[string][]byte) (kubeconfigs.Cluster, bool) {
 	cluster := controlplanev1beta1.OwnerClusterName(cp)
 	endpoint := cp.Spec.ControlPlaneEndpoint
 	if cluster == "" || endpoint.Host == "" || cp.Status.WorkspaceStatus == nil || cp.Status.WorkspaceStatus.AtProvider == nil {
@@ -28,7 +29,7 @@ func targetOf(cp *controlplanev1beta1.CAPTControlPlane) (kubeconfigs.Cluster, bo
 	if cp.Spec.ControlPlaneConfig != nil {
 		c.Region = cp.Spec.ControlPlaneConfig.Region
 	}
-	c = kubeconfigs.FromOutputs(c, tfv1beta1.ObservationOf(cp.Status.WorkspaceStatus.AtProvider))
+	c = kubeconfigs.FromOutputs(c, tfv1beta1.ObservationOf(cp.Status.WorkspaceStatus.AtProvider), connection)
 	return c, len(c.CA) > 0 && c.Region != ""
 }
 
@@ -42,7 +43,7 @@ func holds(cp *controlplanev1beta1.CAPTControlPlane) bool {
 // inputs is everything a reconcile reads from the control plane, for the
 // event filter.
 func inputs(cp *controlplanev1beta1.CAPTControlPlane) string {
-	target, ok := targetOf(cp)
+	target, ok := targetOf(cp, nil)
 	return fmt.Sprintf("%+v %t %t %t %s", target, ok, holds(cp), cp.DeletionTimestamp != nil, conditionOf(cp.Status.Conditions))
 }
 

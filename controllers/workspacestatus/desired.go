@@ -50,20 +50,20 @@ func (e *refusedAtProvider) Error() string { return e.message }
 // (refused says why), so the mirror never goes backwards on a gap, on bad
 // input or when the Workspace is deleted. desired is nil when there is
 // nothing to mirror yet.
-func desiredWorkspaceStatus(ws *tfv1beta1.Workspace, last *cpac.WorkspaceStatusApplyConfiguration, maxBytes int) (desired *cpac.WorkspaceStatusApplyConfiguration, refused *refusedAtProvider, err error) {
+func desiredWorkspaceStatus(ws *tfv1beta1.Workspace, last *cpac.WorkspaceStatusApplyConfiguration, maxBytes int) (desired *cpac.WorkspaceStatusApplyConfiguration, refused *refusedAtProvider) {
 	var lastAtProvider *runtime.RawExtension
 	if last != nil {
 		lastAtProvider = last.AtProvider
 	}
 	if ws == nil {
 		if last == nil {
-			return nil, nil, nil
+			return nil, nil
 		}
 		desired := cpac.WorkspaceStatus().WithReady(false).WithState(StateDeleted)
 		if lastAtProvider != nil {
 			desired.WithAtProvider(*lastAtProvider)
 		}
-		return desired, nil, nil
+		return desired, nil
 	}
 
 	desired = cpac.WorkspaceStatus().WithReady(false).WithState(StateUnknown)
@@ -78,7 +78,7 @@ func desiredWorkspaceStatus(ws *tfv1beta1.Workspace, last *cpac.WorkspaceStatusA
 	if atProvider != nil {
 		desired.WithAtProvider(*atProvider)
 	}
-	return desired, refused, nil
+	return desired, refused
 }
 
 // observation returns the Workspace's atProvider exactly as the provider

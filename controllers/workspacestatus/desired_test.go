@@ -85,10 +85,7 @@ func TestDesiredWorkspaceStatus(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, refused, err := desiredWorkspaceStatus(tc.ws, tc.last, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got, refused := desiredWorkspaceStatus(tc.ws, tc.last, 0)
 			if reason := refusedReason(refused); reason != tc.refused {
 				t.Fatalf("refused with %q, want %q", reason, tc.refused)
 			}

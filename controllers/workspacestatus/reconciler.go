@@ -112,15 +112,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	last := r.lastSent(req.NamespacedName)
-	desired, refused, err := desiredWorkspaceStatus(ws, mirrored(owned, last), r.MaxAtProviderBytes)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
+	desired, refused := desiredWorkspaceStatus(ws, mirrored(owned, last), r.MaxAtProviderBytes)
 	var failed error
 	if refused != nil {
 		// Mirror ready and state all the same, then fail the reconcile so
 		// that it is retried with backoff; the inputs are never settled.
-		r.Recorder.Eventf(cp, ws, corev1.EventTypeWarning, refused.reason, "Mirror", refused.message)
+		r.Recorder.Eventf(cp, ws, corev1.EventTypeWarning, refused.reason, "Mirror", "%s", refused.message)
 		failed = fmt.Errorf("mirroring %s: %w", req.NamespacedName, refused)
 	}
 	current := desired == nil

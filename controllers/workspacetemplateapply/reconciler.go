@@ -242,7 +242,7 @@ func waiting(reason, message string) outcome {
 // refuse reports an input error in the Synced condition and an Event; the
 // apply is retried when its inputs change (they are watched), not in a loop.
 func (r *Reconciler) refuse(apply *infrastructurev1beta1.WorkspaceTemplateApply, reason, message string) outcome {
-	r.Recorder.Eventf(apply, nil, corev1.EventTypeWarning, reason, "Render", message)
+	r.Recorder.Eventf(apply, nil, corev1.EventTypeWarning, reason, "Render", "%s", message)
 	return outcome{synced: &tfv1beta1.Condition{Type: tfv1beta1.TypeSynced, Status: metav1.ConditionFalse, Reason: reason, Message: message}}
 }
 

@@ -31,19 +31,40 @@ type Cluster struct {
 	Region string
 }
 
-// FromOutputs fills the EKS name (the cluster's own when the output is
-// missing) and the CA from the Terraform outputs.
-func FromOutputs(c Cluster, o tfv1beta1.Observation) Cluster {
+// FromOutputs fills the EKS name and the CA from the Terraform outputs:
+// those in the Workspace's observation, else those in its connection Secret
+// (connection, nil when not read). provider-terraform leaves a sensitive
+// output out of status.atProvider and writes it only to the connection
+// Secret, with every other output: a string as it is, any other value as
+// JSON. The EKS name is the cluster's own when no output names it.
+func FromOutputs(c Cluster, o tfv1beta1.Observation, connection map[string][]byte) Cluster {
 	c.EKSName = c.Name
-	if name, ok, err := o.StringOutput(OutputName); err == nil && ok {
+	if name, ok := stringOutput(o, connection, OutputName); ok {
 		c.EKSName = name
 	}
-	if encoded, ok, err := o.StringOutput(OutputCA); err == nil && ok {
+	if encoded, ok := stringOutput(o, connection, OutputCA); ok {
 		if decoded, err := base64.StdEncoding.DecodeString(encoded); err == nil {
 			c.CA = decoded
 		}
 	}
 	return c
+}
+
+// NeedsConnection reports whether the observation lacks the CA, which
+// every kubeconfig needs, so that the connection Secret must be read. (A
+// module without a cluster_name output is common: its absence alone is no
+// reason to read a Secret.)
+func NeedsConnection(o tfv1beta1.Observation) bool {
+	_, ok, err := o.StringOutput(OutputCA)
+	return err != nil || !ok
+}
+
+func stringOutput(o tfv1beta1.Observation, connection map[string][]byte, name string) (string, bool) {
+	if value, ok, err := o.StringOutput(name); err == nil && ok {
+		return value, true
+	}
+	value, ok := connection[name]
+	return string(value), ok && len(value) > 0
 }
 
 // Exec renders a kubeconfig whose user runs `aws eks get-token`, as EKS

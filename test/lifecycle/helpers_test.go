@@ -17,6 +17,7 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
@@ -123,10 +124,13 @@ func waitWorkspace(t *testing.T, name string) *tfv1beta1.Workspace {
 }
 
 // provide plays provider-terraform: the Workspace ready, with outputs.
+// The CA is a sensitive output, as EKS modules commonly mark it: it reaches
+// the connection Secret only.
 func provide(t *testing.T, name string, outputs map[string]any) {
 	t.Helper()
 	NewWithT(t).Expect(testenv.Provide(t.Context(), env.Client, name, testenv.Observation{
 		Ready: true, Reason: tfv1beta1.ReasonAvailable, Checksum: "sum-ready", Outputs: outputs,
+		Sensitive: []string{kubeconfigs.OutputCA},
 	})).To(Succeed())
 }
 

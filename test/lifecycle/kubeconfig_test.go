@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"encoding/base64"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/kubeconfig"
 	"github.com/capt-controlplane/capt-controlplane/internal/ekstoken"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
@@ -51,6 +53,31 @@ func readyWithToken(t *testing.T, namespace, name string) (string, *controlplane
 		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
 	})
 	return ns, cp, key
+}
+
+// TestSensitiveCAFromTheConnectionSecret: provider-terraform writes a
+// sensitive output (the CA, as provide marks it) to the Workspace's
+// connection Secret only; both kubeconfigs carry it all the same, and the
+// mirror does not.
+func TestSensitiveCAFromTheConnectionSecret(t *testing.T) {
+	g := NewWithT(t)
+	ns, cp, key := readyWithToken(t, "sensitive-ca", "sensitive")
+	wantCA, err := base64.StdEncoding.DecodeString(readyOutputs[kubeconfigs.OutputCA].(string))
+	g.Expect(err).NotTo(HaveOccurred())
+
+	mirrored := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
+	g.Expect(string(mirrored.Status.WorkspaceStatus.AtProvider.Raw)).NotTo(ContainSubstring(kubeconfigs.OutputCA))
+	for _, name := range []string{key.Name, "sensitive" + controlplanev1beta1.UserKubeconfigSecretSuffix} {
+		g.Eventually(func(g Gomega) {
+			secret := get(g, types.NamespacedName{Namespace: ns, Name: name}, &corev1.Secret{})
+			cfg, err := clientcmd.Load(secret.Data["value"])
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(cfg.Clusters).NotTo(BeEmpty())
+			for _, c := range cfg.Clusters {
+				g.Expect(c.CertificateAuthorityData).To(Equal(wantCA), "the CA of %s", name)
+			}
+		}, timeout, poll).Should(Succeed())
+	}
 }
 
 // TestTokenRenewal: the token is written once, not again while it is good

@@ -3,11 +3,15 @@ package testenv
 import (
 	"context"
 	"encoding/json"
+	"slices"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/util/retry"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 )
@@ -21,16 +25,70 @@ type Observation struct {
 	Reason   string // of the Ready condition
 	Checksum string
 	Outputs  map[string]any
+	// Sensitive names the outputs the module marks sensitive: the provider
+	// writes them to the connection Secret only, never to atProvider.
+	Sensitive []string
 }
 
+// ConnectionSecretType is the type of the connection Secrets Crossplane's
+// managed resources write.
+const ConnectionSecretType = "connection.crossplane.io/v1alpha1"
+
 // Provide plays provider-terraform with a ready or not-ready observation
-// of checksum and outputs (ProvideObservation).
+// of checksum and outputs, as the real provider writes it: first every
+// output (a string as it is, any other value as JSON) to the Workspace's
+// connection Secret, when it names one, then the observation without the
+// sensitive outputs (ProvideObservation).
 func Provide(ctx context.Context, c client.Client, workspace string, obs Observation) error {
-	raw, err := json.Marshal(map[string]any{"checksum": obs.Checksum, "outputs": obs.Outputs})
+	if err := writeConnectionSecret(ctx, c, workspace, obs.Outputs); err != nil {
+		return err
+	}
+	observed := map[string]any{}
+	for name, value := range obs.Outputs {
+		if !slices.Contains(obs.Sensitive, name) {
+			observed[name] = value
+		}
+	}
+	raw, err := json.Marshal(map[string]any{"checksum": obs.Checksum, "outputs": observed})
 	if err != nil {
 		return err
 	}
 	return ProvideObservation(ctx, c, workspace, &runtime.RawExtension{Raw: raw}, obs.Ready, obs.Reason, nil)
+}
+
+// writeConnectionSecret creates or replaces the Workspace's connection
+// Secret with every output, owned by the Workspace as Crossplane's are.
+func writeConnectionSecret(ctx context.Context, c client.Client, workspace string, outputs map[string]any) error {
+	ws := &tfv1beta1.Workspace{}
+	if err := c.Get(ctx, client.ObjectKey{Name: workspace}, ws); err != nil {
+		return err
+	}
+	ref := ws.Spec.WriteConnectionSecretToReference
+	if ref == nil {
+		return nil
+	}
+	data := map[string][]byte{}
+	for name, value := range outputs {
+		if s, ok := value.(string); ok {
+			data[name] = []byte(s)
+			continue
+		}
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return err
+		}
+		data[name] = raw
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: ref.Name, Namespace: ref.Namespace}}
+	_, err := controllerutil.CreateOrUpdate(ctx, c, secret, func() error {
+		secret.Type = ConnectionSecretType
+		secret.Data = data
+		secret.OwnerReferences = []metav1.OwnerReference{{
+			APIVersion: tfv1beta1.GroupVersion.String(), Kind: "Workspace", Name: ws.Name, UID: ws.UID, Controller: ptr.To(true),
+		}}
+		return nil
+	})
+	return err
 }
 
 // ProvideObservation is the one provider-terraform player of every test,
