@@ -186,7 +186,7 @@ func (d *demo) walkThrough(ctx context.Context, o options) error {
 		return err
 	}
 	// On a real cluster Crossplane installs provider-terraform's CRDs.
-	if err := d.run(nil, "apply", "-f", testenv.ProviderTerraformCRDs()); err != nil {
+	if err := d.run(nil, "apply", "-f", testenv.ProviderTerraformCRDs(testenv.ProviderTerraformGeneration())); err != nil {
 		return err
 	}
 	if err := d.run(nil, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"); err != nil {
@@ -284,10 +284,14 @@ func (d *demo) walkThrough(ctx context.Context, o options) error {
 func (d *demo) playProvider(ctx context.Context) error {
 	const name = "demo-cluster-eks-controlplane"
 	var raw []byte
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var err error
-		if raw, err = d.quiet(nil, "get", "workspace", name, "-o", "json"); err == nil {
+		if raw, err = d.quiet(nil, "get", "workspaces.tf.upbound.io", name, "-o", "json"); err == nil {
 			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no Workspace %s after 60s: %w", name, err)
 		}
 		select {
 		case <-ctx.Done():
@@ -295,7 +299,7 @@ func (d *demo) playProvider(ctx context.Context) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	if err := d.run(nil, "get", "workspacetemplateapply,workspace"); err != nil {
+	if err := d.run(nil, "get", "workspacetemplateapply,workspaces.tf.upbound.io"); err != nil {
 		return err
 	}
 	var obj map[string]any

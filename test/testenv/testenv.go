@@ -42,25 +42,31 @@ func RepoRoot() string {
 // Start starts kube-apiserver and etcd with the project's CRDs from
 // config/crd/bases and provider-terraform's own (ProviderTerraformCRDs)
 // installed and Established.
-func Start() (*Env, error) { return start("", nil, nil) }
+func Start() (*Env, error) { return start("", nil, nil, ProviderTerraformGeneration()) }
+
+// StartProviderTerraform is Start with the CRDs of provider-terraform
+// generation gen (v1 or v0), whatever the environment says.
+func StartProviderTerraform(gen string) (*Env, error) { return start("", nil, nil, gen) }
 
 // StartRestartable is Start with the API server's certificates kept in
 // certDir, so that StopAPIServer and StartAPIServer bring it back on the
 // same port with the same certificates and the same etcd: clients and
 // kubeconfigs stay valid across the restart.
-func StartRestartable(certDir string) (*Env, error) { return start(certDir, nil, nil) }
+func StartRestartable(certDir string) (*Env, error) {
+	return start(certDir, nil, nil, ProviderTerraformGeneration())
+}
 
 // StartWithClusterAPI is Start with the given Cluster API CRDs installed in
 // place of the Cluster CRD alone (test/capi installs all of core's), and
 // kube-apiserver started with apiServerFlags added.
 func StartWithClusterAPI(crds []*apiextensionsv1.CustomResourceDefinition, apiServerFlags map[string]string) (*Env, error) {
-	return start("", crds, apiServerFlags)
+	return start("", crds, apiServerFlags, ProviderTerraformGeneration())
 }
 
-func start(certDir string, clusterAPI []*apiextensionsv1.CustomResourceDefinition, apiServerFlags map[string]string) (*Env, error) {
+func start(certDir string, clusterAPI []*apiextensionsv1.CustomResourceDefinition, apiServerFlags map[string]string, gen string) (*Env, error) {
 	root := RepoRoot()
 	s := scheme.New()
-	crdDirs := []string{filepath.Join(root, "config", "crd", "bases"), ProviderTerraformCRDs()}
+	crdDirs := []string{filepath.Join(root, "config", "crd", "bases"), ProviderTerraformCRDs(gen)}
 	if clusterAPI == nil {
 		crdDirs = append(crdDirs, filepath.Join(root, "bin", "crds", "cluster-api")) // `make cluster-api-crds`
 	}
@@ -100,9 +106,21 @@ func ProviderTerraformGeneration() string {
 }
 
 // ProviderTerraformCRDs is the folder of provider-terraform's own CRDs of
-// that generation, copied from its module (`make provider-terraform-crds`).
-func ProviderTerraformCRDs() string {
-	return filepath.Join(RepoRoot(), "bin", "provider-terraform", ProviderTerraformGeneration(), "crds")
+// generation gen, copied from its module (`make provider-terraform-crds`).
+func ProviderTerraformCRDs(gen string) string {
+	return filepath.Join(RepoRoot(), "bin", "provider-terraform", gen, "crds")
+}
+
+// ProviderTerraformBinary is provider-terraform of generation gen, built
+// from its module (`make provider-terraform`).
+func ProviderTerraformBinary(gen string) string {
+	return filepath.Join(RepoRoot(), "bin", "provider-terraform", gen, "provider")
+}
+
+// TerraformDir is the folder whose `terraform` is OpenTofu, built from its
+// module (`make provider-terraform`): the provider finds it on PATH.
+func TerraformDir() string {
+	return filepath.Join(RepoRoot(), "bin", "provider-terraform")
 }
 
 // stopTimeout is short for a restartable API server: a restart is a crash
