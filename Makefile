@@ -109,7 +109,7 @@ verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mo
 RACE_PACKAGES = ./controllers/... ./test/lifecycle ./test/integration
 
 .PHONY: test
-test: k8s-binaries provider-terraform-crds cluster-api-crds capi-binaries build ## The demo walk-through, a 60 s chaos run, 5000 inputs of each fuzz test, then unit, envtest integration (the in-process controller suites under -race), whole-manager, Cluster API conformance and end-to-end tests.
+test: k8s-binaries provider-terraform cluster-api-crds capi-binaries build ## The demo walk-through, a 60 s chaos run, 5000 inputs of each fuzz test, then unit, envtest integration (the in-process controller suites under -race), whole-manager, Cluster API conformance and end-to-end tests.
 	$(MAKE) demo-check
 	$(MAKE) chaos
 	# A count, not a duration: Go 1.26's fuzz coordinator can report "context

@@ -1,0 +1,448 @@
+// Package provider runs bin/manager beside the real provider-terraform,
+// both generations, with OpenTofu as the `terraform` it runs: a module of
+// only variables, outputs (one sensitive) and a built-in terraform_data
+// resource, with its state in the kubernetes backend of the local API
+// server, so that nothing leaves the machine. Each generation gets its own
+// API server with its own CRDs (make provider-terraform builds the rest).
+//
+// What it proves, for each generation: a control plane's Workspace is
+// rendered, applied by Terraform and mirrored exactly as the provider wrote
+// its atProvider; the sensitive CA reaches both kubeconfigs from the
+// connection Secret; a stale full status write is repaired; a template
+// change is followed to a new Terraform output; a provider restart leaves
+// no gap in the mirror; the provider's polls cost bin/manager (run as its
+// ServiceAccount behind the recording proxy) no write; deleting the control
+// plane runs terraform destroy.
+package provider
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/clientcmd"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
+)
+
+const (
+	// Terraform runs take seconds each; a change goes through a few.
+	timeout = 3 * time.Minute
+	poll    = 250 * time.Millisecond
+
+	namespace = "team-a"
+	name      = "real"
+	// stateSuffix names the kubernetes backend's state Secrets.
+	stateSuffix = "capt"
+)
+
+// caPEM is what the module's sensitive output carries, base64-encoded as
+// EKS's certificate_authority data is.
+const caPEM = "-----BEGIN CERTIFICATE-----\nMIIBcapt\n-----END CERTIFICATE-----\n"
+
+// module is the Terraform the template runs: no provider to download, one
+// resource in the state, the outputs an EKS module gives CAPT.
+var module = `
+variable "cluster_name" { type = string }
+variable "region" { type = string }
+variable "kubernetes_version" { type = string }
+variable "revision" { type = string }
+
+resource "terraform_data" "cluster" {
+  input = "${var.cluster_name}/${var.kubernetes_version}/${var.revision}"
+}
+
+output "cluster_endpoint" { value = "https://${var.cluster_name}.${var.region}.eks.example.com" }
+output "cluster_name" { value = var.cluster_name }
+output "revision" { value = terraform_data.cluster.output }
+output "tags" { value = { team = "a", revision = var.revision } }
+output "cluster_certificate_authority_data" {
+  value     = base64encode("` + strings.ReplaceAll(caPEM, "\n", `\n`) + `")
+  sensitive = true
+}
+`
+
+// The processes under test log to files; envtest's own log is not needed.
+func init() { ctrl.SetLogger(logr.Discard()) }
+
+func TestRealProviderTerraform(t *testing.T) {
+	for _, gen := range []string{"v1", "v0"} {
+		t.Run(gen, func(t *testing.T) { run(t, gen) })
+	}
+}
+
+func run(t *testing.T, gen string) {
+	g := NewWithT(t)
+	env, err := testenv.StartProviderTerraform(gen)
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(func() { _ = env.Stop() })
+	c := env.Client
+	ctx := t.Context()
+
+	testenv.InstallConfigDefault(t, env)
+	manager, metricsURL := testenv.StartManagerBinary(t, env, time.Minute)
+	testenv.WaitControllersStarted(t, metricsURL)
+	admin, err := env.KubeconfigFile(t.TempDir())
+	g.Expect(err).NotTo(HaveOccurred())
+	provider := startProvider(t, gen, admin)
+
+	g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})).To(Succeed())
+	g.Expect(testenv.ProvideAWSCredentials(ctx, c, "default")).To(Succeed())
+	setBackend(t, c, admin)
+	template := &infrastructurev1beta1.WorkspaceTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: namespace},
+		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{Template: infrastructurev1beta1.WorkspaceTemplateDefinition{
+			Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{
+				Source: tfv1beta1.ModuleSourceInline, Module: module, InlineFormat: "HCL",
+				Vars: []tfv1beta1.Var{
+					{Key: "cluster_name", Value: "${cluster_name}"}, {Key: "region", Value: "${region}"},
+					{Key: "kubernetes_version", Value: "${kubernetes_version}"}, {Key: "revision", Value: "1"},
+				},
+			}},
+		}},
+	}
+	g.Expect(c.Create(ctx, template)).To(Succeed())
+	cluster := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Spec: clusterv1.ClusterSpec{Paused: ptrTo(false)}}
+	g.Expect(c.Create(ctx, cluster)).To(Succeed())
+	cp := &controlplanev1beta1.CAPTControlPlane{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, OwnerReferences: []metav1.OwnerReference{{
+			APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID, Controller: ptrTo(true),
+		}}},
+		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
+			Version:              "1.31",
+			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: template.Name},
+			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"},
+		},
+	}
+	g.Expect(c.Create(ctx, cp)).To(Succeed())
+	key := client.ObjectKeyFromObject(cp)
+	history := watchMirror(t, env, key)
+	workspace := name + "-eks-controlplane"
+
+	t.Run("create: Terraform applies and the mirror is the provider's atProvider", func(t *testing.T) {
+		g := NewWithT(t)
+		ws := waitMirrorOfProvider(t, c, key, workspace, func(g Gomega, ws *tfv1beta1.Workspace) {
+			g.Expect(string(tfv1beta1.ObservationOf(ws.Status.AtProvider).Output("revision"))).To(Equal(`"` + name + `/1.31/1"`))
+		})
+		g.Expect(string(ws.Status.AtProvider.Raw)).NotTo(ContainSubstring(kubeconfigs.OutputCA), "a sensitive output in atProvider")
+		g.Eventually(func(g Gomega) {
+			got := &controlplanev1beta1.CAPTControlPlane{}
+			g.Expect(c.Get(ctx, key, got)).To(Succeed())
+			g.Expect(got.Status.Ready).To(BeTrue())
+			g.Expect(got.Spec.ControlPlaneEndpoint.Host).To(Equal(name + ".ap-northeast-1.eks.example.com"))
+		}, timeout, poll).Should(Succeed())
+		// The CA is only in the connection Secret; both kubeconfigs have it.
+		for _, secret := range []string{name + controlplanev1beta1.KubeconfigSecretSuffix, name + controlplanev1beta1.UserKubeconfigSecretSuffix} {
+			g.Eventually(func(g Gomega) {
+				s := &corev1.Secret{}
+				g.Expect(c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: secret}, s)).To(Succeed())
+				cfg, err := clientcmd.Load(s.Data["value"])
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(cfg.Clusters).NotTo(BeEmpty())
+				for _, cl := range cfg.Clusters {
+					g.Expect(string(cl.CertificateAuthorityData)).To(Equal(caPEM), "the CA of %s", secret)
+				}
+			}, timeout, poll).Should(Succeed())
+		}
+	})
+
+	t.Run("a stale full status write is repaired", func(t *testing.T) {
+		g := NewWithT(t)
+		_, err := testenv.WriteAsOlderClient(ctx, c, key)
+		g.Expect(err).NotTo(HaveOccurred())
+		waitMirrorOfProvider(t, c, key, workspace, nil)
+		g.Eventually(func() ([]string, error) {
+			events, err := testenv.Events(ctx, c, namespace, name, workspacestatus.ReasonWorkspaceStatusRestored)
+			notes := []string{}
+			for _, e := range events {
+				notes = append(notes, e.Note)
+			}
+			return notes, err
+		}, timeout, poll).ShouldNot(BeEmpty())
+	})
+
+	t.Run("a template change reaches Terraform and the mirror", func(t *testing.T) {
+		g := NewWithT(t)
+		g.Expect(c.Get(ctx, client.ObjectKeyFromObject(template), template)).To(Succeed())
+		template.Spec.Template.Spec.ForProvider.Vars[3].Value = "2"
+		g.Expect(c.Update(ctx, template)).To(Succeed())
+		waitMirrorOfProvider(t, c, key, workspace, func(g Gomega, ws *tfv1beta1.Workspace) {
+			g.Expect(string(tfv1beta1.ObservationOf(ws.Status.AtProvider).Output("revision"))).To(Equal(`"` + name + `/1.31/2"`))
+		})
+	})
+
+	t.Run("a provider restart leaves no gap in the mirror", func(t *testing.T) {
+		g := NewWithT(t)
+		before := len(history.snapshot())
+		provider.restart(t)
+		// The new provider observes the Workspace again (its first
+		// reconcile of it) and the mirror stays what it was throughout.
+		g.Eventually(provider.observations, timeout, poll).Should(BeNumerically(">", 0))
+		waitMirrorOfProvider(t, c, key, workspace, nil)
+		for _, seen := range history.snapshot()[before:] {
+			g.Expect(seen).NotTo(BeEmpty(), "the mirror's atProvider was empty during the provider restart")
+		}
+	})
+
+	t.Run("the provider's polls of an unchanged Workspace cost the manager no write", func(t *testing.T) {
+		g := NewWithT(t)
+		mark := manager.Requests.Mark()
+		seen := provider.observations()
+		g.Eventually(provider.observations, timeout, poll).Should(BeNumerically(">=", seen+2))
+		g.Expect(testenv.Writes(manager.Requests.Since(mark))).To(BeEmpty())
+	})
+
+	t.Run("deleting the control plane runs terraform destroy", func(t *testing.T) {
+		g := NewWithT(t)
+		// Terraform's state, in the local API server, holds the resource.
+		stateKey := types.NamespacedName{Namespace: "default", Name: "tfstate-" + workspace + "-" + stateSuffix}
+		state := &corev1.Secret{}
+		g.Expect(c.Get(ctx, stateKey, state)).To(Succeed())
+		g.Expect(stateResources(t, state)).To(HaveLen(1))
+
+		g.Expect(c.Delete(ctx, cp)).To(Succeed())
+		g.Eventually(func() bool {
+			return apierrors.IsNotFound(c.Get(ctx, client.ObjectKey{Name: workspace}, &tfv1beta1.Workspace{}))
+		}, timeout, poll).Should(BeTrue(), "the Workspace is deleted once Terraform destroyed its resources")
+		g.Eventually(func() bool {
+			return apierrors.IsNotFound(c.Get(ctx, key, &controlplanev1beta1.CAPTControlPlane{}))
+		}, timeout, poll).Should(BeTrue())
+		// The state holds no resource any more (or is gone with its
+		// Terraform workspace).
+		err := c.Get(ctx, stateKey, state)
+		if !apierrors.IsNotFound(err) {
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(stateResources(t, state)).To(BeEmpty())
+		}
+		g.Expect(provider.log()).To(ContainSubstring("Successfully requested deletion of external resource"))
+	})
+}
+
+// waitMirrorOfProvider waits until the Workspace is Ready, passes check
+// (when given), and the control plane mirrors its atProvider exactly,
+// owned by the mirror's field manager alone; it returns the Workspace.
+func waitMirrorOfProvider(t *testing.T, c client.Client, key types.NamespacedName, workspace string, check func(Gomega, *tfv1beta1.Workspace)) *tfv1beta1.Workspace {
+	t.Helper()
+	ws := &tfv1beta1.Workspace{}
+	NewWithT(t).Eventually(func(g Gomega) {
+		g.Expect(c.Get(t.Context(), client.ObjectKey{Name: workspace}, ws)).To(Succeed())
+		ready := tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady)
+		g.Expect(ready).NotTo(BeNil())
+		g.Expect(ready.Status).To(Equal(metav1.ConditionTrue), "Ready: %s %s", ready.Reason, ready.Message)
+		if check != nil {
+			check(g, ws)
+		}
+		cp := &controlplanev1beta1.CAPTControlPlane{}
+		g.Expect(c.Get(t.Context(), key, cp)).To(Succeed())
+		g.Expect(cp.Status.WorkspaceStatus).NotTo(BeNil())
+		g.Expect(cp.Status.WorkspaceStatus.AtProvider).NotTo(BeNil())
+		g.Expect(testenv.JSONEqual(testenv.MustJSON(string(cp.Status.WorkspaceStatus.AtProvider.Raw)),
+			testenv.MustJSON(string(ws.Status.AtProvider.Raw)))).To(BeTrue(),
+			"mirror %s, workspace %s", cp.Status.WorkspaceStatus.AtProvider.Raw, ws.Status.AtProvider.Raw)
+		g.Expect(cp.Status.WorkspaceStatus.Ready).To(BeTrue())
+		g.Expect(testenv.SummarizeManager(cp, workspacestatus.FieldManager)).To(HaveLen(1))
+	}, timeout, poll).Should(Succeed())
+	return ws
+}
+
+// setBackend configures the default ProviderConfig (its credentials are
+// testenv's AWS ini) with the kubernetes state backend on this API server.
+func setBackend(t *testing.T, c client.Client, kubeconfig string) {
+	t.Helper()
+	pc := &unstructured.Unstructured{}
+	pc.SetGroupVersionKind(tfv1beta1.GroupVersion.WithKind("ProviderConfig"))
+	g := NewWithT(t)
+	g.Expect(c.Get(t.Context(), client.ObjectKey{Name: "default"}, pc)).To(Succeed())
+	backend := `terraform {
+  backend "kubernetes" {
+    secret_suffix = "` + stateSuffix + `"
+    namespace     = "default"
+    config_path   = "` + kubeconfig + `"
+  }
+}
+`
+	g.Expect(unstructured.SetNestedField(pc.Object, backend, "spec", "configuration")).To(Succeed())
+	g.Expect(unstructured.SetNestedField(pc.Object, false, "spec", "pluginCache")).To(Succeed())
+	g.Expect(c.Update(t.Context(), pc)).To(Succeed())
+}
+
+// stateResources lists the resources in a kubernetes backend state Secret
+// (gzipped JSON under "tfstate").
+func stateResources(t *testing.T, state *corev1.Secret) []any {
+	t.Helper()
+	g := NewWithT(t)
+	r, err := gzip.NewReader(bytes.NewReader(state.Data["tfstate"]))
+	g.Expect(err).NotTo(HaveOccurred())
+	raw, err := io.ReadAll(r)
+	g.Expect(err).NotTo(HaveOccurred())
+	var s struct {
+		Resources []any `json:"resources"`
+	}
+	g.Expect(json.Unmarshal(raw, &s)).To(Succeed())
+	return s.Resources
+}
+
+// providerProcess is provider-terraform running out of cluster as the
+// administrator (it is the counterpart here, not the product under test).
+type providerProcess struct {
+	gen, kubeconfig, dir string
+
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	logs    []string // one file per start
+	started int
+}
+
+func startProvider(t *testing.T, gen, kubeconfig string) *providerProcess {
+	p := &providerProcess{gen: gen, kubeconfig: kubeconfig, dir: t.TempDir()}
+	p.start(t)
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			t.Logf("provider-terraform %s log:\n%s", gen, p.log())
+		}
+	})
+	return p
+}
+
+func (p *providerProcess) start(t *testing.T) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.started++
+	logPath := filepath.Join(p.dir, "provider-"+string(rune('0'+p.started))+".log")
+	logFile, err := os.Create(logPath)
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	cmd := exec.Command(testenv.ProviderTerraformBinary(p.gen), "--debug", "--poll", "10s", "--poll-jitter", "1s", "--sync", "1m")
+	cmd.Env = append(providerEnv(),
+		"KUBECONFIG="+p.kubeconfig,
+		"XP_TF_DIR="+filepath.Join(p.dir, "tf"),
+		"PATH="+testenv.TerraformDir()+string(os.PathListSeparator)+os.Getenv("PATH"),
+	)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	NewWithT(t).Expect(cmd.Start()).To(Succeed(), "run make provider-terraform first")
+	p.cmd = cmd
+	p.logs = append(p.logs, logPath)
+}
+
+// providerEnv is this process's environment without what would change the
+// provider's or Terraform's behaviour: a TF_CLI_CONFIG_FILE that names a
+// missing file makes tofu print a warning into `terraform output -json`.
+func providerEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "KUBECONFIG", "PATH", "XP_TF_DIR", "TF_CLI_CONFIG_FILE", "TF_LOG":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+func (p *providerProcess) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd != nil {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+		p.cmd = nil
+	}
+}
+
+func (p *providerProcess) restart(t *testing.T) {
+	p.stop()
+	p.start(t)
+}
+
+// observations counts the latest provider process's observations that
+// found the Workspace up to date (its poll): its debug log says each.
+func (p *providerProcess) observations() int {
+	p.mu.Lock()
+	last := p.logs[len(p.logs)-1]
+	p.mu.Unlock()
+	raw, _ := os.ReadFile(last)
+	return strings.Count(string(raw), "External resource is up to date")
+}
+
+func (p *providerProcess) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var b strings.Builder
+	for _, path := range p.logs {
+		raw, _ := os.ReadFile(path)
+		b.WriteString("== " + filepath.Base(path) + "\n")
+		b.Write(raw)
+	}
+	return b.String()
+}
+
+// mirrorHistory is every atProvider the control plane's watch showed, in
+// order ("" for none).
+type mirrorHistory struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (h *mirrorHistory) snapshot() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.seen...)
+}
+
+func watchMirror(t *testing.T, env *testenv.Env, key types.NamespacedName) *mirrorHistory {
+	t.Helper()
+	wc, err := client.NewWithWatch(env.Config, client.Options{Scheme: env.Scheme})
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	w, err := wc.Watch(t.Context(), &controlplanev1beta1.CAPTControlPlaneList{}, client.InNamespace(key.Namespace),
+		client.MatchingFieldsSelector{Selector: fields.OneTermEqualSelector("metadata.name", key.Name)})
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	h := &mirrorHistory{}
+	go func() {
+		for e := range w.ResultChan() {
+			cp, ok := e.Object.(*controlplanev1beta1.CAPTControlPlane)
+			if !ok {
+				continue
+			}
+			value := ""
+			if ws := cp.Status.WorkspaceStatus; ws != nil && ws.AtProvider != nil {
+				value = string(ws.AtProvider.Raw)
+			}
+			h.mu.Lock()
+			// Before the first mirror an empty value is expected.
+			if value != "" || len(h.seen) > 0 {
+				h.seen = append(h.seen, value)
+			}
+			h.mu.Unlock()
+		}
+	}()
+	t.Cleanup(w.Stop)
+	return h
+}
+
+func ptrTo[T any](v T) *T { return &v }
