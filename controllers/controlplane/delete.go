@@ -27,7 +27,7 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, cp *controlplanev1beta
 	}
 	// The apply is gone. It deletes its Workspace unless retained; wait for
 	// that Workspace to go too, unless it is being kept.
-	if obs.workspace != nil && !obs.workspace.DeletionTimestamp.IsZero() {
+	if obs.workspace != nil && !obs.workspace.GetDeletionTimestamp().IsZero() {
 		return ctrl.Result{}, nil // the Workspace watch brings us back
 	}
 	if !slices.Contains(cp.Finalizers, controlplanev1beta1.CAPTControlPlaneFinalizer) {

@@ -53,17 +53,17 @@ func withoutMirror(cp *controlplanev1beta1.CAPTControlPlane) controlplanev1beta1
 // conditions, or the outputs it reads. Resyncs of Workspaces are dropped:
 // the control plane's own resync covers them.
 var workspaceChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	old, ok := e.ObjectOld.(*tfv1beta1.Workspace)
-	cur, ok2 := e.ObjectNew.(*tfv1beta1.Workspace)
+	old, ok := e.ObjectOld.(tfv1beta1.AnyWorkspace)
+	cur, ok2 := e.ObjectNew.(tfv1beta1.AnyWorkspace)
 	if !ok || !ok2 {
 		return true
 	}
-	if !maps.Equal(old.Labels, cur.Labels) || !old.DeletionTimestamp.Equal(cur.DeletionTimestamp) ||
-		!tfv1beta1.SameConditions(old.Status.Conditions, cur.Status.Conditions) {
+	if !maps.Equal(old.GetLabels(), cur.GetLabels()) || !old.GetDeletionTimestamp().Equal(cur.GetDeletionTimestamp()) ||
+		!tfv1beta1.SameConditions(old.Observed().Conditions, cur.Observed().Conditions) {
 		return true
 	}
 	for _, name := range readOutputs {
-		if !bytes.Equal(tfv1beta1.ObservationOf(old.Status.AtProvider).Output(name), tfv1beta1.ObservationOf(cur.Status.AtProvider).Output(name)) {
+		if !bytes.Equal(tfv1beta1.ObservationOf(old.Observed().AtProvider).Output(name), tfv1beta1.ObservationOf(cur.Observed().AtProvider).Output(name)) {
 			return true
 		}
 	}

@@ -70,5 +70,5 @@ func buildKubeconfig(cluster string, cp *controlplanev1beta1.CAPTControlPlane, o
 	if cp.Spec.ControlPlaneConfig != nil {
 		c.Region = cp.Spec.ControlPlaneConfig.Region
 	}
-	return kubeconfigs.Exec(kubeconfigs.FromOutputs(c, tfv1beta1.ObservationOf(obs.workspace.Status.AtProvider), kubeconfigs.DataOf(obs.connection)))
+	return kubeconfigs.Exec(kubeconfigs.FromOutputs(c, tfv1beta1.ObservationOf(obs.workspace.Observed().AtProvider), kubeconfigs.DataOf(obs.connection)))
 }

@@ -72,13 +72,14 @@ type observed struct {
 	connection *corev1.Secret
 	inputs     ssa.Inputs // the versions of everything above and the control plane
 	apply      *infrastructurev1beta1.WorkspaceTemplateApply
-	workspace  *tfv1beta1.Workspace
+	workspace  tfv1beta1.AnyWorkspace
 }
 
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes/status,verbs=patch
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=tf.upbound.io,resources=workspaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=tf.m.upbound.io,resources=workspaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=clusters,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

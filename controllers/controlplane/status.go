@@ -43,9 +43,9 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 	ws := obs.workspace
 	var wsReady, wsSynced *tfv1beta1.Condition
 	if ws != nil {
-		wsReady = tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady)
-		wsSynced = tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeSynced)
-		s, ok, err := tfv1beta1.ObservationOf(ws.Status.AtProvider).StringOutput(outputEndpoint)
+		wsReady = tfv1beta1.FindCondition(ws.Observed().Conditions, tfv1beta1.TypeReady)
+		wsSynced = tfv1beta1.FindCondition(ws.Observed().Conditions, tfv1beta1.TypeSynced)
+		s, ok, err := tfv1beta1.ObservationOf(ws.Observed().AtProvider).StringOutput(outputEndpoint)
 		switch {
 		case err != nil:
 			plan.endpointErr = err

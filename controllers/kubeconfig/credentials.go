@@ -10,8 +10,10 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/ekstoken"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
 // defaultProviderConfig is the ProviderConfig a Workspace without
@@ -37,6 +39,13 @@ func (r *Reconciler) credentials(ctx context.Context, cp *controlplanev1beta1.CA
 		}
 		return r.readCredentials(ctx, key, "spec.credentialsSecretRef")
 	}
+	_, ws, err := ownership.WorkspaceOf(ctx, r.Client, cp)
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("finding the Workspace for its ProviderConfig: %w", err)
+	}
+	if ws, ok := ws.(*tfmv1beta1.Workspace); ok {
+		return r.namespacedCredentials(ctx, ws)
+	}
 	tmpl := &infrastructurev1beta1.WorkspaceTemplate{}
 	key := types.NamespacedName{Namespace: cp.Spec.WorkspaceTemplateRef.Namespace, Name: cp.Spec.WorkspaceTemplateRef.Name}
 	if key.Namespace == "" {
@@ -53,13 +62,41 @@ func (r *Reconciler) credentials(ctx context.Context, cp *controlplanev1beta1.CA
 	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: name}, pc); err != nil {
 		return aws.Credentials{}, fmt.Errorf("reading ProviderConfig %s: %w", name, err)
 	}
-	for _, c := range pc.Spec.Credentials {
+	return r.secretCredentials(ctx, pc.Spec, "ProviderConfig "+name)
+}
+
+// namespacedCredentials reads the credentials of the ProviderConfig (of
+// the Workspace's namespace) or ClusterProviderConfig that a namespaced
+// Workspace names.
+func (r *Reconciler) namespacedCredentials(ctx context.Context, ws *tfmv1beta1.Workspace) (aws.Credentials, error) {
+	ref := tfmv1beta1.ProviderConfigReference{Kind: tfmv1beta1.KindClusterProviderConfig, Name: defaultProviderConfig}
+	if ws.Spec.ProviderConfigReference != nil {
+		ref = *ws.Spec.ProviderConfigReference
+	}
+	if ref.Kind == tfmv1beta1.KindProviderConfig {
+		pc := &tfmv1beta1.ProviderConfig{}
+		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ws.Namespace, Name: ref.Name}, pc); err != nil {
+			return aws.Credentials{}, fmt.Errorf("reading ProviderConfig %s/%s: %w", ws.Namespace, ref.Name, err)
+		}
+		return r.secretCredentials(ctx, pc.Spec, "ProviderConfig "+ws.Namespace+"/"+ref.Name)
+	}
+	pc := &tfmv1beta1.ClusterProviderConfig{}
+	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: ref.Name}, pc); err != nil {
+		return aws.Credentials{}, fmt.Errorf("reading ClusterProviderConfig %s: %w", ref.Name, err)
+	}
+	return r.secretCredentials(ctx, pc.Spec, "ClusterProviderConfig "+ref.Name)
+}
+
+// secretCredentials reads the first of a provider configuration's
+// credentials kept in a Secret; via names the configuration.
+func (r *Reconciler) secretCredentials(ctx context.Context, spec tfv1beta1.ProviderConfigSpec, via string) (aws.Credentials, error) {
+	for _, c := range spec.Credentials {
 		if c.Source != tfv1beta1.CredentialsSourceSecret || c.SecretRef == nil {
 			continue
 		}
-		return r.readCredentials(ctx, *c.SecretRef, "ProviderConfig "+name)
+		return r.readCredentials(ctx, *c.SecretRef, via)
 	}
-	return aws.Credentials{}, fmt.Errorf("ProviderConfig %s has no credentials kept in a Secret", name)
+	return aws.Credentials{}, fmt.Errorf("%s has no credentials kept in a Secret", via)
 }
 
 // readCredentials reads an AWS ini from a Secret key; via says who named it.

@@ -50,6 +50,9 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes/status,verbs=patch
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplates,verbs=get;list;watch
 // +kubebuilder:rbac:groups=tf.upbound.io,resources=providerconfigs,verbs=get
+// +kubebuilder:rbac:groups=tf.m.upbound.io,resources=providerconfigs;clusterproviderconfigs,verbs=get
+// +kubebuilder:rbac:groups=tf.upbound.io,resources=workspaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=tf.m.upbound.io,resources=workspaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 

@@ -19,7 +19,7 @@ import (
 // mirror is one apply of status.workspaceStatus and what it was decided from.
 type mirror struct {
 	cp      *controlplanev1beta1.CAPTControlPlane
-	ws      *tfv1beta1.Workspace // nil when deleted
+	ws      tfv1beta1.AnyWorkspace // nil when deleted
 	desired *cpac.WorkspaceStatusApplyConfiguration
 	// owned is what FieldManager owns in cp, last what this process sent
 	// before (nil for none).

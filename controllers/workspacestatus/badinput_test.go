@@ -19,6 +19,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 // Bad input: a Workspace atProvider that is not an object, or too large to
@@ -42,7 +43,7 @@ func TestNonObjectAtProviderIsRefused(t *testing.T) {
 	NewWithT(t).Expect(err).To(HaveOccurred(), "the API server accepted a string atProvider under the object schema")
 	NewWithT(t).Expect(err.Error()).To(ContainSubstring("status.atProvider"))
 
-	loosenAtProviderSchema(t)
+	loosenAtProviderSchema(t, f.workspace)
 	for i, bad := range []struct{ raw, kind string }{
 		{`"oops"`, "a string"},
 		{`42`, "a number"},
@@ -54,7 +55,7 @@ func TestNonObjectAtProviderIsRefused(t *testing.T) {
 			reason := []string{"Unavailable", "Available"}[i%2]
 			g.Eventually(func() error { return f.setRawAtProvider(t, bad.raw, reason) }, timeout, poll).Should(Succeed())
 			g.Eventually(func() []string { return f.eventNotes(t, ReasonInvalidAtProvider) }, timeout, poll).Should(ContainElement(And(
-				ContainSubstring("workspace "+f.workspace), ContainSubstring(bad.kind))))
+				ContainSubstring("workspace "+strings.TrimPrefix(f.workspace.String(), "/")), ContainSubstring(bad.kind))))
 			f.waitMirror(t, reason == "Available", reason, good)
 			expectBackoff(t, f, i == 0)
 			neighbourKeepsConverging(t, neighbour, fmt.Sprintf("n-%d", i+1))
@@ -91,7 +92,7 @@ func TestUndeclaredAtProviderFieldsAreMirrored(t *testing.T) {
 	f.setWorkspaceStatus(t, remote, tfv1beta1.ReasonAvailable)
 	f.waitMirror(t, true, tfv1beta1.ReasonAvailable, remote)
 
-	loosenAtProviderSchema(t)
+	loosenAtProviderSchema(t, f.workspace)
 	for _, raw := range []string{
 		`{"checksum":"c-3","remoteSource":"git::https://example.com/eks.git?ref=v3","invented":{"a":[1,{"b":false}],"z":0}}`,
 		`{"checksum":"c-4","outputs":"not-an-object"}`,
@@ -114,7 +115,7 @@ func TestOversizedAtProviderIsRefused(t *testing.T) {
 	huge := atProviderJSON("huge", map[string]any{"blob": strings.Repeat("x", DefaultMaxAtProviderBytes+1024)})
 	f.setWorkspaceStatus(t, huge, "Creating")
 	g.Eventually(func() []string { return f.eventNotes(t, ReasonAtProviderTooLarge) }, timeout, poll).Should(ContainElement(And(
-		ContainSubstring("workspace "+f.workspace), ContainSubstring(fmt.Sprintf("over the limit of %d", DefaultMaxAtProviderBytes)))))
+		ContainSubstring("workspace "+strings.TrimPrefix(f.workspace.String(), "/")), ContainSubstring(fmt.Sprintf("over the limit of %d", DefaultMaxAtProviderBytes)))))
 	f.waitMirror(t, false, "Creating", good)
 	expectBackoff(t, f, true)
 	neighbourKeepsConverging(t, neighbour, "n-1")
@@ -157,8 +158,12 @@ func TestMirrorTheServerRefusesKeepsTheOldOne(t *testing.T) {
 func (f fixture) setRawAtProvider(t testing.TB, raw, readyReason string) error {
 	t.Helper()
 	ws := &unstructured.Unstructured{}
-	ws.SetGroupVersionKind(tfv1beta1.GroupVersion.WithKind("Workspace"))
-	if err := env.Client.Get(t.Context(), types.NamespacedName{Name: f.workspace}, ws); err != nil {
+	gvk, err := env.Client.GroupVersionKindFor(testenv.NewWorkspace(f.workspace))
+	if err != nil {
+		return err
+	}
+	ws.SetGroupVersionKind(gvk)
+	if err := env.Client.Get(t.Context(), f.workspace, ws); err != nil {
 		return err
 	}
 	var atProvider any
@@ -178,12 +183,12 @@ func (f fixture) setRawAtProvider(t testing.TB, raw, readyReason string) error {
 	return env.Client.Status().Update(t.Context(), ws)
 }
 
-// loosenAtProviderSchema makes the Workspace CRD accept any JSON as
+// loosenAtProviderSchema makes the CRD of workspace's kind accept any JSON as
 // status.atProvider until the test ends.
-func loosenAtProviderSchema(t *testing.T) {
+func loosenAtProviderSchema(t *testing.T, workspace types.NamespacedName) {
 	t.Helper()
 	g := NewWithT(t)
-	key := types.NamespacedName{Name: "workspaces.tf.upbound.io"}
+	key := types.NamespacedName{Name: testenv.WorkspaceCRD(workspace)}
 	crd := &apiextensionsv1.CustomResourceDefinition{}
 	g.Expect(env.Client.Get(t.Context(), key, crd)).To(Succeed())
 	status := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["status"]

@@ -50,7 +50,7 @@ func (e *refusedAtProvider) Error() string { return e.message }
 // (refused says why), so the mirror never goes backwards on a gap, on bad
 // input or when the Workspace is deleted. desired is nil when there is
 // nothing to mirror yet.
-func desiredWorkspaceStatus(ws *tfv1beta1.Workspace, last *cpac.WorkspaceStatusApplyConfiguration, maxBytes int) (desired *cpac.WorkspaceStatusApplyConfiguration, refused *refusedAtProvider) {
+func desiredWorkspaceStatus(ws tfv1beta1.AnyWorkspace, last *cpac.WorkspaceStatusApplyConfiguration, maxBytes int) (desired *cpac.WorkspaceStatusApplyConfiguration, refused *refusedAtProvider) {
 	var lastAtProvider *runtime.RawExtension
 	if last != nil {
 		lastAtProvider = last.AtProvider
@@ -67,7 +67,7 @@ func desiredWorkspaceStatus(ws *tfv1beta1.Workspace, last *cpac.WorkspaceStatusA
 	}
 
 	desired = cpac.WorkspaceStatus().WithReady(false).WithState(StateUnknown)
-	if ready := tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady); ready != nil {
+	if ready := tfv1beta1.FindCondition(ws.Observed().Conditions, tfv1beta1.TypeReady); ready != nil {
 		desired.WithReady(ready.Status == metav1.ConditionTrue).WithState(ready.Reason)
 	}
 
@@ -85,15 +85,15 @@ func desiredWorkspaceStatus(ws *tfv1beta1.Workspace, last *cpac.WorkspaceStatusA
 // wrote it: every field, whether or not a Go type here declares it. It is
 // nil when empty (a provider restart or a failed observe), and nil with the
 // reason when it cannot be mirrored: not an object, or over maxBytes.
-func observation(ws *tfv1beta1.Workspace, maxBytes int) (*runtime.RawExtension, *refusedAtProvider) {
-	o := tfv1beta1.ObservationOf(ws.Status.AtProvider)
+func observation(ws tfv1beta1.AnyWorkspace, maxBytes int) (*runtime.RawExtension, *refusedAtProvider) {
+	o := tfv1beta1.ObservationOf(ws.Observed().AtProvider)
 	if o.IsEmpty() {
 		return nil, nil
 	}
 	if !o.IsObject() {
 		return nil, &refusedAtProvider{ReasonInvalidAtProvider, fmt.Sprintf(
 			"workspace %s: status.atProvider is %s, not an object; keeping the last mirrored atProvider",
-			ws.Name, jsonKind(o.Raw()))}
+			workspaceName(ws), jsonKind(o.Raw()))}
 	}
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxAtProviderBytes
@@ -101,7 +101,7 @@ func observation(ws *tfv1beta1.Workspace, maxBytes int) (*runtime.RawExtension, 
 	if raw := o.Raw(); len(raw) > maxBytes {
 		return nil, &refusedAtProvider{ReasonAtProviderTooLarge, fmt.Sprintf(
 			"workspace %s: status.atProvider is %d bytes, over the limit of %d; keeping the last mirrored atProvider",
-			ws.Name, len(raw), maxBytes)}
+			workspaceName(ws), len(raw), maxBytes)}
 	}
 	return &runtime.RawExtension{Raw: bytes.Clone(o.Raw())}, nil
 }

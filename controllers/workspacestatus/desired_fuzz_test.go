@@ -43,18 +43,19 @@ func FuzzDesiredWorkspaceStatus(f *testing.F) {
 		f.Add(seed.atProvider, seed.status, seed.reason, seed.last, seed.deleted)
 	}
 	f.Fuzz(func(t *testing.T, atProvider, status, reason, last string, deleted bool) {
-		var ws *tfv1beta1.Workspace
+		var ws tfv1beta1.AnyWorkspace // an untyped nil when deleted
 		if !deleted {
-			ws = &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "ws"}}
+			w := &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: "ws"}}
 			if atProvider != "" {
 				if _, ok := decoded(atProvider); !ok {
 					t.Skip() // the API server never serves it
 				}
-				ws.Status.AtProvider = &runtime.RawExtension{Raw: []byte(atProvider)}
+				w.Status.AtProvider = &runtime.RawExtension{Raw: []byte(atProvider)}
 			}
 			if status != "" {
-				ws.Status.Conditions = []tfv1beta1.Condition{{Type: tfv1beta1.TypeReady, Status: metav1.ConditionStatus(status), Reason: reason}}
+				w.Status.Conditions = []tfv1beta1.Condition{{Type: tfv1beta1.TypeReady, Status: metav1.ConditionStatus(status), Reason: reason}}
 			}
+			ws = w
 		}
 		var previous *cpac.WorkspaceStatusApplyConfiguration
 		if last != "" {

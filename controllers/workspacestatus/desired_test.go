@@ -40,7 +40,7 @@ func TestDesiredWorkspaceStatus(t *testing.T) {
 
 	cases := []struct {
 		name string
-		ws   *tfv1beta1.Workspace
+		ws   tfv1beta1.AnyWorkspace
 		last *cpac.WorkspaceStatusApplyConfiguration
 		want string // JSON of the desired workspaceStatus; "" for nothing to mirror
 		// refused is the Event reason when the atProvider is not mirrored.

@@ -28,8 +28,9 @@ const (
 // linked the way existing CAPT links them. The test plays the other
 // controllers and provider-terraform.
 type fixture struct {
-	cp        types.NamespacedName
-	workspace string
+	cp types.NamespacedName
+	// workspace is of the tests' scope (testenv.WorkspaceScope).
+	workspace types.NamespacedName
 }
 
 // newControlPlane creates the control plane only.
@@ -44,7 +45,7 @@ func newControlPlane(t testing.TB, name string) fixture {
 		},
 	}
 	NewWithT(t).Expect(env.Client.Create(t.Context(), cp, client.FieldOwner("test-user"))).To(Succeed())
-	return fixture{cp: client.ObjectKeyFromObject(cp), workspace: name + "-eks-controlplane"}
+	return fixture{cp: client.ObjectKeyFromObject(cp), workspace: testenv.WorkspaceKey(ns, name+"-eks-controlplane")}
 }
 
 // newFixture creates the control plane, its apply (status.workspaceName set
@@ -65,19 +66,14 @@ func (f fixture) createApply(t testing.TB) {
 		Spec:       infrastructurev1beta1.WorkspaceTemplateApplySpec{TemplateRef: infrastructurev1beta1.WorkspaceTemplateReference{Name: "eks-template"}},
 	}
 	g.Expect(env.Client.Create(t.Context(), apply)).To(Succeed())
-	apply.Status.WorkspaceName = f.workspace
+	apply.Status.WorkspaceName = f.workspace.Name
+	apply.Status.WorkspaceNamespace = f.workspace.Namespace
 	g.Expect(env.Client.Status().Update(t.Context(), apply)).To(Succeed())
 }
 
 func (f fixture) createWorkspace(t testing.TB, atProvider, readyReason string) {
 	t.Helper()
-	ws := &tfv1beta1.Workspace{
-		ObjectMeta: metav1.ObjectMeta{Name: f.workspace},
-		Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{
-			Module: "git::https://example.com/eks.git", Source: tfv1beta1.ModuleSourceRemote,
-		}},
-	}
-	NewWithT(t).Expect(env.Client.Create(t.Context(), ws)).To(Succeed())
+	NewWithT(t).Expect(env.Client.Create(t.Context(), testenv.WorkspaceObject(f.workspace, nil))).To(Succeed())
 	f.setWorkspaceStatus(t, atProvider, readyReason)
 }
 

@@ -96,7 +96,7 @@ func TestDeletedWorkspaceKeepsTheMirror(t *testing.T) {
 	at := atProviderJSON("c1", endpointOutputs)
 	f := newFixture(t, "deleted", at)
 	f.waitMirror(t, true, "Available", at)
-	NewWithT(t).Expect(env.Client.Delete(t.Context(), &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: f.workspace}})).To(Succeed())
+	NewWithT(t).Expect(env.Client.Delete(t.Context(), testenv.WorkspaceObject(f.workspace, nil))).To(Succeed())
 	f.waitMirror(t, false, StateDeleted, at)
 }
 
@@ -115,7 +115,7 @@ func TestWorkspaceFoundByRenderedName(t *testing.T) {
 		Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline}},
 	}
 	NewWithT(t).Expect(env.Client.Create(t.Context(), ws)).To(Succeed())
-	f.workspace = ws.Name
+	f.workspace = types.NamespacedName{Name: ws.Name}
 	f.setWorkspaceStatus(t, at, tfv1beta1.ReasonAvailable)
 	f.waitMirror(t, true, "Available", at)
 }
@@ -126,13 +126,10 @@ func TestForeignWorkspaceIsRefused(t *testing.T) {
 	g := NewWithT(t)
 	f := newControlPlane(t, "collision")
 	f.createApply(t)
-	ws := &tfv1beta1.Workspace{
-		ObjectMeta: metav1.ObjectMeta{Name: f.workspace, Labels: map[string]string{
-			controlplanev1beta1.LabelControlPlaneNamespace: "another-namespace",
-			controlplanev1beta1.LabelControlPlaneName:      f.cp.Name,
-		}},
-		Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline}},
-	}
+	ws := testenv.WorkspaceObject(f.workspace, map[string]string{
+		controlplanev1beta1.LabelControlPlaneNamespace: "another-namespace",
+		controlplanev1beta1.LabelControlPlaneName:      f.cp.Name,
+	})
 	g.Expect(env.Client.Create(t.Context(), ws)).To(Succeed())
 	f.setWorkspaceStatus(t, atProviderJSON("c1", endpointOutputs), tfv1beta1.ReasonAvailable)
 
@@ -164,7 +161,7 @@ func TestSteadyStateSendsNothing(t *testing.T) {
 	for i := range 100 {
 		skips := testutil.ToFloat64(skipsTotal)
 		patch := fmt.Sprintf(`{"metadata":{"annotations":{"unrelated":"%d"}}}`, i)
-		g.Expect(env.Client.Patch(t.Context(), &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: f.workspace}},
+		g.Expect(env.Client.Patch(t.Context(), testenv.WorkspaceObject(f.workspace, nil),
 			client.RawPatch(types.MergePatchType, []byte(patch)))).To(Succeed())
 		g.Eventually(func() float64 { return testutil.ToFloat64(skipsTotal) }, timeout, time.Millisecond).
 			Should(BeNumerically(">", skips), "event %d was not reconciled", i)
@@ -254,7 +251,7 @@ func TestOneApplyWhileTheEchoIsOnItsWay(t *testing.T) {
 		f.setWorkspaceStatus(t, next, tfv1beta1.ReasonAvailable)
 		for i := range 20 {
 			patch := fmt.Sprintf(`{"metadata":{"annotations":{"burst":"%d-%d"}}}`, round, i)
-			g.Expect(env.Client.Patch(t.Context(), &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: f.workspace}},
+			g.Expect(env.Client.Patch(t.Context(), testenv.WorkspaceObject(f.workspace, nil),
 				client.RawPatch(types.MergePatchType, []byte(patch)))).To(Succeed())
 		}
 		f.waitMirror(t, true, "Available", next)

@@ -75,6 +75,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes/status,verbs=patch
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies,verbs=get;list;watch
 // +kubebuilder:rbac:groups=tf.upbound.io,resources=workspaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=tf.m.upbound.io,resources=workspaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile applies the desired workspaceStatus when it differs from what
@@ -134,7 +135,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, failed
 	}
 
-	fromWorkspace := ws != nil && refused == nil && !tfv1beta1.ObservationOf(ws.Status.AtProvider).IsEmpty()
+	fromWorkspace := ws != nil && refused == nil && !tfv1beta1.ObservationOf(ws.Observed().AtProvider).IsEmpty()
 	m := mirror{cp: cp, ws: ws, desired: desired, owned: owned, last: last,
 		// From the object alone the value could be one another writer put
 		// there, in a cache that lags: send it only onto that very version.
@@ -157,7 +158,7 @@ const inputControlPlane = "controlplane"
 
 // inputsOf is what a decision depends on: the versions of the control
 // plane, its WorkspaceTemplateApply and its Workspace (nil when absent).
-func inputsOf(cp *controlplanev1beta1.CAPTControlPlane, apply *infrastructurev1beta1.WorkspaceTemplateApply, ws *tfv1beta1.Workspace) *ssa.Inputs {
+func inputsOf(cp *controlplanev1beta1.CAPTControlPlane, apply *infrastructurev1beta1.WorkspaceTemplateApply, ws tfv1beta1.AnyWorkspace) *ssa.Inputs {
 	in := &ssa.Inputs{}
 	in.Add(inputControlPlane, cp)
 	in.Add("apply", apply)
@@ -171,11 +172,14 @@ func (r *Reconciler) forget(key types.NamespacedName) {
 	r.settled.Forget(key)
 }
 
-func workspaceName(ws *tfv1beta1.Workspace) string {
+func workspaceName(ws tfv1beta1.AnyWorkspace) string {
 	if ws == nil {
 		return "(deleted)"
 	}
-	return ws.Name
+	if ws.GetNamespace() != "" {
+		return ws.GetNamespace() + "/" + ws.GetName()
+	}
+	return ws.GetName()
 }
 
 func (r *Reconciler) log(ctx context.Context) logr.Logger {

@@ -13,7 +13,9 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/providerterraform"
 )
 
 // SetupWithManager registers the cache indexes and watches: control planes
@@ -33,7 +35,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	if err := indexer.IndexField(ctx, &infrastructurev1beta1.WorkspaceTemplateApply{}, indexWorkspaceName, recordedWorkspaceName); err != nil {
 		return err
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&controlplanev1beta1.CAPTControlPlane{}, builder.WithPredicates(predicate.Funcs{UpdateFunc: r.notOwnEcho})).
 		// A resync of a Workspace or an apply (same resourceVersion) would
@@ -43,8 +45,12 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		Watches(&infrastructurev1beta1.WorkspaceTemplateApply{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForApply),
 			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
-		WithOptions(options).
-		Complete(r)
+		WithOptions(options)
+	if providerterraform.NamespacedServed(mgr.GetRESTMapper()) {
+		b = b.Watches(&tfmv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForWorkspace),
+			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}))
+	}
+	return b.Complete(r)
 }
 
 // notOwnEcho drops the watch event of a control plane at the very version

@@ -40,8 +40,14 @@ func (r *Reconciler) controlPlanesForWorkspace(ctx context.Context, obj client.O
 		requests = append(requests, reconcile.Request{NamespacedName: owner})
 	}
 	applies := &infrastructurev1beta1.WorkspaceTemplateApplyList{}
+	// A namespaced Workspace's apply is in its namespace; a cluster-scoped
+	// one's in any.
+	namespace := r.Namespace
+	if obj.GetNamespace() != "" {
+		namespace = obj.GetNamespace()
+	}
 	// The cache's own applies, not copies: only their names are read.
-	if err := r.Client.List(ctx, applies, client.MatchingFields{indexWorkspaceName: obj.GetName()}, client.InNamespace(r.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.Client.List(ctx, applies, client.MatchingFields{indexWorkspaceName: obj.GetName()}, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		r.log(ctx).Error(err, "listing WorkspaceTemplateApplies of a workspace", "workspace", obj.GetName())
 		return requests
 	}

@@ -4,35 +4,39 @@ import (
 	"context"
 	"fmt"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 )
 
-// reconcileDelete deletes the rendered Workspace unless it is retained,
-// waits until it is gone, and then drops the finalizer.
+// reconcileDelete deletes the rendered Workspace, of either kind, unless it
+// is retained, waits until it is gone, and then drops the finalizer. A
+// Workspace of the apply's name that is not the apply's own is never
+// deleted.
 func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (ctrl.Result, error) {
 	if !apply.Spec.RetainWorkspaceOnDelete {
-		ws := &tfv1beta1.Workspace{}
-		err := r.Client.Get(ctx, types.NamespacedName{Name: apply.WorkspaceName()}, ws)
-		switch {
-		case apierrors.IsNotFound(err):
-		case err != nil:
+		live, err := r.liveWorkspaces(ctx, apply)
+		if err != nil {
 			return ctrl.Result{}, err
-		default:
-			if owner, ok := applyOwner(ws); ok && owner != client.ObjectKeyFromObject(apply) {
-				break // another apply's Workspace: never delete it
-			}
-			if ws.DeletionTimestamp.IsZero() {
+		}
+		var own []client.Object
+		if live.cluster != nil && isOwnClusterScoped(live.cluster, apply) {
+			own = append(own, live.cluster)
+		}
+		if live.namespaced != nil && metav1.IsControlledBy(live.namespaced, apply) {
+			own = append(own, live.namespaced)
+		}
+		for _, ws := range own {
+			if ws.GetDeletionTimestamp().IsZero() {
 				if err := r.Client.Delete(ctx, ws); client.IgnoreNotFound(err) != nil {
-					return ctrl.Result{}, fmt.Errorf("deleting workspace %s: %w", ws.Name, err)
+					return ctrl.Result{}, fmt.Errorf("deleting workspace %s: %w", client.ObjectKeyFromObject(ws), err)
 				}
-				r.log(ctx).Info("deleted workspace", "workspace", ws.Name)
+				r.log(ctx).Info("deleted workspace", "workspace", client.ObjectKeyFromObject(ws))
 			}
+		}
+		if len(own) > 0 {
 			return ctrl.Result{}, nil // the Workspace watch brings us back when it is gone
 		}
 	}

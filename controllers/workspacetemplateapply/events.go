@@ -15,12 +15,12 @@ import (
 // atProvider alone is the workspacestatus controller's. Resyncs of
 // Workspaces are dropped: the apply's own resync covers them.
 var workspaceChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-	old, ok := e.ObjectOld.(*tfv1beta1.Workspace)
-	cur, ok2 := e.ObjectNew.(*tfv1beta1.Workspace)
+	old, ok := e.ObjectOld.(tfv1beta1.AnyWorkspace)
+	cur, ok2 := e.ObjectNew.(tfv1beta1.AnyWorkspace)
 	if !ok || !ok2 {
 		return true
 	}
-	return old.Generation != cur.Generation || !maps.Equal(old.Labels, cur.Labels) ||
-		!old.DeletionTimestamp.Equal(cur.DeletionTimestamp) ||
-		!tfv1beta1.SameConditions(old.Status.Conditions, cur.Status.Conditions)
+	return old.GetGeneration() != cur.GetGeneration() || !maps.Equal(old.GetLabels(), cur.GetLabels()) ||
+		!old.GetDeletionTimestamp().Equal(cur.GetDeletionTimestamp()) ||
+		!tfv1beta1.SameConditions(old.Observed().Conditions, cur.Observed().Conditions)
 }}

@@ -11,6 +11,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 )
@@ -53,6 +54,9 @@ func (r *Reconciler) observe(ctx context.Context, apply *infrastructurev1beta1.W
 	}
 	if cluster, isLabelled := apply.Labels[clusterv1.ClusterNameLabel]; isLabelled {
 		reads = append(reads, read{"cluster", types.NamespacedName{Namespace: apply.Namespace, Name: cluster}, &clusterv1.Cluster{}})
+	}
+	if r.namespaced {
+		reads = append(reads, read{"namespacedworkspace", types.NamespacedName{Namespace: apply.Namespace, Name: apply.WorkspaceName()}, &tfmv1beta1.Workspace{}})
 	}
 	for _, ref := range apply.Spec.WaitForWorkspaces {
 		reads = append(reads, read{"waitfor", types.NamespacedName{Name: ref.Name}, &tfv1beta1.Workspace{}})

@@ -14,18 +14,22 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	infraac "github.com/capt-controlplane/capt-controlplane/applyconfig/infrastructure/infrastructure/v1beta1"
 	tfac "github.com/capt-controlplane/capt-controlplane/applyconfig/tf/tf/v1beta1"
+	tfmac "github.com/capt-controlplane/capt-controlplane/applyconfig/tfm/tfm/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/providerterraform"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
 const (
@@ -59,9 +63,14 @@ type Reconciler struct {
 	// older one, whose pause cannot be seen, holds every apply.
 	clusterAPI clusterapi.Support
 
-	// served reads the Workspace spec schema the installed
-	// provider-terraform serves: a rendered field it lacks is refused.
-	served *providerterraform.Discoverer
+	// served and servedNamespaced read the Workspace spec schemas the
+	// installed provider-terraform serves: a rendered field one lacks is
+	// refused.
+	served, servedNamespaced *providerterraform.Discoverer
+
+	// namespaced: provider-terraform v1's namespaced Workspace is served
+	// (read at start); a new apply renders that kind.
+	namespaced bool
 }
 
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies,verbs=get;list;watch;patch
@@ -70,6 +79,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=clusters,verbs=get;list;watch
 // +kubebuilder:rbac:groups=tf.upbound.io,resources=workspaces,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=tf.m.upbound.io,resources=workspaces,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
@@ -107,9 +117,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 // outcome is what one reconcile found, for the status.
 type outcome struct {
-	synced    *tfv1beta1.Condition // nil: take the Workspace's own Synced
-	workspace *tfv1beta1.Workspace // the rendered Workspace, once it exists
-	appliedAt *metav1.Time         // set when this reconcile sent the Workspace
+	synced    *tfv1beta1.Condition   // nil: take the Workspace's own Synced
+	workspace tfv1beta1.AnyWorkspace // the rendered Workspace, once it exists
+	appliedAt *metav1.Time           // set when this reconcile sent the Workspace
 	requeue   time.Duration
 }
 
@@ -162,22 +172,88 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 	if err != nil {
 		return outcome{}, err
 	}
-	if unserved, err := r.unserved(spec); err != nil || len(unserved) > 0 {
-		if err != nil {
-			return outcome{}, err
-		}
-		return r.refuse(apply, infrastructurev1beta1.ReasonFieldNotServed,
-			providerterraform.UnservedMessage(tfv1beta1.GroupVersion.WithKind("Workspace"), unserved)), nil
-	}
-
-	name := apply.WorkspaceName()
-	live := &tfv1beta1.Workspace{}
-	switch err := r.Client.Get(ctx, types.NamespacedName{Name: name}, live); {
-	case apierrors.IsNotFound(err):
-		live = nil
-	case err != nil:
+	live, err := r.liveWorkspaces(ctx, apply)
+	if err != nil {
 		return outcome{}, err
 	}
+	namespaced := r.rendersNamespaced(tmpl, apply, live)
+	if namespaced && !r.namespaced {
+		return r.refuse(apply, infrastructurev1beta1.ReasonRenderFailed, fmt.Sprintf(
+			"WorkspaceTemplate %s asks for a namespaced Workspace, and provider-terraform v1 (tf.m.upbound.io) is not installed (or was installed after the manager started)", tmplKey)), nil
+	}
+	if namespaced {
+		return r.applyNamespaced(ctx, apply, spec, live.namespaced)
+	}
+	return r.applyClusterScoped(ctx, apply, spec, live.cluster)
+}
+
+// liveWorkspaces are the Workspaces of the apply's name: the cluster-scoped
+// one and, where served, the namespaced one in the apply's namespace; nil
+// when absent. Either may be another apply's.
+type liveWorkspaces struct {
+	cluster    *tfv1beta1.Workspace
+	namespaced *tfmv1beta1.Workspace
+}
+
+func (r *Reconciler) liveWorkspaces(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (liveWorkspaces, error) {
+	var live liveWorkspaces
+	cluster := &tfv1beta1.Workspace{}
+	switch err := r.Client.Get(ctx, types.NamespacedName{Name: apply.WorkspaceName()}, cluster); {
+	case err == nil:
+		live.cluster = cluster
+	case !apierrors.IsNotFound(err):
+		return live, err
+	}
+	if !r.namespaced {
+		return live, nil
+	}
+	namespaced := &tfmv1beta1.Workspace{}
+	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: apply.Namespace, Name: apply.WorkspaceName()}, namespaced); {
+	case err == nil:
+		live.namespaced = namespaced
+	case !apierrors.IsNotFound(err):
+		return live, err
+	}
+	return live, nil
+}
+
+// rendersNamespaced decides the kind of the apply's Workspace. A Workspace
+// is a Terraform run: an apply keeps the kind it has, and only a new one
+// (nothing of its own rendered yet) takes the template's workspaceScope,
+// by default the namespaced kind where it is served. An apply whose status
+// says it rendered a Workspace keeps that kind even while it is gone.
+func (r *Reconciler) rendersNamespaced(tmpl *infrastructurev1beta1.WorkspaceTemplate, apply *infrastructurev1beta1.WorkspaceTemplateApply, live liveWorkspaces) bool {
+	switch {
+	case live.cluster != nil && isOwnClusterScoped(live.cluster, apply):
+		return false
+	case live.namespaced != nil && metav1.IsControlledBy(live.namespaced, apply):
+		return true
+	case apply.Status.WorkspaceName != "":
+		return apply.Status.WorkspaceNamespace != ""
+	}
+	switch tmpl.Spec.WorkspaceScope {
+	case infrastructurev1beta1.WorkspaceScopeCluster:
+		return false
+	case infrastructurev1beta1.WorkspaceScopeNamespaced:
+		return true
+	}
+	return r.namespaced
+}
+
+// isOwnClusterScoped: the cluster-scoped Workspace's labels name the apply.
+func isOwnClusterScoped(ws *tfv1beta1.Workspace, apply *infrastructurev1beta1.WorkspaceTemplateApply) bool {
+	owner, ok := applyOwner(ws)
+	return ok && owner == client.ObjectKeyFromObject(apply)
+}
+
+// applyClusterScoped applies the cluster-scoped Workspace when it differs
+// from what FieldManager owns.
+func (r *Reconciler) applyClusterScoped(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply,
+	spec *tfac.WorkspaceSpecApplyConfiguration, live *tfv1beta1.Workspace) (outcome, error) {
+	if refused, err := r.unserved(apply, r.served, spec); err != nil || refused != nil {
+		return ptr.Deref(refused, outcome{}), err
+	}
+	name := apply.WorkspaceName()
 	if live != nil {
 		if owner, ok := applyOwner(live); ok && owner != client.ObjectKeyFromObject(apply) {
 			return r.refuse(apply, infrastructurev1beta1.ReasonWorkspaceNameConflict,
@@ -186,12 +262,16 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 	}
 
 	desired := tfac.Workspace(name).WithLabels(workspaceLabels(apply)).WithSpec(spec)
-	out := outcome{workspace: live}
 	var owned *tfac.WorkspaceApplyConfiguration
 	if live != nil {
+		var err error
 		if owned, err = tfac.ExtractWorkspaceFrom(live, FieldManager, ""); err != nil {
 			return outcome{}, err
 		}
+	}
+	out := outcome{}
+	if live != nil {
+		out.workspace = live
 	}
 	// Equal to what FieldManager owns, removals included: a field or list
 	// item dropped from the template is a change.
@@ -199,28 +279,71 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 	if err != nil {
 		return outcome{}, fmt.Errorf("workspace %s: %w", name, err)
 	}
-	if !applied {
-		return out, nil
-	}
-	now := metav1.Now()
-	out.appliedAt = &now
-	if out.workspace == nil {
-		out.workspace = &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if applied {
+		now := metav1.Now()
+		out.appliedAt = &now
+		if out.workspace == nil {
+			out.workspace = &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		}
 	}
 	return out, nil
 }
 
-// unserved lists the fields of a rendered spec that the served Workspace
-// CRD lacks. When the schema cannot be read (an API server without an
-// OpenAPI v3 document) nothing is refused, as before this check.
-func (r *Reconciler) unserved(spec *tfac.WorkspaceSpecApplyConfiguration) ([]string, error) {
-	if r.served == nil {
-		return nil, nil
+// applyNamespaced applies the namespaced Workspace, in the apply's
+// namespace and controlled by it, when it differs from what FieldManager
+// owns.
+func (r *Reconciler) applyNamespaced(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply,
+	clusterSpec *tfac.WorkspaceSpecApplyConfiguration, live *tfmv1beta1.Workspace) (outcome, error) {
+	tree, spec, err := toNamespaced(clusterSpec, apply)
+	if local := (errNotLocal{}); errors.As(err, &local) {
+		return r.refuse(apply, infrastructurev1beta1.ReasonRenderFailed, err.Error()), nil
 	}
-	s, err := r.served.Schema()
 	if err != nil {
-		return nil, nil //nolint:nilerr // unknown schema: render as before
+		return r.refuse(apply, infrastructurev1beta1.ReasonRenderFailed, err.Error()), nil
 	}
+	if refused, err := r.unservedTree(apply, r.servedNamespaced, tree); err != nil || refused != nil {
+		return ptr.Deref(refused, outcome{}), err
+	}
+	name := apply.WorkspaceName()
+	if live != nil && !metav1.IsControlledBy(live, apply) {
+		return r.refuse(apply, infrastructurev1beta1.ReasonWorkspaceNameConflict,
+			fmt.Sprintf("workspace %s/%s is not controlled by this WorkspaceTemplateApply", apply.Namespace, name)), nil
+	}
+
+	desired := tfmac.Workspace(name, apply.Namespace).WithLabels(workspaceLabels(apply)).
+		WithOwnerReferences(metav1ac.OwnerReference().
+			WithAPIVersion(infrastructurev1beta1.GroupVersion.String()).WithKind("WorkspaceTemplateApply").
+			WithName(apply.Name).WithUID(apply.UID).WithController(true).WithBlockOwnerDeletion(true)).
+		WithSpec(spec)
+	var owned *tfmac.WorkspaceApplyConfiguration
+	if live != nil {
+		if owned, err = tfmac.ExtractWorkspaceFrom(live, FieldManager, ""); err != nil {
+			return outcome{}, err
+		}
+	}
+	out := outcome{}
+	if live != nil {
+		out.workspace = live
+	}
+	applied, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned)
+	if err != nil {
+		return outcome{}, fmt.Errorf("workspace %s/%s: %w", apply.Namespace, name, err)
+	}
+	if applied {
+		now := metav1.Now()
+		out.appliedAt = &now
+		if out.workspace == nil {
+			out.workspace = &tfmv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: apply.Namespace}}
+		}
+	}
+	return out, nil
+}
+
+// unserved refuses a rendered spec with a field the served CRD (read by
+// served) lacks; nil when there is none. When the schema cannot be read
+// (an API server without an OpenAPI v3 document) nothing is refused, as
+// before this check.
+func (r *Reconciler) unserved(apply *infrastructurev1beta1.WorkspaceTemplateApply, served *providerterraform.Discoverer, spec any) (*outcome, error) {
 	raw, err := json.Marshal(spec)
 	if err != nil {
 		return nil, err
@@ -229,7 +352,22 @@ func (r *Reconciler) unserved(spec *tfac.WorkspaceSpecApplyConfiguration) ([]str
 	if err := json.Unmarshal(raw, &tree); err != nil {
 		return nil, err
 	}
-	return s.Unserved(tree), nil
+	return r.unservedTree(apply, served, tree)
+}
+
+func (r *Reconciler) unservedTree(apply *infrastructurev1beta1.WorkspaceTemplateApply, served *providerterraform.Discoverer, tree any) (*outcome, error) {
+	if served == nil {
+		return nil, nil
+	}
+	s, err := served.Schema()
+	if err != nil {
+		return nil, nil //nolint:nilerr // unknown schema: render as before
+	}
+	if paths := s.Unserved(tree); len(paths) > 0 {
+		refused := r.refuse(apply, infrastructurev1beta1.ReasonFieldNotServed, providerterraform.UnservedMessage(served.GVK, paths))
+		return &refused, nil
+	}
+	return nil, nil
 }
 
 func waiting(reason, message string) outcome {
@@ -298,9 +436,9 @@ func workspaceLabels(apply *infrastructurev1beta1.WorkspaceTemplateApply) map[st
 	return labels
 }
 
-func applyOwner(ws *tfv1beta1.Workspace) (types.NamespacedName, bool) {
-	ns, okNS := ws.Labels[infrastructurev1beta1.LabelApplyNamespace]
-	name, okName := ws.Labels[infrastructurev1beta1.LabelApplyName]
+func applyOwner(ws metav1.Object) (types.NamespacedName, bool) {
+	ns, okNS := ws.GetLabels()[infrastructurev1beta1.LabelApplyNamespace]
+	name, okName := ws.GetLabels()[infrastructurev1beta1.LabelApplyName]
 	return types.NamespacedName{Namespace: ns, Name: name}, okNS && okName
 }
 

@@ -64,6 +64,13 @@ func renderSpec(tmpl *infrastructurev1beta1.WorkspaceTemplate, apply *infrastruc
 		sort.Strings(names)
 		return nil, errUnknownVariables(names)
 	}
+	// A cluster-scoped Workspace's providerConfigRef has no kind: the
+	// template's is for namespaced Workspaces.
+	if spec, ok := tree.(map[string]any); ok {
+		if ref, ok := spec["providerConfigRef"].(map[string]any); ok {
+			delete(ref, "kind")
+		}
+	}
 	if raw, err = json.Marshal(tree); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
@@ -56,6 +57,10 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		WithOptions(options)
 	r.clusterAPI = clusterapi.Discover(mgr.GetRESTMapper())
 	r.served = &providerterraform.Discoverer{Config: mgr.GetConfig(), GVK: tfv1beta1.GroupVersion.WithKind("Workspace")}
+	r.servedNamespaced = &providerterraform.Discoverer{Config: mgr.GetConfig(), GVK: tfmv1beta1.GroupVersion.WithKind("Workspace")}
+	if r.namespaced = providerterraform.NamespacedServed(mgr.GetRESTMapper()); r.namespaced {
+		b = b.Watches(&tfmv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(applyForWorkspace), builder.WithPredicates(workspaceChanged))
+	}
 	if r.clusterAPI.Served {
 		b = b.Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.appliesOfCluster), builder.WithPredicates(pauseChanged))
 	}
@@ -63,7 +68,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 }
 
 func applyForWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
-	if owner, ok := applyOwner(obj.(*tfv1beta1.Workspace)); ok {
+	if owner, ok := applyOwner(obj); ok {
 		return []reconcile.Request{{NamespacedName: owner}}
 	}
 	return nil

@@ -17,7 +17,10 @@ import (
 func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, out outcome) (bool, error) {
 	status := infraac.WorkspaceTemplateApplyStatus().WithApplied(out.workspace != nil)
 	if out.workspace != nil {
-		status.WithWorkspaceName(out.workspace.Name)
+		status.WithWorkspaceName(out.workspace.GetName())
+		if ns := out.workspace.GetNamespace(); ns != "" {
+			status.WithWorkspaceNamespace(ns)
+		}
 	}
 	switch {
 	case out.appliedAt != nil:
@@ -29,11 +32,11 @@ func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1bet
 	ready := &tfv1beta1.Condition{Type: tfv1beta1.TypeReady, Status: metav1.ConditionFalse, Reason: tfv1beta1.ReasonCreating}
 	synced := out.synced
 	if out.workspace != nil {
-		if c := tfv1beta1.FindCondition(out.workspace.Status.Conditions, tfv1beta1.TypeReady); c != nil {
+		if c := tfv1beta1.FindCondition(out.workspace.Observed().Conditions, tfv1beta1.TypeReady); c != nil {
 			ready = c
 		}
 		if synced == nil {
-			synced = tfv1beta1.FindCondition(out.workspace.Status.Conditions, tfv1beta1.TypeSynced)
+			synced = tfv1beta1.FindCondition(out.workspace.Observed().Conditions, tfv1beta1.TypeSynced)
 		}
 		if synced == nil {
 			synced = &tfv1beta1.Condition{Type: tfv1beta1.TypeSynced, Status: metav1.ConditionTrue, Reason: infrastructurev1beta1.ReasonWorkspaceApplied}

@@ -66,9 +66,12 @@ var (
 	ApplyStatus = Fields{Kind: "WorkspaceTemplateApply", Subresource: "status",
 		Owners: []Field{{Manager: WorkspaceTemplateApply, Path: path("status")}},
 	}
+	// Both kinds: a namespaced Workspace also has the apply as its
+	// controller owner.
 	WorkspaceMain = Fields{Kind: "Workspace",
 		Owners: []Field{
 			{Manager: WorkspaceTemplateApply, Path: path("metadata", "labels")},
+			{Manager: WorkspaceTemplateApply, Path: path("metadata", "ownerReferences")},
 			{Manager: WorkspaceTemplateApply, Path: path("spec")},
 		},
 	}

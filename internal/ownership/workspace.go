@@ -10,18 +10,22 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 )
 
 // WorkspaceOf finds a control plane's WorkspaceTemplateApply and Workspace:
 // the one lookup every controller uses. The apply is the one the control
 // plane names (spec.workspaceTemplateApplyName, else its default name); the
-// Workspace is the one the apply recorded (status.workspaceName), else the
-// one it renders, as existing CAPT names them. Either is nil when it does
-// not exist (yet, or any more). A Workspace whose labels name another
-// control plane (two namespaces picked the same cluster-scoped name) is a
+// Workspace is the one the apply recorded (status.workspaceName and, for
+// the namespaced kind, status.workspaceNamespace), else the one it renders,
+// as existing CAPT names them: the namespaced one (provider-terraform v1's
+// tf.m.upbound.io) in the control plane's namespace when the apply recorded
+// that kind, else the cluster-scoped one. Either is nil when it does not
+// exist (yet, or any more). A Workspace whose labels name another control
+// plane (two namespaces picked the same cluster-scoped name) is a
 // ForeignWorkspaceError, returned with the apply.
-func WorkspaceOf(ctx context.Context, c client.Reader, cp *controlplanev1beta1.CAPTControlPlane) (*infrastructurev1beta1.WorkspaceTemplateApply, *tfv1beta1.Workspace, error) {
+func WorkspaceOf(ctx context.Context, c client.Reader, cp *controlplanev1beta1.CAPTControlPlane) (*infrastructurev1beta1.WorkspaceTemplateApply, tfv1beta1.AnyWorkspace, error) {
 	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
 	switch err := c.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: cp.EffectiveWorkspaceTemplateApplyName()}, apply); {
 	case apierrors.IsNotFound(err):
@@ -30,15 +34,19 @@ func WorkspaceOf(ctx context.Context, c client.Reader, cp *controlplanev1beta1.C
 		return nil, nil, err
 	}
 
-	ws := &tfv1beta1.Workspace{}
-	switch err := c.Get(ctx, types.NamespacedName{Name: WorkspaceName(cp, apply)}, ws); {
+	var ws tfv1beta1.AnyWorkspace = &tfv1beta1.Workspace{}
+	key := types.NamespacedName{Name: WorkspaceName(cp, apply)}
+	if apply != nil && apply.Status.WorkspaceNamespace != "" {
+		ws, key.Namespace = &tfmv1beta1.Workspace{}, apply.Status.WorkspaceNamespace
+	}
+	switch err := c.Get(ctx, key, ws); {
 	case apierrors.IsNotFound(err):
 		return apply, nil, nil
 	case err != nil:
 		return nil, nil, err
 	}
-	if owner, ok := controlplanev1beta1.ControlPlaneOf(ws.Labels); ok && owner != client.ObjectKeyFromObject(cp) {
-		return apply, nil, ForeignWorkspaceError{Workspace: ws.Name, Owner: owner}
+	if owner, ok := controlplanev1beta1.ControlPlaneOf(ws.GetLabels()); ok && owner != client.ObjectKeyFromObject(cp) {
+		return apply, nil, ForeignWorkspaceError{Workspace: key.String(), Owner: owner}
 	}
 	return apply, ws, nil
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
@@ -154,4 +155,16 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// NamespacedWorkspace is provider-terraform v1's namespaced Workspace kind.
+var NamespacedWorkspace = schema.GroupKind{Group: "tf.m.upbound.io", Kind: "Workspace"}
+
+// NamespacedServed reports whether the API server serves provider-terraform
+// v1's namespaced Workspace: then a new control plane's Workspace is of
+// that kind, and the controllers watch it. Read once at start, as Cluster
+// API's kinds are: installing provider-terraform v1 takes a restart.
+func NamespacedServed(mapper meta.RESTMapper) bool {
+	mappings, err := mapper.RESTMappings(NamespacedWorkspace, "v1beta1")
+	return err == nil && len(mappings) > 0
 }

@@ -10,6 +10,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 )
 
@@ -23,6 +24,7 @@ func New() *runtime.Scheme {
 		controlplanev1beta1.AddToScheme,
 		infrastructurev1beta1.AddToScheme,
 		tfv1beta1.AddToScheme,
+		tfmv1beta1.AddToScheme,
 		clusterv1.AddToScheme,
 	} {
 		if err := add(s); err != nil {

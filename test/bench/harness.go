@@ -655,7 +655,9 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 	if real {
 		tmpl := &infrastructurev1beta1.WorkspaceTemplate{
 			ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: w.ns},
-			Spec: infrastructurev1beta1.WorkspaceTemplateSpec{Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
+			// Cluster-scoped, the kind the baseline writers watch: every
+			// writer mirrors the same Workspaces.
+			Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: infrastructurev1beta1.WorkspaceScopeCluster, Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
 				ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline,
 					Vars: []tfv1beta1.Var{{Key: "cluster_name", Value: "${cluster_name}"}, {Key: "kubernetes_version", Value: "${kubernetes_version}"}}},
 			}}},
@@ -875,7 +877,7 @@ func (w *workload) change(ctx context.Context, i int) error {
 // does (an empty one is a gap: not ready), calling sending just before each
 // attempt. The caller holds the Workspace's lock.
 func (w *workload) provide(ctx context.Context, i int, obs *runtime.RawExtension, sending func()) error {
-	return testenv.ProvideOrGap(ctx, w.h.c, workspaceName(cpName(i)), obs, sending)
+	return testenv.ProvideOrGap(ctx, w.h.c, types.NamespacedName{Name: workspaceName(cpName(i))}, obs, sending)
 }
 
 // observation is an atProvider of about size bytes: ten outputs with nested

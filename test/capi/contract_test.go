@@ -3,6 +3,7 @@ package capi
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -47,7 +48,8 @@ spec:
           value: ${region}
   writeConnectionSecretToRef:
     name: ${WORKSPACE_NAME}-outputs
-`, cluster, namespace, moduleRef)
+  workspaceScope: %[4]s
+`, cluster, namespace, moduleRef, testenv.WorkspaceScope())
 }
 
 // controlPlaneManifest is a user's control plane for cluster.
@@ -91,10 +93,11 @@ func applyKey(cluster string) types.NamespacedName {
 	return types.NamespacedName{Namespace: namespace, Name: cp.EffectiveWorkspaceTemplateApplyName()}
 }
 
-// workspaceName is the (cluster-scoped) Workspace of cluster's control plane.
-func workspaceName(cluster string) string {
+// workspaceKey is the Workspace of cluster's control plane, of the tests'
+// scope (testenv.WorkspaceScope).
+func workspaceKey(cluster string) types.NamespacedName {
 	apply := &infrastructurev1beta1.WorkspaceTemplateApply{ObjectMeta: metav1.ObjectMeta{Name: applyKey(cluster).Name}}
-	return apply.WorkspaceName()
+	return testenv.WorkspaceKey(namespace, apply.WorkspaceName())
 }
 
 func endpointHost(cluster string) string { return cluster + ".gr7.ap-northeast-1.eks.amazonaws.com" }
@@ -114,7 +117,7 @@ func (s *suite) provideEndpoint(t *testing.T, cluster string, ready bool, endpoi
 	if !ready {
 		reason = "Unavailable"
 	}
-	NewWithT(t).Expect(testenv.Provide(t.Context(), s.env.Client, workspaceName(cluster), testenv.Observation{
+	NewWithT(t).Expect(testenv.Provide(t.Context(), s.env.Client, workspaceKey(cluster), testenv.Observation{
 		Ready: ready, Reason: reason, Checksum: "sum-" + cluster,
 		Outputs: map[string]any{
 			"cluster_endpoint":                   endpoint,
@@ -144,9 +147,21 @@ func conditionReason(conditions []metav1.Condition, conditionType string) string
 	return ""
 }
 
+// forProvider is the Workspace's spec.forProvider (both kinds have it).
+func forProvider(ws tfv1beta1.AnyWorkspace) tfv1beta1.WorkspaceParameters {
+	raw, _ := json.Marshal(ws)
+	var obj struct {
+		Spec struct {
+			ForProvider tfv1beta1.WorkspaceParameters `json:"forProvider"`
+		} `json:"spec"`
+	}
+	_ = json.Unmarshal(raw, &obj)
+	return obj.Spec.ForProvider
+}
+
 // clusterNameVar is the Workspace's cluster_name input.
-func clusterNameVar(ws *tfv1beta1.Workspace) string {
-	for _, v := range ws.Spec.ForProvider.Vars {
+func clusterNameVar(ws tfv1beta1.AnyWorkspace) string {
+	for _, v := range forProvider(ws).Vars {
 		if v.Key == "cluster_name" {
 			return v.Value
 		}
@@ -166,7 +181,7 @@ func TestClusterAPIContract(t *testing.T) {
 	t.Run("Cluster API connects to the workload cluster with the token kubeconfig", func(t *testing.T) { s.connects(t, "delta") })
 	t.Run("deleting the Clusters deletes everything and releases every finalizer", func(t *testing.T) { s.deletion(t, "alpha", "beta", "delta") })
 	t.Run("cluster_name never changes once a Workspace exists", func(t *testing.T) {
-		s.clusterNameFixed(t, map[string]string{workspaceName("alpha"): "alpha", workspaceName("beta"): "beta", workspaceName("gamma"): "gamma", workspaceName("delta"): "delta"})
+		s.clusterNameFixed(t, map[types.NamespacedName]string{workspaceKey("alpha"): "alpha", workspaceKey("beta"): "beta", workspaceKey("gamma"): "gamma", workspaceKey("delta"): "delta"})
 	})
 	t.Run("status.workspaceStatus is owned by capt-workspace-status alone, throughout", s.mirrorOwnedAlone)
 	t.Run("Cluster API never writes the control plane's status", s.clusterAPIWritesNoStatus)

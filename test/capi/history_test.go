@@ -11,6 +11,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 // history is every version of every control plane and Workspace the API
@@ -19,7 +20,7 @@ import (
 type history struct {
 	mu            sync.Mutex
 	controlPlanes []*controlplanev1beta1.CAPTControlPlane
-	workspaces    []*tfv1beta1.Workspace
+	workspaces    []tfv1beta1.AnyWorkspace
 }
 
 // record starts watching until ctx ends.
@@ -30,10 +31,10 @@ func record(ctx context.Context, c client.WithWatch) *history {
 		defer h.mu.Unlock()
 		h.controlPlanes = append(h.controlPlanes, obj.(*controlplanev1beta1.CAPTControlPlane))
 	})
-	go watchAll(ctx, c, &tfv1beta1.WorkspaceList{}, func(obj client.Object) {
+	go watchAll(ctx, c, testenv.NewWorkspaceList(testenv.WorkspaceScope()), func(obj client.Object) {
 		h.mu.Lock()
 		defer h.mu.Unlock()
-		h.workspaces = append(h.workspaces, obj.(*tfv1beta1.Workspace))
+		h.workspaces = append(h.workspaces, obj.(tfv1beta1.AnyWorkspace))
 	})
 	return h
 }
@@ -70,8 +71,8 @@ func (h *history) ControlPlanes() []*controlplanev1beta1.CAPTControlPlane {
 }
 
 // Workspaces returns the recorded Workspace versions.
-func (h *history) Workspaces() []*tfv1beta1.Workspace {
+func (h *history) Workspaces() []tfv1beta1.AnyWorkspace {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]*tfv1beta1.Workspace(nil), h.workspaces...)
+	return append([]tfv1beta1.AnyWorkspace(nil), h.workspaces...)
 }

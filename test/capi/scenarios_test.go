@@ -39,8 +39,8 @@ func (s *suite) provisioned(t *testing.T, cluster string) {
 		g.Expect(cp.Labels).To(HaveKeyWithValue(clusterv1.ClusterNameLabel, cluster))
 	}, timeout, poll).Should(Succeed(), "Cluster API adopts the control plane")
 
-	ws := &tfv1beta1.Workspace{}
-	g.Eventually(func(g Gomega) { s.get(g, types.NamespacedName{Name: workspaceName(cluster)}, ws) }, timeout, poll).Should(Succeed())
+	ws := testenv.NewWorkspace(workspaceKey(cluster))
+	g.Eventually(func(g Gomega) { s.get(g, workspaceKey(cluster), ws) }, timeout, poll).Should(Succeed())
 	g.Expect(clusterNameVar(ws)).To(Equal(cluster), "the Terraform cluster name is the Cluster's")
 	s.provide(t, cluster, true)
 
@@ -90,12 +90,12 @@ func (s *suite) ownerFirst(t *testing.T, cluster string) {
 	g.Expect(conditionReason(cp.Status.Conditions, controlplanev1beta1.ConditionReady)).To(Equal(controlplanev1beta1.ReasonWaitingForCluster))
 	err := s.env.Client.Get(t.Context(), applyKey(cluster), &infrastructurev1beta1.WorkspaceTemplateApply{})
 	g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "no WorkspaceTemplateApply before the Cluster: %v", err)
-	err = s.env.Client.Get(t.Context(), types.NamespacedName{Name: workspaceName(cluster)}, &tfv1beta1.Workspace{})
+	err = s.env.Client.Get(t.Context(), workspaceKey(cluster), testenv.NewWorkspace(workspaceKey(cluster)))
 	g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "no Workspace before the Cluster: %v", err)
 
 	s.kubectlApply(t, clusterManifest(cluster))
-	ws := &tfv1beta1.Workspace{}
-	g.Eventually(func(g Gomega) { s.get(g, types.NamespacedName{Name: workspaceName(cluster)}, ws) }, timeout, poll).Should(Succeed())
+	ws := testenv.NewWorkspace(workspaceKey(cluster))
+	g.Eventually(func(g Gomega) { s.get(g, workspaceKey(cluster), ws) }, timeout, poll).Should(Succeed())
 	g.Expect(clusterNameVar(ws)).To(Equal(cluster))
 	s.provide(t, cluster, true)
 	g.Eventually(func(g Gomega) {
@@ -111,8 +111,8 @@ func (s *suite) ownerFirst(t *testing.T, cluster string) {
 func (s *suite) pause(t *testing.T, cluster string) {
 	g := NewWithT(t)
 	s.provisioned(t, cluster)
-	wsKey := types.NamespacedName{Name: workspaceName(cluster)}
-	before := &tfv1beta1.Workspace{}
+	wsKey := workspaceKey(cluster)
+	before := testenv.NewWorkspace(wsKey)
 	s.get(g, wsKey, before)
 	applyBefore := &infrastructurev1beta1.WorkspaceTemplateApply{}
 	s.get(g, applyKey(cluster), applyBefore)
@@ -129,11 +129,11 @@ func (s *suite) pause(t *testing.T, cluster string) {
 	s.mustKubectl(t, "delete", "captcontrolplane", controlPlaneKey(cluster).Name, "-n", namespace, "--wait=false")
 	s.resyncs(t, 3, 3)
 
-	after := &tfv1beta1.Workspace{}
+	after := testenv.NewWorkspace(wsKey)
 	s.get(g, wsKey, after)
-	g.Expect(after.DeletionTimestamp).To(BeNil(), "the Workspace is not deleted while paused")
-	g.Expect(after.Generation).To(Equal(before.Generation), "the Workspace's spec is not changed while paused")
-	g.Expect(after.Spec.ForProvider.Module).To(HaveSuffix("ref=v1"))
+	g.Expect(after.GetDeletionTimestamp()).To(BeNil(), "the Workspace is not deleted while paused")
+	g.Expect(after.GetGeneration()).To(Equal(before.GetGeneration()), "the Workspace's spec is not changed while paused")
+	g.Expect(forProvider(after).Module).To(HaveSuffix("ref=v1"))
 	applyAfter := &infrastructurev1beta1.WorkspaceTemplateApply{}
 	s.get(g, applyKey(cluster), applyAfter)
 	g.Expect(applyAfter.DeletionTimestamp).To(BeNil(), "the WorkspaceTemplateApply is not deleted while paused")
@@ -147,7 +147,7 @@ func (s *suite) pause(t *testing.T, cluster string) {
 	g.Eventually(func() bool {
 		return apierrors.IsNotFound(s.env.Client.Get(t.Context(), controlPlaneKey(cluster), &controlplanev1beta1.CAPTControlPlane{})) &&
 			apierrors.IsNotFound(s.env.Client.Get(t.Context(), applyKey(cluster), &infrastructurev1beta1.WorkspaceTemplateApply{})) &&
-			apierrors.IsNotFound(s.env.Client.Get(t.Context(), wsKey, &tfv1beta1.Workspace{}))
+			apierrors.IsNotFound(s.env.Client.Get(t.Context(), wsKey, testenv.NewWorkspace(wsKey)))
 	}, timeout, poll).Should(BeTrue(), "unpaused, the deletion completes")
 	s.mustKubectl(t, "delete", "cluster", cluster, "-n", namespace, "--wait=true", "--timeout=60s")
 }
@@ -188,7 +188,7 @@ func (s *suite) connects(t *testing.T, cluster string) {
 	g.Expect(s.env.Client.Status().Update(t.Context(), infra)).To(Succeed())
 	withInfrastructure := strings.Replace(clusterManifest(cluster), "spec:\n", "spec:\n  infrastructureRef:\n    apiGroup: infrastructure.cluster.x-k8s.io\n    kind: TestInfraCluster\n    name: "+cluster+"\n", 1)
 	s.kubectlApply(t, templateManifest(cluster, "v1")+"---\n"+withInfrastructure+"---\n"+controlPlaneManifest(cluster, "1.31"))
-	g.Eventually(func(g Gomega) { s.get(g, types.NamespacedName{Name: workspaceName(cluster)}, &tfv1beta1.Workspace{}) }, timeout, poll).Should(Succeed())
+	g.Eventually(func(g Gomega) { s.get(g, workspaceKey(cluster), testenv.NewWorkspace(workspaceKey(cluster))) }, timeout, poll).Should(Succeed())
 	s.provideEndpoint(t, cluster, true, s.env.Config.Host, s.env.Config.CAData)
 	c := &clusterv1.Cluster{}
 	g.Eventually(func(g Gomega) {
@@ -221,14 +221,15 @@ func (s *suite) deletion(t *testing.T, clusters ...string) {
 
 // clusterNameFixed: every version of every Workspace ever seen carries its
 // Cluster's name as cluster_name.
-func (s *suite) clusterNameFixed(t *testing.T, want map[string]string) {
+func (s *suite) clusterNameFixed(t *testing.T, want map[types.NamespacedName]string) {
 	g := NewWithT(t)
-	seen := map[string]map[string]bool{}
+	seen := map[types.NamespacedName]map[string]bool{}
 	for _, ws := range s.history.Workspaces() {
-		if seen[ws.Name] == nil {
-			seen[ws.Name] = map[string]bool{}
+		key := client.ObjectKeyFromObject(ws)
+		if seen[key] == nil {
+			seen[key] = map[string]bool{}
 		}
-		seen[ws.Name][clusterNameVar(ws)] = true
+		seen[key][clusterNameVar(ws)] = true
 	}
 	for name, cluster := range want {
 		g.Expect(seen).To(HaveKeyWithValue(name, Equal(map[string]bool{cluster: true})), "cluster_name of Workspace %s over its life", name)

@@ -14,7 +14,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -153,7 +152,7 @@ func (h *harness) setup(ctx context.Context) ([]string, error) {
 	}
 	tmpl := &infrastructurev1beta1.WorkspaceTemplate{
 		ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: namespace},
-		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
+		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: testenv.WorkspaceScope(), Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
 			ForProvider: tfv1beta1.WorkspaceParameters{Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://example.com/eks.git",
 				Vars: []tfv1beta1.Var{{Key: "cluster_name", Value: "${cluster_name}"}}},
 		}}},
@@ -219,7 +218,7 @@ func (h *harness) watch(ctx context.Context) error {
 func (h *harness) waitWorkspace(ctx context.Context, cp string) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		err := h.env.Client.Get(ctx, types.NamespacedName{Name: workspaceOf(cp)}, &tfv1beta1.Workspace{})
+		_, err := testenv.GetWorkspace(ctx, h.env.Client, workspaceOf(cp))
 		if err == nil {
 			return nil
 		}
@@ -335,14 +334,16 @@ func (h *harness) violations(ctx context.Context) []string {
 	for i := range list.Items {
 		cp := &list.Items[i]
 		if got, want := mirroredValue(cp), h.check.latestOf(cp.Name); got != want {
-			ws := &tfv1beta1.Workspace{}
-			_ = h.env.Client.Get(ctx, types.NamespacedName{Name: workspaceOf(cp.Name)}, ws)
+			held := "(no Workspace)"
+			if ws, err := testenv.GetWorkspace(ctx, h.env.Client, workspaceOf(cp.Name)); err == nil {
+				held = checksumOf(observedValue(ws.Observed().AtProvider))
+			}
 			var managers []string
 			for _, e := range cp.ManagedFields {
 				managers = append(managers, e.Manager+"/"+string(e.Operation)+"/"+e.Subresource)
 			}
 			out = append(out, fmt.Sprintf("%s (rv %s): mirror checksum %q, want %q (the Workspace holds %q); managers %v",
-				cp.Name, cp.ResourceVersion, checksumOf(got), checksumOf(want), checksumOf(observedValue(ws.Status.AtProvider)), managers))
+				cp.Name, cp.ResourceVersion, checksumOf(got), checksumOf(want), held, managers))
 		}
 		if err := ownership(cp); err != nil {
 			out = append(out, err.Error())

@@ -73,7 +73,11 @@ type writers struct {
 	staleMu sync.Mutex
 }
 
-func workspaceOf(cp string) string { return cp + "-eks-controlplane" }
+// workspaceOf is the key of control plane cp's Workspace, of the kind the
+// run's template asks for (testenv.WorkspaceScope).
+func workspaceOf(cp string) types.NamespacedName {
+	return testenv.WorkspaceKey(namespace, cp+"-eks-controlplane")
+}
 
 // observationFor is the atProvider of change seq of a control plane.
 // remoteSource is a field of provider-terraform v1's atProvider that no Go
@@ -127,10 +131,9 @@ func (w *writers) learn(cp string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for {
-		ws := &tfv1beta1.Workspace{}
-		err := w.c.Get(ctx, types.NamespacedName{Name: workspaceOf(cp)}, ws)
+		ws, err := testenv.GetWorkspace(ctx, w.c, workspaceOf(cp))
 		if err == nil {
-			return observedValue(ws.Status.AtProvider)
+			return observedValue(ws.Observed().AtProvider)
 		}
 		if ctx.Err() != nil {
 			return ""

@@ -287,7 +287,7 @@ func (d *demo) playProvider(ctx context.Context) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var err error
-		if raw, err = d.quiet(nil, "get", "workspaces.tf.upbound.io", name, "-o", "json"); err == nil {
+		if raw, err = d.quiet(nil, "get", testenv.DefaultWorkspaceResource(), name, "-o", "json"); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -299,7 +299,7 @@ func (d *demo) playProvider(ctx context.Context) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	if err := d.run(nil, "get", "workspacetemplateapply,workspaces.tf.upbound.io"); err != nil {
+	if err := d.run(nil, "get", "workspacetemplateapply,"+testenv.DefaultWorkspaceResource()); err != nil {
 		return err
 	}
 	var obj map[string]any

@@ -139,7 +139,7 @@ func TestOperatorWorkflow(t *testing.T) {
 	c.mustKubectl("apply", "-f", filepath.Join(root, "config", "samples", "infrastructure_v1beta1_workspacetemplate.yaml"))
 	c.mustKubectl("apply", "-f", filepath.Join(root, "config", "samples", "controlplane_v1beta1_captcontrolplane.yaml"))
 	g.Eventually(func() error {
-		_, err := c.kubectl("", "get", "workspaces.tf.upbound.io", "demo-cluster-eks-controlplane")
+		_, err := c.kubectl("", "get", testenv.DefaultWorkspaceResource(), "demo-cluster-eks-controlplane")
 		return err
 	}).Should(Succeed(), "the manager did not render the Workspace")
 	provideWorkspace(c, "fff6ccdeaf6c49ea185e47e6cf18dc47")
@@ -218,7 +218,7 @@ func TestOperatorWorkflow(t *testing.T) {
 func provideWorkspace(c *cluster, checksum string) {
 	c.t.Helper()
 	now := time.Now().UTC().Format(time.RFC3339)
-	c.replaceStatus("workspaces.tf.upbound.io", "demo-cluster-eks-controlplane", func(ws map[string]any) {
+	c.replaceStatus(testenv.DefaultWorkspaceResource(), "demo-cluster-eks-controlplane", func(ws map[string]any) {
 		ws["status"] = map[string]any{
 			"atProvider": map[string]any{"checksum": checksum, "outputs": map[string]any{
 				"cluster_endpoint": "https://0123456789ABCDEF.gr7.ap-northeast-1.eks.amazonaws.com",

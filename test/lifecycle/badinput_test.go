@@ -13,6 +13,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
@@ -31,9 +32,22 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 	other := newNamespace(t, "bad-inputs-other")
 	newTemplate(t, ns, "eks")
 	newTemplate(t, ns, "broken", tfv1beta1.Var{Key: "x", Value: "${no_such_variable}"})
-	newTemplate(t, other, "eks")
-	newControlPlane(t, other, "taken", nil)
-	waitWorkspace(t, "taken-eks-controlplane")
+	// The Workspace name is taken: by another namespace's control plane
+	// (cluster-scoped Workspaces), or by a Workspace someone else created
+	// in this namespace (namespaced ones).
+	taken := "belongs to WorkspaceTemplateApply " + other + "/taken-eks-controlplane-apply"
+	if testenv.WorkspaceScope() == infrastructurev1beta1.WorkspaceScopeNamespaced {
+		g.Expect(env.Client.Create(t.Context(), &tfmv1beta1.Workspace{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "taken-eks-controlplane"},
+			Spec: tfmv1beta1.WorkspaceSpec{ForProvider: tfmv1beta1.WorkspaceParameters{
+				Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://example.com/other.git"}},
+		})).To(Succeed())
+		taken = "workspace " + ns + "/taken-eks-controlplane is not controlled by this WorkspaceTemplateApply"
+	} else {
+		newTemplate(t, other, "eks")
+		newControlPlane(t, other, "taken", nil)
+		waitWorkspace(t, other, "taken-eks-controlplane")
+	}
 	// A field the installed provider-terraform generation does not serve:
 	// the API server would drop it from the Workspace.
 	unserved, unservedField := newTemplateUnservedField(t, ns, "unserved")
@@ -43,8 +57,8 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 	}{
 		{"missing", "not-there", infrastructurev1beta1.ReasonTemplateNotFound, "WorkspaceTemplate " + ns + "/not-there not found"},
 		{"unknown-var", "broken", infrastructurev1beta1.ReasonRenderFailed, "${no_such_variable}"},
-		{"taken", "eks", infrastructurev1beta1.ReasonWorkspaceNameConflict, "belongs to WorkspaceTemplateApply " + other + "/taken-eks-controlplane-apply"},
-		{"not-served", unserved, infrastructurev1beta1.ReasonFieldNotServed, "Workspace.tf.upbound.io has no " + unservedField},
+		{"taken", "eks", infrastructurev1beta1.ReasonWorkspaceNameConflict, taken},
+		{"not-served", unserved, infrastructurev1beta1.ReasonFieldNotServed, "has no " + unservedField},
 	}
 	for _, tc := range cases {
 		newControlPlane(t, ns, tc.name, nil, func(cp *controlplanev1beta1.CAPTControlPlane) {
@@ -75,11 +89,12 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 
 	// Nothing was rendered for the unserved field.
 	g.Consistently(func() bool {
-		return apierrors.IsNotFound(env.Client.Get(t.Context(), types.NamespacedName{Name: "not-served-eks-controlplane"}, &tfv1beta1.Workspace{}))
+		key := testenv.WorkspaceKey(ns, "not-served-eks-controlplane")
+		return apierrors.IsNotFound(env.Client.Get(t.Context(), key, testenv.NewWorkspace(key)))
 	}, time.Second, poll).Should(BeTrue())
 
 	// The healthy neighbour is unaffected.
-	provide(t, waitWorkspace(t, "healthy-eks-controlplane").Name, readyOutputs)
+	provide(t, waitWorkspace(t, ns, "healthy-eks-controlplane"), readyOutputs)
 	g.Eventually(func(g Gomega) {
 		cp := get(g, client.ObjectKeyFromObject(healthy), &controlplanev1beta1.CAPTControlPlane{})
 		g.Expect(cp.Status.Phase).To(Equal(controlplanev1beta1.PhaseReady))
@@ -87,7 +102,7 @@ func TestBadTemplateInputsShowOnTheControlPlane(t *testing.T) {
 
 	// Creating the missing template repairs the first one.
 	newTemplate(t, ns, "not-there")
-	waitWorkspace(t, "missing-eks-controlplane")
+	waitWorkspace(t, ns, "missing-eks-controlplane")
 	g.Eventually(func(g Gomega) {
 		cp := get(g, types.NamespacedName{Namespace: ns, Name: "missing"}, &controlplanev1beta1.CAPTControlPlane{})
 		g.Expect(meta.FindStatusCondition(cp.Status.Conditions, controlplanev1beta1.ConditionReady).Reason).To(Equal(controlplanev1beta1.ReasonCreating))

@@ -54,12 +54,27 @@ func TestFlowToReady(t *testing.T) {
 	g.Expect(*apply.OwnerReferences[0].Controller).To(BeTrue())
 
 	// The Workspace, rendered with the variables and linked by labels.
-	ws := waitWorkspace(t, "flow-control-plane-eks-controlplane")
-	g.Expect(ws.Spec.ForProvider.Vars).To(ConsistOf(
-		tfv1beta1.Var{Key: "cluster_name", Value: "flow"}, tfv1beta1.Var{Key: "region", Value: "ap-northeast-1"}))
-	// The apply's connection Secret wins over the template's.
-	g.Expect(ws.Spec.WriteConnectionSecretToReference).To(Equal(&tfv1beta1.SecretReference{Name: "flow-control-plane-eks-connection", Namespace: ns}))
-	g.Expect(ws.Labels).To(Equal(map[string]string{
+	ws := waitWorkspace(t, ns, "flow-control-plane-eks-controlplane")
+	spec := specOf(g, ws)
+	g.Expect(spec["forProvider"].(map[string]any)["vars"]).To(ConsistOf(
+		map[string]any{"key": "cluster_name", "value": "flow"}, map[string]any{"key": "region", "value": "ap-northeast-1"}))
+	// The apply's connection Secret wins over the template's; a namespaced
+	// Workspace's is in its own namespace, and it belongs to the apply.
+	connection, _ := ws.ConnectionSecret()
+	g.Expect(connection).To(Equal(types.NamespacedName{Name: "flow-control-plane-eks-connection", Namespace: ns}))
+	if testenv.WorkspaceScope() == infrastructurev1beta1.WorkspaceScopeNamespaced {
+		g.Expect(ws.GetNamespace()).To(Equal(ns))
+		g.Expect(spec["writeConnectionSecretToRef"]).To(Equal(map[string]any{"name": "flow-control-plane-eks-connection"}))
+		g.Expect(spec["providerConfigRef"]).To(Equal(map[string]any{"kind": "ClusterProviderConfig", "name": "default"}))
+		g.Expect(ws.GetOwnerReferences()).To(HaveLen(1))
+		g.Expect(ws.GetOwnerReferences()[0].Kind).To(Equal("WorkspaceTemplateApply"))
+		g.Expect(ws.GetOwnerReferences()[0].Name).To(Equal(applyKey.Name))
+		g.Expect(*ws.GetOwnerReferences()[0].Controller).To(BeTrue())
+	} else {
+		g.Expect(ws.GetNamespace()).To(BeEmpty())
+		g.Expect(spec["writeConnectionSecretToRef"]).To(Equal(map[string]any{"name": "flow-control-plane-eks-connection", "namespace": ns}))
+	}
+	g.Expect(ws.GetLabels()).To(Equal(map[string]string{
 		infrastructurev1beta1.LabelApplyNamespace:      ns,
 		infrastructurev1beta1.LabelApplyName:           applyKey.Name,
 		controlplanev1beta1.LabelControlPlaneNamespace: ns,
@@ -74,7 +89,7 @@ func TestFlowToReady(t *testing.T) {
 		g.Expect(got.Spec.WorkspaceTemplateApplyName).To(Equal(applyKey.Name))
 	}, timeout, poll).Should(Succeed())
 
-	provide(t, ws.Name, readyOutputs)
+	provide(t, ws, readyOutputs)
 	var ready *controlplanev1beta1.CAPTControlPlane
 	g.Eventually(func(g Gomega) {
 		ready = get(g, key, &controlplanev1beta1.CAPTControlPlane{})
@@ -92,7 +107,7 @@ func TestFlowToReady(t *testing.T) {
 	g.Expect(*ready.Status.Initialization.ControlPlaneInitialized).To(BeTrue())
 	g.Expect(*ready.Status.ExternalManagedControlPlane).To(BeTrue())
 	g.Expect(ready.Status.Version).To(Equal("1.31"))
-	g.Expect(ready.Status.WorkspaceTemplateStatus.WorkspaceName).To(Equal(ws.Name))
+	g.Expect(ready.Status.WorkspaceTemplateStatus.WorkspaceName).To(Equal(ws.GetName()))
 	readyCond := meta.FindStatusCondition(ready.Status.Conditions, controlplanev1beta1.ConditionReady)
 	g.Expect(readyCond.Status).To(Equal(metav1.ConditionTrue))
 	g.Expect(readyCond.ObservedGeneration).To(Equal(ready.Generation))
@@ -136,7 +151,7 @@ func TestFlowToReady(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		for _, obj := range []client.Object{
 			get(g, key, &controlplanev1beta1.CAPTControlPlane{}), get(g, applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{}),
-			get(g, types.NamespacedName{Name: ws.Name}, &tfv1beta1.Workspace{}),
+			getWorkspace(g, ws),
 			get(g, types.NamespacedName{Namespace: ns, Name: "flow-user-kubeconfig"}, &corev1.Secret{}),
 			get(g, types.NamespacedName{Namespace: ns, Name: "flow-kubeconfig"}, &corev1.Secret{}),
 		} {
@@ -167,16 +182,21 @@ func TestFlowToReady(t *testing.T) {
 	g.Expect(fieldsOf(g, apply, "capt-workspacetemplateapply", "")).To(Equal(testenv.MustJSON(
 		`{"f:metadata":{"f:finalizers":{"v:\"infrastructure.cluster.x-k8s.io/workspacetemplateapply\"":{}}}}`)))
 	g.Expect(testenv.Keys(fieldsOf(g, apply, "capt-workspacetemplateapply", "status"))).To(ConsistOf("f:status"))
-	ws = get(g, types.NamespacedName{Name: ws.Name}, &tfv1beta1.Workspace{})
+	ws = getWorkspace(g, ws)
 	wsFields := fieldsOf(g, ws, "capt-workspacetemplateapply", "")
 	g.Expect(testenv.Keys(wsFields)).To(ConsistOf("f:metadata", "f:spec"))
-	g.Expect(testenv.Keys(wsFields["f:metadata"].(map[string]any))).To(ConsistOf("f:labels"))
+	if testenv.WorkspaceScope() == infrastructurev1beta1.WorkspaceScopeNamespaced {
+		g.Expect(testenv.Keys(wsFields["f:metadata"].(map[string]any))).To(ConsistOf("f:labels", "f:ownerReferences"))
+	} else {
+		g.Expect(testenv.Keys(wsFields["f:metadata"].(map[string]any))).To(ConsistOf("f:labels"))
+	}
 
 	// The apply reports the Workspace's conditions.
 	g.Eventually(func(g Gomega) {
 		apply := get(g, applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
 		g.Expect(apply.Status.Applied).To(BeTrue())
-		g.Expect(apply.Status.WorkspaceName).To(Equal(ws.Name))
+		g.Expect(apply.Status.WorkspaceName).To(Equal(ws.GetName()))
+		g.Expect(apply.Status.WorkspaceNamespace).To(Equal(ws.GetNamespace()))
 		g.Expect(findTFCondition(apply.Status.Conditions, tfv1beta1.TypeReady).Status).To(Equal(metav1.ConditionTrue))
 	}, timeout, poll).Should(Succeed())
 
@@ -214,8 +234,8 @@ func TestMalformedEndpointIsACondition(t *testing.T) {
 	ns := newNamespace(t, "badendpoint")
 	newTemplate(t, ns, "eks")
 	cp := newControlPlane(t, ns, "bad", nil)
-	ws := waitWorkspace(t, "bad-eks-controlplane")
-	provide(t, ws.Name, map[string]any{"cluster_endpoint": "ftp://not-an-endpoint"})
+	ws := waitWorkspace(t, ns, "bad-eks-controlplane")
+	provide(t, ws, map[string]any{"cluster_endpoint": "ftp://not-an-endpoint"})
 	g.Eventually(func(g Gomega) {
 		got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
 		c := meta.FindStatusCondition(got.Status.Conditions, controlplanev1beta1.ConditionReady)
@@ -236,7 +256,7 @@ func TestCreationTimeoutFails(t *testing.T) {
 	cp := newControlPlane(t, ns, "slow", nil, func(cp *controlplanev1beta1.CAPTControlPlane) {
 		cp.Spec.ControlPlaneConfig.Timeouts = &controlplanev1beta1.Timeouts{ControlPlaneTimeout: 5, VPCReadyTimeout: 5}
 	})
-	waitWorkspace(t, "slow-eks-controlplane")
+	waitWorkspace(t, ns, "slow-eks-controlplane")
 	clockOffset.Store(int64(6 * time.Minute))
 	defer clockOffset.Store(0)
 	// Any event reconciles it with the shifted clock.
@@ -280,7 +300,7 @@ func TestDeletion(t *testing.T) {
 			ns := newNamespace(t, "deletion-"+name)
 			newTemplate(t, ns, "eks")
 			cp := newControlPlane(t, ns, name, nil)
-			ws := waitWorkspace(t, name+"-eks-controlplane")
+			ws := waitWorkspace(t, ns, name+"-eks-controlplane")
 			applyKey := types.NamespacedName{Namespace: ns, Name: name + "-eks-controlplane-apply"}
 			if retain {
 				// A user setting a field capt-controlplane does not own.
@@ -297,7 +317,7 @@ func TestDeletion(t *testing.T) {
 				return apierrors.IsNotFound(env.Client.Get(t.Context(), client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{}))
 			}, timeout, poll).Should(BeTrue(), "the control plane was not deleted")
 			g.Expect(apierrors.IsNotFound(env.Client.Get(t.Context(), applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{}))).To(BeTrue())
-			wsErr := env.Client.Get(t.Context(), types.NamespacedName{Name: ws.Name}, &tfv1beta1.Workspace{})
+			wsErr := env.Client.Get(t.Context(), client.ObjectKeyFromObject(ws), testenv.NewWorkspace(client.ObjectKeyFromObject(ws)))
 			if retain {
 				g.Expect(wsErr).NotTo(HaveOccurred(), "a retained Workspace was deleted")
 			} else {
@@ -308,14 +328,21 @@ func TestDeletion(t *testing.T) {
 }
 
 // Two namespaces that render the same cluster-scoped Workspace name: the
-// second apply is refused and the Workspace keeps its owner.
+// second apply is refused and the Workspace keeps its owner. (Namespaced
+// Workspaces of the same name in two namespaces are two Workspaces.)
 func TestWorkspaceNameCollisionIsRefused(t *testing.T) {
 	g := NewWithT(t)
 	first, second := newNamespace(t, "collide-a"), newNamespace(t, "collide-b")
-	newTemplate(t, first, "eks")
-	newTemplate(t, second, "eks")
+	for _, ns := range []string{first, second} {
+		newTemplate(t, ns, "eks")
+		mergePatch(t, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eks"}},
+			`{"spec":{"workspaceScope":"Cluster"}}`)
+	}
 	newControlPlane(t, first, "same", nil)
-	ws := waitWorkspace(t, "same-eks-controlplane")
+	ws := &tfv1beta1.Workspace{}
+	g.Eventually(func() error {
+		return env.Client.Get(t.Context(), types.NamespacedName{Name: "same-eks-controlplane"}, ws)
+	}, timeout, poll).Should(Succeed())
 	newControlPlane(t, second, "same", nil)
 
 	g.Eventually(func(g Gomega) {
@@ -326,9 +353,9 @@ func TestWorkspaceNameCollisionIsRefused(t *testing.T) {
 		g.Expect(c.Message).To(ContainSubstring(first + "/same-eks-controlplane-apply"))
 		g.Expect(apply.Status.Applied).To(BeFalse())
 	}, timeout, poll).Should(Succeed())
-	got := get(g, types.NamespacedName{Name: ws.Name}, &tfv1beta1.Workspace{})
-	g.Expect(got.Labels[infrastructurev1beta1.LabelApplyNamespace]).To(Equal(first))
-	g.Expect(got.Labels[controlplanev1beta1.LabelControlPlaneNamespace]).To(Equal(first))
+	got := getWorkspace(g, ws)
+	g.Expect(got.GetLabels()[infrastructurev1beta1.LabelApplyNamespace]).To(Equal(first))
+	g.Expect(got.GetLabels()[controlplanev1beta1.LabelControlPlaneNamespace]).To(Equal(first))
 }
 
 func TestWaitsForSecretsAndRejectsUnknownVariables(t *testing.T) {
@@ -353,7 +380,7 @@ func TestWaitsForSecretsAndRejectsUnknownVariables(t *testing.T) {
 		g.Expect(c.Message).To(ContainSubstring(ns + "/credentials"))
 	}, timeout, poll).Should(Succeed())
 	g.Expect(env.Client.Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "credentials", Namespace: ns}})).To(Succeed())
-	waitWorkspace(t, "waiting")
+	waitWorkspace(t, ns, "waiting")
 
 	broken := &infrastructurev1beta1.WorkspaceTemplateApply{
 		ObjectMeta: metav1.ObjectMeta{Name: "broken-apply", Namespace: ns},
@@ -367,7 +394,8 @@ func TestWaitsForSecretsAndRejectsUnknownVariables(t *testing.T) {
 		g.Expect(c.Reason).To(Equal(infrastructurev1beta1.ReasonRenderFailed))
 		g.Expect(c.Message).To(ContainSubstring("${no_such_variable}"))
 	}, timeout, poll).Should(Succeed())
-	g.Expect(apierrors.IsNotFound(env.Client.Get(t.Context(), types.NamespacedName{Name: "broken"}, &tfv1beta1.Workspace{}))).To(BeTrue())
+	brokenKey := testenv.WorkspaceKey(ns, "broken")
+	g.Expect(apierrors.IsNotFound(env.Client.Get(t.Context(), brokenKey, testenv.NewWorkspace(brokenKey)))).To(BeTrue())
 }
 
 func bytesKeys(m map[string][]byte) map[string]any {

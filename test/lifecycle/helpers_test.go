@@ -44,6 +44,7 @@ func newTemplate(t *testing.T, ns, name string, vars ...tfv1beta1.Var) {
 				ForProvider: tfv1beta1.WorkspaceParameters{Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://example.com/eks.git", Vars: vars},
 			}},
 			WriteConnectionSecretToRef: &infrastructurev1beta1.SecretReference{Name: "${WORKSPACE_NAME}-outputs"},
+			WorkspaceScope:             testenv.WorkspaceScope(),
 		},
 	}
 	NewWithT(t).Expect(env.Client.Create(t.Context(), tmpl)).To(Succeed())
@@ -63,6 +64,7 @@ func newTemplateUnservedField(t *testing.T, ns, name string) (string, string) {
 			}},
 		},
 	}
+	tmpl.Spec.WorkspaceScope = testenv.WorkspaceScope()
 	field := "spec.publishConnectionDetailsTo"
 	if testenv.ProviderTerraformGeneration() == "v0" {
 		field = "spec.forProvider.remotePullPolicy"
@@ -114,21 +116,39 @@ func get[T client.Object](g Gomega, key types.NamespacedName, obj T) T {
 }
 
 // waitWorkspace waits until the Workspace exists and returns it.
-func waitWorkspace(t *testing.T, name string) *tfv1beta1.Workspace {
+func waitWorkspace(t *testing.T, ns, name string) tfv1beta1.AnyWorkspace {
 	t.Helper()
-	ws := &tfv1beta1.Workspace{}
+	key := testenv.WorkspaceKey(ns, name)
+	ws := testenv.NewWorkspace(key)
 	NewWithT(t).Eventually(func() error {
-		return env.Client.Get(t.Context(), types.NamespacedName{Name: name}, ws)
+		return env.Client.Get(t.Context(), key, ws)
 	}, timeout, poll).Should(Succeed())
 	return ws
+}
+
+// specOf is a Workspace's spec as generic JSON: the two kinds differ there.
+func specOf(g Gomega, ws tfv1beta1.AnyWorkspace) map[string]any {
+	raw, err := json.Marshal(ws)
+	g.Expect(err).NotTo(HaveOccurred())
+	var obj struct {
+		Spec map[string]any `json:"spec"`
+	}
+	g.Expect(json.Unmarshal(raw, &obj)).To(Succeed())
+	return obj.Spec
+}
+
+// getWorkspace reads the Workspace ws again (inside Eventually, a retry).
+func getWorkspace(g Gomega, ws tfv1beta1.AnyWorkspace) tfv1beta1.AnyWorkspace {
+	key := client.ObjectKeyFromObject(ws)
+	return get(g, key, testenv.NewWorkspace(key))
 }
 
 // provide plays provider-terraform: the Workspace ready, with outputs.
 // The CA is a sensitive output, as EKS modules commonly mark it: it reaches
 // the connection Secret only.
-func provide(t *testing.T, name string, outputs map[string]any) {
+func provide(t *testing.T, ws tfv1beta1.AnyWorkspace, outputs map[string]any) {
 	t.Helper()
-	NewWithT(t).Expect(testenv.Provide(t.Context(), env.Client, name, testenv.Observation{
+	NewWithT(t).Expect(testenv.Provide(t.Context(), env.Client, client.ObjectKeyFromObject(ws), testenv.Observation{
 		Ready: true, Reason: tfv1beta1.ReasonAvailable, Checksum: "sum-ready", Outputs: outputs,
 		Sensitive: []string{kubeconfigs.OutputCA},
 	})).To(Succeed())

@@ -11,8 +11,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
-	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 // held is how long a test watches for an action that must not happen.
@@ -32,7 +32,7 @@ func TestPausedControlPlaneDeletionWaits(t *testing.T) {
 	ns := newNamespace(t, "paused-deletion")
 	newTemplate(t, ns, "eks")
 	cp := newControlPlane(t, ns, "moving", newCluster(t, ns, "moving"))
-	ws := waitWorkspace(t, "moving-eks-controlplane")
+	ws := waitWorkspace(t, ns, "moving-eks-controlplane")
 	applyKey := types.NamespacedName{Namespace: ns, Name: "moving-eks-controlplane-apply"}
 
 	mergePatch(t, cp, `{"metadata":{"annotations":{"cluster.x-k8s.io/paused":""}}}`)
@@ -41,12 +41,12 @@ func TestPausedControlPlaneDeletionWaits(t *testing.T) {
 	g.Consistently(func(g Gomega) {
 		apply := get(g, applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
 		g.Expect(apply.DeletionTimestamp.IsZero()).To(BeTrue(), "the apply was deleted while paused")
-		g.Expect(get(g, client.ObjectKeyFromObject(ws), &tfv1beta1.Workspace{}).DeletionTimestamp.IsZero()).To(BeTrue())
+		g.Expect(getWorkspace(g, ws).GetDeletionTimestamp().IsZero()).To(BeTrue())
 	}, held, poll).Should(Succeed())
 
 	mergePatch(t, cp, `{"metadata":{"annotations":{"cluster.x-k8s.io/paused":null}}}`)
 	g.Eventually(func() error {
-		return env.Client.Get(t.Context(), client.ObjectKeyFromObject(ws), &tfv1beta1.Workspace{})
+		return env.Client.Get(t.Context(), client.ObjectKeyFromObject(ws), testenv.NewWorkspace(client.ObjectKeyFromObject(ws)))
 	}, timeout, poll).ShouldNot(Succeed(), "unpaused, the deletion goes on")
 	g.Eventually(func() error {
 		return env.Client.Get(t.Context(), client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
@@ -62,7 +62,7 @@ func TestPausedClusterHoldsItsApplies(t *testing.T) {
 	newTemplate(t, ns, "eks")
 	cluster := newCluster(t, ns, "held")
 	cp := newControlPlane(t, ns, "held", cluster)
-	ws := waitWorkspace(t, "held-eks-controlplane")
+	ws := waitWorkspace(t, ns, "held-eks-controlplane")
 	applyKey := types.NamespacedName{Namespace: ns, Name: "held-eks-controlplane-apply"}
 	g.Eventually(func(g Gomega) {
 		g.Expect(get(g, applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{}).Labels).To(HaveKeyWithValue("cluster.x-k8s.io/cluster-name", "held"))
@@ -81,17 +81,17 @@ func TestPausedClusterHoldsItsApplies(t *testing.T) {
 	g.Expect(env.Client.Delete(t.Context(), &infrastructurev1beta1.WorkspaceTemplateApply{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: applyKey.Name}})).To(Succeed())
 	g.Consistently(func(g Gomega) {
-		got := get(g, client.ObjectKeyFromObject(ws), &tfv1beta1.Workspace{})
-		g.Expect(got.DeletionTimestamp.IsZero()).To(BeTrue(), "the Workspace was deleted while paused")
-		g.Expect(got.Spec.ForProvider.Module).To(Equal("git::https://example.com/eks.git"), "re-rendered while paused")
+		got := getWorkspace(g, ws)
+		g.Expect(got.GetDeletionTimestamp().IsZero()).To(BeTrue(), "the Workspace was deleted while paused")
+		g.Expect(specOf(g, got)["forProvider"]).To(HaveKeyWithValue("module", "git::https://example.com/eks.git"), "re-rendered while paused")
 	}, held, poll).Should(Succeed())
 
 	// Unpaused: the held deletion goes on, and the control plane renders a
 	// new Workspace from the changed template.
 	mergePatch(t, cluster, `{"spec":{"paused":false}}`)
 	g.Eventually(func(g Gomega) {
-		got := get(g, client.ObjectKeyFromObject(ws), &tfv1beta1.Workspace{})
-		g.Expect(got.UID).NotTo(Equal(ws.UID))
-		g.Expect(got.Spec.ForProvider.Module).To(Equal("git::https://example.com/eks-v2.git"))
+		got := getWorkspace(g, ws)
+		g.Expect(got.GetUID()).NotTo(Equal(ws.GetUID()))
+		g.Expect(specOf(g, got)["forProvider"]).To(HaveKeyWithValue("module", "git::https://example.com/eks-v2.git"))
 	}, timeout, poll).Should(Succeed())
 }

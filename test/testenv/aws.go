@@ -6,10 +6,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 )
 
 // AWSCredentials are the fixed credentials the tests sign EKS tokens with;
@@ -39,5 +41,14 @@ func ProvideAWSCredentials(ctx context.Context, c client.Client, providerConfig 
 			SecretRef: &tfv1beta1.KeyReference{Namespace: ns.Name, Name: secret.Name, Key: "credentials"},
 		}}},
 	}
-	return client.IgnoreAlreadyExists(c.Create(ctx, pc))
+	if err := c.Create(ctx, pc); client.IgnoreAlreadyExists(err) != nil {
+		return err
+	}
+	// provider-terraform v1's namespaced Workspaces name a
+	// ClusterProviderConfig: the same credentials, where it is served.
+	cpc := &tfmv1beta1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: providerConfig}, Spec: pc.Spec}
+	if err := c.Create(ctx, cpc); client.IgnoreAlreadyExists(err) != nil && !meta.IsNoMatchError(err) {
+		return err
+	}
+	return nil
 }

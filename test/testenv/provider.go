@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -39,7 +40,7 @@ const ConnectionSecretType = "connection.crossplane.io/v1alpha1"
 // output (a string as it is, any other value as JSON) to the Workspace's
 // connection Secret, when it names one, then the observation without the
 // sensitive outputs (ProvideObservation).
-func Provide(ctx context.Context, c client.Client, workspace string, obs Observation) error {
+func Provide(ctx context.Context, c client.Client, workspace types.NamespacedName, obs Observation) error {
 	if err := writeConnectionSecret(ctx, c, workspace, obs.Outputs); err != nil {
 		return err
 	}
@@ -58,13 +59,13 @@ func Provide(ctx context.Context, c client.Client, workspace string, obs Observa
 
 // writeConnectionSecret creates or replaces the Workspace's connection
 // Secret with every output, owned by the Workspace as Crossplane's are.
-func writeConnectionSecret(ctx context.Context, c client.Client, workspace string, outputs map[string]any) error {
-	ws := &tfv1beta1.Workspace{}
-	if err := c.Get(ctx, client.ObjectKey{Name: workspace}, ws); err != nil {
+func writeConnectionSecret(ctx context.Context, c client.Client, workspace types.NamespacedName, outputs map[string]any) error {
+	ws, err := GetWorkspace(ctx, c, workspace)
+	if err != nil {
 		return err
 	}
-	ref := ws.Spec.WriteConnectionSecretToReference
-	if ref == nil {
+	ref, ok := ws.ConnectionSecret()
+	if !ok {
 		return nil
 	}
 	data := map[string][]byte{}
@@ -79,12 +80,16 @@ func writeConnectionSecret(ctx context.Context, c client.Client, workspace strin
 		}
 		data[name] = raw
 	}
+	gvk, err := c.GroupVersionKindFor(ws)
+	if err != nil {
+		return err
+	}
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: ref.Name, Namespace: ref.Namespace}}
-	_, err := controllerutil.CreateOrUpdate(ctx, c, secret, func() error {
+	_, err = controllerutil.CreateOrUpdate(ctx, c, secret, func() error {
 		secret.Type = ConnectionSecretType
 		secret.Data = data
 		secret.OwnerReferences = []metav1.OwnerReference{{
-			APIVersion: tfv1beta1.GroupVersion.String(), Kind: "Workspace", Name: ws.Name, UID: ws.UID, Controller: ptr.To(true),
+			APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: ws.GetName(), UID: ws.GetUID(), Controller: ptr.To(true),
 		}}
 		return nil
 	})
@@ -98,21 +103,22 @@ func writeConnectionSecret(ctx context.Context, c client.Client, workspace strin
 // does, retrying on conflict. A condition keeps its transition time while
 // its status does not change. beforeAttempt, when set, is called just
 // before each attempt (the benchmark marks the change's time there).
-func ProvideObservation(ctx context.Context, c client.Client, workspace string, atProvider *runtime.RawExtension,
+func ProvideObservation(ctx context.Context, c client.Client, workspace types.NamespacedName, atProvider *runtime.RawExtension,
 	ready bool, reason string, beforeAttempt func()) error {
 	status := metav1.ConditionFalse
 	if ready {
 		status = metav1.ConditionTrue
 	}
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		ws := &tfv1beta1.Workspace{}
-		if err := c.Get(ctx, client.ObjectKey{Name: workspace}, ws); err != nil {
+		ws, err := GetWorkspace(ctx, c, workspace)
+		if err != nil {
 			return err
 		}
-		ws.Status.AtProvider = atProvider
-		ws.Status.Conditions = []tfv1beta1.Condition{
-			providerCondition(ws.Status.Conditions, tfv1beta1.TypeReady, status, reason),
-			providerCondition(ws.Status.Conditions, tfv1beta1.TypeSynced, metav1.ConditionTrue, "ReconcileSuccess"),
+		observed := ws.Observed()
+		observed.AtProvider = atProvider
+		observed.Conditions = []tfv1beta1.Condition{
+			providerCondition(observed.Conditions, tfv1beta1.TypeReady, status, reason),
+			providerCondition(observed.Conditions, tfv1beta1.TypeSynced, metav1.ConditionTrue, "ReconcileSuccess"),
 		}
 		if beforeAttempt != nil {
 			beforeAttempt()
@@ -124,7 +130,7 @@ func ProvideObservation(ctx context.Context, c client.Client, workspace string, 
 // ProvideOrGap is ProvideObservation of a Workspace that is ready
 // (Available) with atProvider, or not ready (Unavailable) when atProvider
 // is empty: a gap.
-func ProvideOrGap(ctx context.Context, c client.Client, workspace string, atProvider *runtime.RawExtension, beforeAttempt func()) error {
+func ProvideOrGap(ctx context.Context, c client.Client, workspace types.NamespacedName, atProvider *runtime.RawExtension, beforeAttempt func()) error {
 	if tfv1beta1.ObservationOf(atProvider).IsEmpty() {
 		return ProvideObservation(ctx, c, workspace, atProvider, false, tfv1beta1.ReasonUnavailable, beforeAttempt)
 	}

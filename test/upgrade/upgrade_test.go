@@ -60,7 +60,7 @@ func TestUpgradeFromUpstream(t *testing.T) {
 	createWorkspace(t, c, apply)
 	kubeconfig := upstreamKubeconfigSecret(cpUID)
 	g.Expect(c.Create(t.Context(), kubeconfig, client.FieldOwner("manager"))).To(Succeed())
-	g.Expect(testenv.Provide(t.Context(), c, workspaceName, testenv.Observation{
+	g.Expect(testenv.Provide(t.Context(), c, types.NamespacedName{Name: workspaceName}, testenv.Observation{
 		Ready: true, Reason: tfv1beta1.ReasonAvailable, Checksum: atProvider["checksum"].(string), Outputs: outputs,
 	})).To(Succeed())
 

@@ -104,7 +104,10 @@ func (p *process) readsOnlyWhatTheCacheCannotHold(t *testing.T, mark int) {
 		}
 	}
 	delete(reads, "secrets")
-	delete(reads, "providerconfigs.tf.upbound.io")
+	// The provider configuration a Workspace names, of either kind.
+	for _, pc := range []string{"providerconfigs.tf.upbound.io", "providerconfigs.tf.m.upbound.io", "clusterproviderconfigs.tf.m.upbound.io"} {
+		delete(reads, pc)
+	}
 	NewWithT(t).Expect(reads).To(BeEmpty(), "gets the manager sent to the API server, by resource")
 }
 

@@ -30,7 +30,7 @@ func TestShardsByWatchFilter(t *testing.T) {
 	g.Expect(testenv.ProvideAWSCredentials(ctx, env.Client, "default")).To(Succeed())
 	g.Expect(env.Client.Create(ctx, &infrastructurev1beta1.WorkspaceTemplate{
 		ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: ns},
-		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
+		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: testenv.WorkspaceScope(), Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
 			ForProvider: tfv1beta1.WorkspaceParameters{Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://example.com/eks.git",
 				Vars: []tfv1beta1.Var{{Key: "cluster_name", Value: "${cluster_name}"}}},
 		}}},
@@ -68,8 +68,8 @@ func TestShardsByWatchFilter(t *testing.T) {
 
 	for _, shard := range shards {
 		for i := range 2 {
-			ws := name(shard, i) + "-eks-controlplane"
-			g.Eventually(func() error { return env.Client.Get(ctx, client.ObjectKey{Name: ws}, &tfv1beta1.Workspace{}) }, timeout, poll).Should(Succeed())
+			ws := testenv.WorkspaceKey(ns, name(shard, i)+"-eks-controlplane")
+			g.Eventually(func() error { _, err := testenv.GetWorkspace(ctx, env.Client, ws); return err }, timeout, poll).Should(Succeed())
 			g.Expect(testenv.Provide(ctx, env.Client, ws, testenv.Observation{
 				Ready: true, Reason: tfv1beta1.ReasonAvailable, Checksum: "v1",
 				Outputs: map[string]any{"cluster_endpoint": "https://" + name(shard, i) + ".example.com", "cluster_certificate_authority_data": "Y2EK"},

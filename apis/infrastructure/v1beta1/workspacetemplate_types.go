@@ -16,7 +16,26 @@ type WorkspaceTemplateSpec struct {
 	// Terraform outputs.
 	// +optional
 	WriteConnectionSecretToRef *SecretReference `json:"writeConnectionSecretToRef,omitempty"`
+
+	// WorkspaceScope is the kind of Workspace a new apply renders:
+	// Namespaced (provider-terraform v1's tf.m.upbound.io, in the apply's
+	// namespace, owned by the apply) or Cluster (tf.upbound.io, either
+	// generation). Unset: Namespaced where provider-terraform v1 is
+	// installed, else Cluster. An apply that has a Workspace keeps its kind:
+	// another kind would be a second Terraform run.
+	// +optional
+	WorkspaceScope WorkspaceScope `json:"workspaceScope,omitempty"`
 }
+
+// WorkspaceScope is the kind of Workspace a template renders.
+// +kubebuilder:validation:Enum=Namespaced;Cluster
+type WorkspaceScope string
+
+// Workspace scopes.
+const (
+	WorkspaceScopeNamespaced WorkspaceScope = "Namespaced"
+	WorkspaceScopeCluster    WorkspaceScope = "Cluster"
+)
 
 // WorkspaceTemplateDefinition is the templated Workspace.
 type WorkspaceTemplateDefinition struct {

@@ -59,6 +59,13 @@ type WorkspaceTemplateApplyStatus struct {
 	// +optional
 	WorkspaceName string `json:"workspaceName,omitempty"`
 
+	// WorkspaceNamespace is the namespace of the rendered Workspace when it
+	// is provider-terraform v1's namespaced kind (tf.m.upbound.io, the
+	// apply's own namespace); empty for the cluster-scoped tf.upbound.io
+	// kind.
+	// +optional
+	WorkspaceNamespace string `json:"workspaceNamespace,omitempty"`
+
 	// Applied is true once the Workspace was rendered.
 	// +optional
 	Applied bool `json:"applied,omitempty"`
@@ -108,7 +115,8 @@ func init() {
 // Labels the WorkspaceTemplateApply controller puts on the Workspaces it
 // renders: a namespaced apply cannot own a cluster-scoped Workspace, so the
 // link goes by labels, and a Workspace whose labels name another apply is
-// never adopted.
+// never adopted. A namespaced Workspace carries them too, besides its
+// controller ownerReference to the apply.
 const (
 	LabelApplyName      = "infrastructure.cluster.x-k8s.io/workspacetemplateapply-name"
 	LabelApplyNamespace = "infrastructure.cluster.x-k8s.io/workspacetemplateapply-namespace"

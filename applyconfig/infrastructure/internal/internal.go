@@ -116,6 +116,9 @@ var schemaYAML = typed.YAMLObject(`types:
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderConfigReference
   map:
     fields:
+    - name: kind
+      type:
+        scalar: string
     - name: name
       type:
         scalar: string
@@ -297,6 +300,8 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: namespace
       type:
         scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.WorkspaceScope
+  scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.WorkspaceTemplate
   map:
     fields:
@@ -382,6 +387,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: workspaceName
       type:
         scalar: string
+    - name: workspaceNamespace
+      type:
+        scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.WorkspaceTemplateDefinition
   map:
     fields:
@@ -420,6 +428,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: template
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.WorkspaceTemplateDefinition
+    - name: workspaceScope
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.WorkspaceScope
     - name: writeConnectionSecretToRef
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.SecretReference

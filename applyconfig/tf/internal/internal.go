@@ -131,6 +131,9 @@ var schemaYAML = typed.YAMLObject(`types:
 - name: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.ProviderConfigReference
   map:
     fields:
+    - name: kind
+      type:
+        scalar: string
     - name: name
       type:
         scalar: string

@@ -138,6 +138,14 @@ type EnvVar struct {
 type ProviderConfigReference struct {
 	Name string `json:"name"`
 
+	// Kind is for a template whose Workspaces are namespaced (provider-
+	// terraform v1's tf.m.upbound.io): ProviderConfig, the one of the
+	// Workspace's namespace, or ClusterProviderConfig (the default). A
+	// cluster-scoped Workspace has no kind: it is left out there.
+	// +optional
+	// +kubebuilder:validation:Enum=ProviderConfig;ClusterProviderConfig
+	Kind string `json:"kind,omitempty"`
+
 	// Policy says how the reference is resolved.
 	// +optional
 	Policy *ReferencePolicy `json:"policy,omitempty"`

@@ -30,6 +30,11 @@ import (
 type WorkspaceTemplateApplyStatusApplyConfiguration struct {
 	// WorkspaceName is the name of the rendered Workspace.
 	WorkspaceName *string `json:"workspaceName,omitempty"`
+	// WorkspaceNamespace is the namespace of the rendered Workspace when it
+	// is provider-terraform v1's namespaced kind (tf.m.upbound.io, the
+	// apply's own namespace); empty for the cluster-scoped tf.upbound.io
+	// kind.
+	WorkspaceNamespace *string `json:"workspaceNamespace,omitempty"`
 	// Applied is true once the Workspace was rendered.
 	Applied *bool `json:"applied,omitempty"`
 	// LastAppliedTime is when the Workspace was last rendered.
@@ -49,6 +54,14 @@ func WorkspaceTemplateApplyStatus() *WorkspaceTemplateApplyStatusApplyConfigurat
 // If called multiple times, the WorkspaceName field is set to the value of the last call.
 func (b *WorkspaceTemplateApplyStatusApplyConfiguration) WithWorkspaceName(value string) *WorkspaceTemplateApplyStatusApplyConfiguration {
 	b.WorkspaceName = &value
+	return b
+}
+
+// WithWorkspaceNamespace sets the WorkspaceNamespace field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the WorkspaceNamespace field is set to the value of the last call.
+func (b *WorkspaceTemplateApplyStatusApplyConfiguration) WithWorkspaceNamespace(value string) *WorkspaceTemplateApplyStatusApplyConfiguration {
+	b.WorkspaceNamespace = &value
 	return b
 }
 

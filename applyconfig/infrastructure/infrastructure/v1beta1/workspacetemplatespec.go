@@ -18,6 +18,10 @@ limitations under the License.
 
 package v1beta1
 
+import (
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+)
+
 // WorkspaceTemplateSpecApplyConfiguration represents a declarative configuration of the WorkspaceTemplateSpec type for use
 // with apply.
 //
@@ -29,6 +33,13 @@ type WorkspaceTemplateSpecApplyConfiguration struct {
 	// WriteConnectionSecretToRef names the Secret that receives the
 	// Terraform outputs.
 	WriteConnectionSecretToRef *SecretReferenceApplyConfiguration `json:"writeConnectionSecretToRef,omitempty"`
+	// WorkspaceScope is the kind of Workspace a new apply renders:
+	// Namespaced (provider-terraform v1's tf.m.upbound.io, in the apply's
+	// namespace, owned by the apply) or Cluster (tf.upbound.io, either
+	// generation). Unset: Namespaced where provider-terraform v1 is
+	// installed, else Cluster. An apply that has a Workspace keeps its kind:
+	// another kind would be a second Terraform run.
+	WorkspaceScope *infrastructurev1beta1.WorkspaceScope `json:"workspaceScope,omitempty"`
 }
 
 // WorkspaceTemplateSpecApplyConfiguration constructs a declarative configuration of the WorkspaceTemplateSpec type for use with
@@ -50,5 +61,13 @@ func (b *WorkspaceTemplateSpecApplyConfiguration) WithTemplate(value *WorkspaceT
 // If called multiple times, the WriteConnectionSecretToRef field is set to the value of the last call.
 func (b *WorkspaceTemplateSpecApplyConfiguration) WithWriteConnectionSecretToRef(value *SecretReferenceApplyConfiguration) *WorkspaceTemplateSpecApplyConfiguration {
 	b.WriteConnectionSecretToRef = value
+	return b
+}
+
+// WithWorkspaceScope sets the WorkspaceScope field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the WorkspaceScope field is set to the value of the last call.
+func (b *WorkspaceTemplateSpecApplyConfiguration) WithWorkspaceScope(value infrastructurev1beta1.WorkspaceScope) *WorkspaceTemplateSpecApplyConfiguration {
+	b.WorkspaceScope = &value
 	return b
 }

@@ -24,6 +24,11 @@ package v1beta1
 // ProviderConfigReference names a provider configuration.
 type ProviderConfigReferenceApplyConfiguration struct {
 	Name *string `json:"name,omitempty"`
+	// Kind is for a template whose Workspaces are namespaced (provider-
+	// terraform v1's tf.m.upbound.io): ProviderConfig, the one of the
+	// Workspace's namespace, or ClusterProviderConfig (the default). A
+	// cluster-scoped Workspace has no kind: it is left out there.
+	Kind *string `json:"kind,omitempty"`
 	// Policy says how the reference is resolved.
 	Policy *ReferencePolicyApplyConfiguration `json:"policy,omitempty"`
 }
@@ -39,6 +44,14 @@ func ProviderConfigReference() *ProviderConfigReferenceApplyConfiguration {
 // If called multiple times, the Name field is set to the value of the last call.
 func (b *ProviderConfigReferenceApplyConfiguration) WithName(value string) *ProviderConfigReferenceApplyConfiguration {
 	b.Name = &value
+	return b
+}
+
+// WithKind sets the Kind field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Kind field is set to the value of the last call.
+func (b *ProviderConfigReferenceApplyConfiguration) WithKind(value string) *ProviderConfigReferenceApplyConfiguration {
+	b.Kind = &value
 	return b
 }
 

@@ -1,0 +1,112 @@
+package workspacetemplateapply
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	tfac "github.com/capt-controlplane/capt-controlplane/applyconfig/tf/tf/v1beta1"
+	tfmac "github.com/capt-controlplane/capt-controlplane/applyconfig/tfm/tfm/v1beta1"
+)
+
+// errNotLocal says that a template names a ConfigMap or Secret in another
+// namespace, which a namespaced Workspace cannot read.
+type errNotLocal []string
+
+func (e errNotLocal) Error() string {
+	return "a namespaced Workspace reads ConfigMaps and Secrets of its own namespace only; the template names " + strings.Join(e, ", ")
+}
+
+// Management policies of a Workspace whose external resources stay when
+// it is deleted: what deletionPolicy Orphan was before crossplane-runtime
+// v2 (which namespaced Workspaces follow) removed deletionPolicy.
+var orphanPolicies = []any{"Observe", "Create", "Update", "LateInitialize"}
+
+// namespacedTree turns a rendered cluster-scoped Workspace spec (generic
+// JSON) into the spec of a namespaced Workspace in namespace: every
+// ConfigMap and Secret reference loses its namespace (which must be
+// namespace or empty), providerConfigRef names its kind (a
+// ClusterProviderConfig unless the template says ProviderConfig) and drops
+// the cluster-scoped reference policy, and deletionPolicy becomes the
+// management policies Crossplane v2 uses instead. Whatever else the
+// namespaced kind lacks is left for the served-schema check to refuse.
+func namespacedTree(tree map[string]any, namespace string) (map[string]any, error) {
+	var foreign []string
+	local := func(ref any, path string) {
+		m, ok := ref.(map[string]any)
+		if !ok {
+			return
+		}
+		if ns, _ := m["namespace"].(string); ns != "" && ns != namespace {
+			foreign = append(foreign, fmt.Sprintf("%s in namespace %s", path, ns))
+		}
+		delete(m, "namespace")
+	}
+	if forProvider, ok := tree["forProvider"].(map[string]any); ok {
+		for _, list := range []string{"varFiles", "env"} {
+			items, _ := forProvider[list].([]any)
+			for i, item := range items {
+				m, _ := item.(map[string]any)
+				for _, ref := range []string{"configMapKeyRef", "secretKeyRef"} {
+					if v, ok := m[ref]; ok {
+						local(v, fmt.Sprintf("spec.forProvider.%s[%d].%s", list, i, ref))
+					}
+				}
+			}
+		}
+	}
+	if v, ok := tree["writeConnectionSecretToRef"]; ok {
+		local(v, "spec.writeConnectionSecretToRef")
+	}
+	if len(foreign) > 0 {
+		return nil, errNotLocal(foreign)
+	}
+
+	ref, _ := tree["providerConfigRef"].(map[string]any)
+	if ref == nil {
+		ref = map[string]any{"name": "default"}
+	}
+	delete(ref, "policy")
+	if kind, _ := ref["kind"].(string); kind == "" {
+		ref["kind"] = tfmv1beta1.KindClusterProviderConfig
+	}
+	tree["providerConfigRef"] = ref
+
+	switch policy, _ := tree["deletionPolicy"].(string); policy {
+	case "Orphan":
+		if _, set := tree["managementPolicies"]; set {
+			return nil, fmt.Errorf("the template sets both deletionPolicy Orphan and managementPolicies; a namespaced Workspace has only managementPolicies")
+		}
+		tree["managementPolicies"] = orphanPolicies
+		fallthrough
+	default:
+		delete(tree, "deletionPolicy")
+	}
+	return tree, nil
+}
+
+// toNamespaced converts a rendered cluster-scoped spec to the namespaced
+// kind's apply configuration (namespacedTree says how).
+func toNamespaced(spec *tfac.WorkspaceSpecApplyConfiguration, apply *infrastructurev1beta1.WorkspaceTemplateApply) (map[string]any, *tfmac.WorkspaceSpecApplyConfiguration, error) {
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	var tree map[string]any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return nil, nil, err
+	}
+	if tree, err = namespacedTree(tree, apply.Namespace); err != nil {
+		return nil, nil, err
+	}
+	if raw, err = json.Marshal(tree); err != nil {
+		return nil, nil, err
+	}
+	out := &tfmac.WorkspaceSpecApplyConfiguration{}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return nil, nil, fmt.Errorf("rendered spec does not fit a namespaced Workspace: %w", err)
+	}
+	return tree, out, nil
+}
