@@ -107,6 +107,8 @@ verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mo
 # reconciles at once: they run under the race detector, and the second
 # run of the test target leaves them out.
 RACE_PACKAGES = ./controllers/... ./test/lifecycle ./test/integration
+# The suites that run in either Workspace scope (testenv.WorkspaceScope).
+SCOPE_PACKAGES = ./controllers/workspacestatus ./test/lifecycle ./test/wholemanager ./test/capi
 
 .PHONY: test
 test: k8s-binaries provider-terraform cluster-api-crds capi-binaries build ## The demo walk-through, a 60 s chaos run, 5000 inputs of each fuzz test, then unit, envtest integration (the in-process controller suites under -race), whole-manager, Cluster API conformance and end-to-end tests.
@@ -117,6 +119,11 @@ test: k8s-binaries provider-terraform cluster-api-crds capi-binaries build ## Th
 	$(MAKE) fuzz FUZZTIME=5000x
 	go test $(GO_TEST_FLAGS) -race $(RACE_PACKAGES)
 	go test $(GO_TEST_FLAGS) $$(go list ./... | grep -vxF "$$(go list $(RACE_PACKAGES))")
+	# The suites above render provider-terraform v1's namespaced Workspaces
+	# (the default where v1 is installed); these render its cluster-scoped
+	# ones, then against provider-terraform v0's CRDs.
+	CAPT_TEST_WORKSPACE_SCOPE=Cluster go test $(GO_TEST_FLAGS) $(SCOPE_PACKAGES)
+	PROVIDER_TERRAFORM_GENERATION=v0 go test $(GO_TEST_FLAGS) $(SCOPE_PACKAGES)
 
 .PHONY: e2e
 e2e: k8s-binaries build ## kubectl end-to-end tests and the demo walk-through.

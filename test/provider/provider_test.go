@@ -18,6 +18,7 @@ package provider
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -35,14 +36,17 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
 	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
@@ -89,13 +93,21 @@ output "cluster_certificate_authority_data" {
 // The processes under test log to files; envtest's own log is not needed.
 func init() { ctrl.SetLogger(logr.Discard()) }
 
+// Each generation with each Workspace kind it serves.
 func TestRealProviderTerraform(t *testing.T) {
-	for _, gen := range []string{"v1", "v0"} {
-		t.Run(gen, func(t *testing.T) { run(t, gen) })
+	for _, c := range []struct {
+		gen   string
+		scope infrastructurev1beta1.WorkspaceScope
+	}{
+		{"v1", infrastructurev1beta1.WorkspaceScopeNamespaced},
+		{"v1", infrastructurev1beta1.WorkspaceScopeCluster},
+		{"v0", infrastructurev1beta1.WorkspaceScopeCluster},
+	} {
+		t.Run(c.gen+"/"+string(c.scope), func(t *testing.T) { run(t, c.gen, c.scope) })
 	}
 }
 
-func run(t *testing.T, gen string) {
+func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope) {
 	g := NewWithT(t)
 	env, err := testenv.StartProviderTerraform(gen)
 	g.Expect(err).NotTo(HaveOccurred())
@@ -115,7 +127,7 @@ func run(t *testing.T, gen string) {
 	setBackend(t, c, admin)
 	template := &infrastructurev1beta1.WorkspaceTemplate{
 		ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: namespace},
-		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{Template: infrastructurev1beta1.WorkspaceTemplateDefinition{
+		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: scope, Template: infrastructurev1beta1.WorkspaceTemplateDefinition{
 			Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{
 				Source: tfv1beta1.ModuleSourceInline, Module: module, InlineFormat: "HCL",
 				Vars: []tfv1beta1.Var{
@@ -141,14 +153,17 @@ func run(t *testing.T, gen string) {
 	g.Expect(c.Create(ctx, cp)).To(Succeed())
 	key := client.ObjectKeyFromObject(cp)
 	history := watchMirror(t, env, key)
-	workspace := name + "-eks-controlplane"
+	workspace := types.NamespacedName{Name: name + "-eks-controlplane"}
+	if scope == infrastructurev1beta1.WorkspaceScopeNamespaced {
+		workspace.Namespace = namespace
+	}
 
 	t.Run("create: Terraform applies and the mirror is the provider's atProvider", func(t *testing.T) {
 		g := NewWithT(t)
-		ws := waitMirrorOfProvider(t, c, key, workspace, func(g Gomega, ws *tfv1beta1.Workspace) {
-			g.Expect(string(tfv1beta1.ObservationOf(ws.Status.AtProvider).Output("revision"))).To(Equal(`"` + name + `/1.31/1"`))
+		ws := waitMirrorOfProvider(t, c, key, workspace, func(g Gomega, ws tfv1beta1.AnyWorkspace) {
+			g.Expect(string(tfv1beta1.ObservationOf(ws.Observed().AtProvider).Output("revision"))).To(Equal(`"` + name + `/1.31/1"`))
 		})
-		g.Expect(string(ws.Status.AtProvider.Raw)).NotTo(ContainSubstring(kubeconfigs.OutputCA), "a sensitive output in atProvider")
+		g.Expect(string(ws.Observed().AtProvider.Raw)).NotTo(ContainSubstring(kubeconfigs.OutputCA), "a sensitive output in atProvider")
 		g.Eventually(func(g Gomega) {
 			got := &controlplanev1beta1.CAPTControlPlane{}
 			g.Expect(c.Get(ctx, key, got)).To(Succeed())
@@ -172,8 +187,9 @@ func run(t *testing.T, gen string) {
 
 	t.Run("a stale full status write is repaired", func(t *testing.T) {
 		g := NewWithT(t)
-		_, err := testenv.WriteAsOlderClient(ctx, c, key)
-		g.Expect(err).NotTo(HaveOccurred())
+		// A plain update: it conflicts while the controllers write, and is
+		// sent again, as every such client does.
+		g.Eventually(func() error { _, err := testenv.WriteAsOlderClient(ctx, c, key); return err }, timeout, poll).Should(Succeed())
 		waitMirrorOfProvider(t, c, key, workspace, nil)
 		g.Eventually(func() ([]string, error) {
 			events, err := testenv.Events(ctx, c, namespace, name, workspacestatus.ReasonWorkspaceStatusRestored)
@@ -190,8 +206,8 @@ func run(t *testing.T, gen string) {
 		g.Expect(c.Get(ctx, client.ObjectKeyFromObject(template), template)).To(Succeed())
 		template.Spec.Template.Spec.ForProvider.Vars[3].Value = "2"
 		g.Expect(c.Update(ctx, template)).To(Succeed())
-		waitMirrorOfProvider(t, c, key, workspace, func(g Gomega, ws *tfv1beta1.Workspace) {
-			g.Expect(string(tfv1beta1.ObservationOf(ws.Status.AtProvider).Output("revision"))).To(Equal(`"` + name + `/1.31/2"`))
+		waitMirrorOfProvider(t, c, key, workspace, func(g Gomega, ws tfv1beta1.AnyWorkspace) {
+			g.Expect(string(tfv1beta1.ObservationOf(ws.Observed().AtProvider).Output("revision"))).To(Equal(`"` + name + `/1.31/2"`))
 		})
 	})
 
@@ -219,14 +235,15 @@ func run(t *testing.T, gen string) {
 	t.Run("deleting the control plane runs terraform destroy", func(t *testing.T) {
 		g := NewWithT(t)
 		// Terraform's state, in the local API server, holds the resource.
-		stateKey := types.NamespacedName{Namespace: "default", Name: "tfstate-" + workspace + "-" + stateSuffix}
+		stateKey := types.NamespacedName{Namespace: "default", Name: "tfstate-" + workspace.Name + "-" + stateSuffix}
 		state := &corev1.Secret{}
 		g.Expect(c.Get(ctx, stateKey, state)).To(Succeed())
 		g.Expect(stateResources(t, state)).To(HaveLen(1))
 
 		g.Expect(c.Delete(ctx, cp)).To(Succeed())
 		g.Eventually(func() bool {
-			return apierrors.IsNotFound(c.Get(ctx, client.ObjectKey{Name: workspace}, &tfv1beta1.Workspace{}))
+			_, err := testenv.GetWorkspace(ctx, c, workspace)
+			return apierrors.IsNotFound(err)
 		}, timeout, poll).Should(BeTrue(), "the Workspace is deleted once Terraform destroyed its resources")
 		g.Eventually(func() bool {
 			return apierrors.IsNotFound(c.Get(ctx, key, &controlplanev1beta1.CAPTControlPlane{}))
@@ -245,12 +262,15 @@ func run(t *testing.T, gen string) {
 // waitMirrorOfProvider waits until the Workspace is Ready, passes check
 // (when given), and the control plane mirrors its atProvider exactly,
 // owned by the mirror's field manager alone; it returns the Workspace.
-func waitMirrorOfProvider(t *testing.T, c client.Client, key types.NamespacedName, workspace string, check func(Gomega, *tfv1beta1.Workspace)) *tfv1beta1.Workspace {
+func waitMirrorOfProvider(t *testing.T, c client.Client, key, workspace types.NamespacedName, check func(Gomega, tfv1beta1.AnyWorkspace)) tfv1beta1.AnyWorkspace {
 	t.Helper()
-	ws := &tfv1beta1.Workspace{}
+	var ws tfv1beta1.AnyWorkspace
 	NewWithT(t).Eventually(func(g Gomega) {
-		g.Expect(c.Get(t.Context(), client.ObjectKey{Name: workspace}, ws)).To(Succeed())
-		ready := tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady)
+		var err error
+		ws, err = testenv.GetWorkspace(t.Context(), c, workspace)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(ws.GetNamespace()).To(Equal(workspace.Namespace), "the Workspace's kind")
+		ready := tfv1beta1.FindCondition(ws.Observed().Conditions, tfv1beta1.TypeReady)
 		g.Expect(ready).NotTo(BeNil())
 		g.Expect(ready.Status).To(Equal(metav1.ConditionTrue), "Ready: %s %s", ready.Reason, ready.Message)
 		if check != nil {
@@ -261,22 +281,45 @@ func waitMirrorOfProvider(t *testing.T, c client.Client, key types.NamespacedNam
 		g.Expect(cp.Status.WorkspaceStatus).NotTo(BeNil())
 		g.Expect(cp.Status.WorkspaceStatus.AtProvider).NotTo(BeNil())
 		g.Expect(testenv.JSONEqual(testenv.MustJSON(string(cp.Status.WorkspaceStatus.AtProvider.Raw)),
-			testenv.MustJSON(string(ws.Status.AtProvider.Raw)))).To(BeTrue(),
-			"mirror %s, workspace %s", cp.Status.WorkspaceStatus.AtProvider.Raw, ws.Status.AtProvider.Raw)
+			testenv.MustJSON(string(ws.Observed().AtProvider.Raw)))).To(BeTrue(),
+			"mirror %s, workspace %s", cp.Status.WorkspaceStatus.AtProvider.Raw, ws.Observed().AtProvider.Raw)
 		g.Expect(cp.Status.WorkspaceStatus.Ready).To(BeTrue())
 		g.Expect(testenv.SummarizeManager(cp, workspacestatus.FieldManager)).To(HaveLen(1))
 	}, timeout, poll).Should(Succeed())
 	return ws
 }
 
-// setBackend configures the default ProviderConfig (its credentials are
-// testenv's AWS ini) with the kubernetes state backend on this API server.
+// setBackend configures the default ProviderConfig and, where served, the
+// default ClusterProviderConfig (their credentials are testenv's AWS ini)
+// with the kubernetes state backend on this API server.
 func setBackend(t *testing.T, c client.Client, kubeconfig string) {
 	t.Helper()
-	pc := &unstructured.Unstructured{}
-	pc.SetGroupVersionKind(tfv1beta1.GroupVersion.WithKind("ProviderConfig"))
+	setBackendOf(t, c, kubeconfig, tfv1beta1.GroupVersion.WithKind("ProviderConfig"))
+	if gen := tfmv1beta1.GroupVersion.WithKind("ClusterProviderConfig"); servedKind(c, gen) {
+		setBackendOf(t, c, kubeconfig, gen)
+	}
+}
+
+func servedKind(c client.Client, gvk schema.GroupVersionKind) bool {
+	_, err := c.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
+	return err == nil
+}
+
+func setBackendOf(t *testing.T, c client.Client, kubeconfig string, gvk schema.GroupVersionKind) {
+	t.Helper()
 	g := NewWithT(t)
-	g.Expect(c.Get(t.Context(), client.ObjectKey{Name: "default"}, pc)).To(Succeed())
+	// The provider writes its ProviderConfigs too (usage tracking).
+	g.Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		return setBackendOnce(t.Context(), c, kubeconfig, gvk)
+	})).To(Succeed())
+}
+
+func setBackendOnce(ctx context.Context, c client.Client, kubeconfig string, gvk schema.GroupVersionKind) error {
+	pc := &unstructured.Unstructured{}
+	pc.SetGroupVersionKind(gvk)
+	if err := c.Get(ctx, client.ObjectKey{Name: "default"}, pc); err != nil {
+		return err
+	}
 	backend := `terraform {
   backend "kubernetes" {
     secret_suffix = "` + stateSuffix + `"
@@ -285,9 +328,13 @@ func setBackend(t *testing.T, c client.Client, kubeconfig string) {
   }
 }
 `
-	g.Expect(unstructured.SetNestedField(pc.Object, backend, "spec", "configuration")).To(Succeed())
-	g.Expect(unstructured.SetNestedField(pc.Object, false, "spec", "pluginCache")).To(Succeed())
-	g.Expect(c.Update(t.Context(), pc)).To(Succeed())
+	if err := unstructured.SetNestedField(pc.Object, backend, "spec", "configuration"); err != nil {
+		return err
+	}
+	if err := unstructured.SetNestedField(pc.Object, false, "spec", "pluginCache"); err != nil {
+		return err
+	}
+	return c.Update(ctx, pc)
 }
 
 // stateResources lists the resources in a kubernetes backend state Secret
