@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
@@ -262,28 +263,33 @@ func (r *Reconciler) applyClusterScoped(ctx context.Context, apply *infrastructu
 	}
 
 	desired := tfac.Workspace(name).WithLabels(workspaceLabels(apply)).WithSpec(spec)
-	var owned *tfac.WorkspaceApplyConfiguration
-	if live != nil {
-		var err error
-		if owned, err = tfac.ExtractWorkspaceFrom(live, FieldManager, ""); err != nil {
-			return outcome{}, err
-		}
+	rendered := &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if live == nil {
+		return r.sendWorkspace(ctx, desired, nil, nil, rendered)
 	}
-	out := outcome{}
-	if live != nil {
-		out.workspace = live
+	owned, err := tfac.ExtractWorkspaceFrom(live, FieldManager, "")
+	if err != nil {
+		return outcome{}, err
 	}
-	// Equal to what FieldManager owns, removals included: a field or list
-	// item dropped from the template is a change.
+	return r.sendWorkspace(ctx, desired, owned, live, rendered)
+}
+
+// sendWorkspace applies a Workspace of either kind when desired differs
+// from what FieldManager owns in the live one (owned and live nil when
+// there is none), removals included: a field or list item dropped from the
+// template is a change. The outcome names live, or rendered once the first
+// apply created it.
+func (r *Reconciler) sendWorkspace(ctx context.Context, desired, owned runtime.ApplyConfiguration, live, rendered tfv1beta1.AnyWorkspace) (outcome, error) {
+	out := outcome{workspace: live}
 	applied, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned)
 	if err != nil {
-		return outcome{}, fmt.Errorf("workspace %s: %w", name, err)
+		return outcome{}, fmt.Errorf("workspace %s: %w", client.ObjectKeyFromObject(rendered), err)
 	}
 	if applied {
 		now := metav1.Now()
 		out.appliedAt = &now
 		if out.workspace == nil {
-			out.workspace = &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+			out.workspace = rendered
 		}
 	}
 	return out, nil
@@ -315,28 +321,15 @@ func (r *Reconciler) applyNamespaced(ctx context.Context, apply *infrastructurev
 			WithAPIVersion(infrastructurev1beta1.GroupVersion.String()).WithKind("WorkspaceTemplateApply").
 			WithName(apply.Name).WithUID(apply.UID).WithController(true).WithBlockOwnerDeletion(true)).
 		WithSpec(spec)
-	var owned *tfmac.WorkspaceApplyConfiguration
-	if live != nil {
-		if owned, err = tfmac.ExtractWorkspaceFrom(live, FieldManager, ""); err != nil {
-			return outcome{}, err
-		}
+	rendered := &tfmv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: apply.Namespace}}
+	if live == nil {
+		return r.sendWorkspace(ctx, desired, nil, nil, rendered)
 	}
-	out := outcome{}
-	if live != nil {
-		out.workspace = live
-	}
-	applied, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned)
+	owned, err := tfmac.ExtractWorkspaceFrom(live, FieldManager, "")
 	if err != nil {
-		return outcome{}, fmt.Errorf("workspace %s/%s: %w", apply.Namespace, name, err)
+		return outcome{}, err
 	}
-	if applied {
-		now := metav1.Now()
-		out.appliedAt = &now
-		if out.workspace == nil {
-			out.workspace = &tfmv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: apply.Namespace}}
-		}
-	}
-	return out, nil
+	return r.sendWorkspace(ctx, desired, owned, live, rendered)
 }
 
 // unserved refuses a rendered spec with a field the served CRD (read by

@@ -14,8 +14,10 @@ import (
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 )
 
-// WorkspaceOf finds a control plane's WorkspaceTemplateApply and Workspace:
-// the one lookup every controller uses. The apply is the one the control
+// WorkspaceOf finds a control plane's WorkspaceTemplateApply and Workspace,
+// for every controller that starts from a control plane (the mirror, the
+// control plane and the kubeconfig controllers; the apply controller reads
+// the Workspaces of the name it renders). The apply is the one the control
 // plane names (spec.workspaceTemplateApplyName, else its default name); the
 // Workspace is the one the apply recorded (status.workspaceName and, for
 // the namespaced kind, status.workspaceNamespace), else the one it renders,

@@ -36,11 +36,16 @@ type Observation struct {
 const ConnectionSecretType = "connection.crossplane.io/v1alpha1"
 
 // Provide plays provider-terraform with a ready or not-ready observation
-// of checksum and outputs, as the real provider writes it: first every
-// output (a string as it is, any other value as JSON) to the Workspace's
-// connection Secret, when it names one, then the observation without the
-// sensitive outputs (ProvideObservation).
+// of checksum and outputs, as the real provider writes it: its finalizer
+// and external-name annotations first (once), then every output (a string
+// as it is, any other value as JSON) to the Workspace's connection Secret,
+// when it names one, then the observation without the sensitive outputs
+// (ProvideObservation). The environment's ReleaseDeletedWorkspaces
+// releases the finalizer when the Workspace is deleted.
 func Provide(ctx context.Context, c client.Client, workspace types.NamespacedName, obs Observation) error {
+	if err := claimWorkspace(ctx, c, workspace); err != nil {
+		return err
+	}
 	if err := writeConnectionSecret(ctx, c, workspace, obs.Outputs); err != nil {
 		return err
 	}

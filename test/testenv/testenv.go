@@ -5,6 +5,7 @@ package testenv
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,6 +32,9 @@ type Env struct {
 	Scheme *k8sruntime.Scheme
 
 	env *envtest.Environment
+	// stopPlayers ends the environment's own provider-terraform player
+	// (ReleaseDeletedWorkspaces).
+	stopPlayers context.CancelFunc
 }
 
 // RepoRoot is the root of this repository.
@@ -94,7 +98,14 @@ func start(certDir string, clusterAPI []*apiextensionsv1.CustomResourceDefinitio
 		_ = env.Stop()
 		return nil, err
 	}
-	return &Env{Config: cfg, Client: c, Scheme: s, env: env}, nil
+	wc, err := client.NewWithWatch(cfg, client.Options{Scheme: s})
+	if err != nil {
+		_ = env.Stop()
+		return nil, err
+	}
+	ctx, stopPlayers := context.WithCancel(context.Background())
+	ReleaseDeletedWorkspaces(ctx, wc)
+	return &Env{Config: cfg, Client: c, Scheme: s, env: env, stopPlayers: stopPlayers}, nil
 }
 
 // ProviderTerraformGeneration is the generation of provider-terraform whose
@@ -139,7 +150,10 @@ func (e *Env) StopAPIServer() error { return e.env.ControlPlane.APIServer.Stop()
 func (e *Env) StartAPIServer() error { return e.env.ControlPlane.APIServer.Start() }
 
 // Stop stops the control plane.
-func (e *Env) Stop() error { return e.env.Stop() }
+func (e *Env) Stop() error {
+	e.stopPlayers()
+	return e.env.Stop()
+}
 
 // KubeconfigFile writes a kubeconfig for an administrator into dir and
 // returns its path, for kubectl.
