@@ -24,6 +24,11 @@ const (
 	AnnotationExternalName            = "crossplane.io/external-name"
 	AnnotationExternalCreatePending   = "crossplane.io/external-create-pending"
 	AnnotationExternalCreateSucceeded = "crossplane.io/external-create-succeeded"
+
+	// annotationPlayed marks a Workspace that this player claimed, so that
+	// ReleaseDeletedWorkspaces never takes the finalizer of a Workspace the
+	// real provider-terraform (test/provider) runs.
+	annotationPlayed = "test.capt-controlplane.io/played-provider"
 )
 
 // claimWorkspace puts the provider's finalizer and annotations on the
@@ -47,15 +52,16 @@ func claimWorkspace(ctx context.Context, c client.Client, workspace types.Namesp
 		annotations[AnnotationExternalName] = ws.GetName()
 		annotations[AnnotationExternalCreatePending] = now
 		annotations[AnnotationExternalCreateSucceeded] = now
+		annotations[annotationPlayed] = "true"
 		ws.SetAnnotations(annotations)
 		return c.Update(ctx, ws, client.FieldOwner(ProviderFieldManager))
 	})
 }
 
 // ReleaseDeletedWorkspaces plays the provider's side of a Workspace's
-// deletion until ctx ends: a deleted Workspace that carries the provider's
-// finalizer (terraform destroy done, at once) loses it. Every envtest
-// environment runs it, for each Workspace kind served.
+// deletion until ctx ends: a deleted Workspace that the player claimed
+// loses the provider's finalizer (terraform destroy done, at once). Every
+// envtest environment runs it, for each Workspace kind served.
 func ReleaseDeletedWorkspaces(ctx context.Context, c client.WithWatch) {
 	for _, list := range []client.ObjectList{&tfv1beta1.WorkspaceList{}, &tfmv1beta1.WorkspaceList{}} {
 		go releaseDeleted(ctx, c, list)
@@ -75,7 +81,7 @@ func releaseDeleted(ctx context.Context, c client.WithWatch, list client.ObjectL
 		for ev := range w.ResultChan() {
 			ws, ok := ev.Object.(tfv1beta1.AnyWorkspace)
 			if !ok || ev.Type == watch.Deleted || ws.GetDeletionTimestamp() == nil ||
-				!slices.Contains(ws.GetFinalizers(), ProviderFinalizer) {
+				ws.GetAnnotations()[annotationPlayed] == "" || !slices.Contains(ws.GetFinalizers(), ProviderFinalizer) {
 				continue
 			}
 			_ = retry.RetryOnConflict(retry.DefaultRetry, func() error {
