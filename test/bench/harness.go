@@ -655,9 +655,9 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 	if real {
 		tmpl := &infrastructurev1beta1.WorkspaceTemplate{
 			ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: w.ns},
-			// Cluster-scoped, the kind the baseline writers watch: every
-			// writer mirrors the same Workspaces.
-			Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: infrastructurev1beta1.WorkspaceScopeCluster, Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
+			// Cluster-scoped by default, the kind the baseline writers
+			// watch: every writer mirrors the same Workspaces.
+			Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: infrastructurev1beta1.WorkspaceScope(w.h.o.workspaceScope), Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
 				ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline,
 					Vars: []tfv1beta1.Var{{Key: "cluster_name", Value: "${cluster_name}"}, {Key: "kubernetes_version", Value: "${kubernetes_version}"}}},
 			}}},
@@ -679,7 +679,7 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 	}
 	for i := range w.n {
 		if real {
-			if err := w.rendered(ctx, workspaceName(cpName(i)), w.patience(10*time.Minute)); err != nil {
+			if err := w.rendered(ctx, w.workspaceKey(i), w.patience(10*time.Minute)); err != nil {
 				return 0, err
 			}
 		}
@@ -778,10 +778,20 @@ func (w *workload) allReady(ctx context.Context, timeout time.Duration) error {
 	}
 }
 
+// workspaceKey is control plane i's Workspace: namespaced when a real
+// manager renders that kind (-workspace-scope Namespaced).
+func (w *workload) workspaceKey(i int) types.NamespacedName {
+	key := types.NamespacedName{Name: workspaceName(cpName(i))}
+	if _, real := w.h.o.managerOf(w.kind); real && w.h.o.workspaceScope == string(infrastructurev1beta1.WorkspaceScopeNamespaced) {
+		key.Namespace = w.ns
+	}
+	return key
+}
+
 // rendered waits until bin/manager has rendered the Workspace.
-func (w *workload) rendered(ctx context.Context, name string, timeout time.Duration) error {
+func (w *workload) rendered(ctx context.Context, key types.NamespacedName, timeout time.Duration) error {
 	for deadline := time.Now().Add(timeout); ; time.Sleep(50 * time.Millisecond) {
-		err := w.h.c.Get(ctx, client.ObjectKey{Name: name}, &tfv1beta1.Workspace{})
+		_, err := testenv.GetWorkspace(ctx, w.h.c, key)
 		if !apierrors.IsNotFound(err) || time.Now().After(deadline) {
 			return err
 		}
@@ -877,7 +887,7 @@ func (w *workload) change(ctx context.Context, i int) error {
 // does (an empty one is a gap: not ready), calling sending just before each
 // attempt. The caller holds the Workspace's lock.
 func (w *workload) provide(ctx context.Context, i int, obs *runtime.RawExtension, sending func()) error {
-	return testenv.ProvideOrGap(ctx, w.h.c, types.NamespacedName{Name: workspaceName(cpName(i))}, obs, sending)
+	return testenv.ProvideOrGap(ctx, w.h.c, w.workspaceKey(i), obs, sending)
 }
 
 // observation is an atProvider of about size bytes: ten outputs with nested

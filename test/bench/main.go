@@ -23,6 +23,10 @@ import (
 )
 
 type options struct {
+	// workspaceScope is the kind of Workspace bin/manager (and its
+	// variants) render; the baselines mirror cluster-scoped Workspaces the
+	// harness creates.
+	workspaceScope string
 	sizes          []int
 	churn          time.Duration
 	saturation     time.Duration
@@ -96,6 +100,7 @@ func main() {
 	flag.StringVar(&o.plotDir, "plot-dir", "", "write the loss windows of the hostile-writers workload as an SVG per N into this folder")
 	flag.IntVar(&o.outputBytes, "atprovider-bytes", 2048, "approximate size of each atProvider")
 	flag.StringVar(&o.out, "out", "", "also write the report to this markdown file")
+	flag.StringVar(&o.workspaceScope, "workspace-scope", "Cluster", "the kind of Workspace bin/manager renders: Cluster (tf.upbound.io, which the baselines also mirror) or Namespaced (provider-terraform v1's tf.m.upbound.io; run it with -writers D)")
 	flag.StringVar(&o.logDir, "log-dir", "", "keep each manager process's log here (<writer>-<N>-<start>.log); by default it is discarded")
 	flag.StringVar(&o.assets, "assets", "bin/k8s", "folder with kube-apiserver and etcd")
 	flag.StringVar(&o.manager, "manager", "bin/manager", "the manager binary, writer D")
