@@ -129,7 +129,9 @@ func runHarness(o options) error {
 	}
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: o.assets,
-		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
+		// The project's CRDs and provider-terraform's own (make
+		// provider-terraform-crds).
+		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases"), testenv.ProviderTerraformCRDs(testenv.ProviderTerraformGeneration())},
 		ErrorIfCRDPathMissing: true,
 	}
 	cfg, err := env.Start()
