@@ -68,7 +68,7 @@ type hostileWrite struct {
 
 type lostWrite struct {
 	cp, kind string
-	at       time.Time
+	at       time.Time // when it was sent
 }
 
 type fault struct {
@@ -113,12 +113,14 @@ func (c *checker) wroteHostile(cp, rv, kind string) {
 	c.hostile[cp] = append(c.hostile[cp], hostileWrite{v, kind})
 }
 
-// lostHostile records a hostile write whose outcome is unknown: it may have
-// been stored before the API server went away.
-func (c *checker) lostHostile(cp, kind string) {
+// lostHostile records a hostile write, sent at sentAt, whose outcome is
+// unknown: it may have been stored before the API server went away. Its
+// answer can come back after the watch showed its effect (the request
+// waits out the restart), so it is known by when it was sent.
+func (c *checker) lostHostile(cp, kind string, sentAt time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.lost = append(c.lost, lostWrite{cp, kind, time.Now()})
+	c.lost = append(c.lost, lostWrite{cp, kind, sentAt})
 }
 
 func (c *checker) fault(what string) {

@@ -189,12 +189,13 @@ func (w *writers) hostile(_ context.Context, rng *rand.Rand) {
 	key := types.NamespacedName{Namespace: w.ns, Name: cp}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	sentAt := time.Now()
 	rv, err := w.hostileWrite(ctx, kind, key)
 	switch {
 	case err == nil && rv != "":
 		w.check.wroteHostile(cp, rv, kind)
 	case err != nil && !apierrors.IsConflict(err):
-		w.check.lostHostile(cp, kind)
+		w.check.lostHostile(cp, kind, sentAt)
 	}
 	w.tally.add(kind, outcomeOf(err))
 }
