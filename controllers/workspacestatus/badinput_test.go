@@ -55,7 +55,7 @@ func TestNonObjectAtProviderIsRefused(t *testing.T) {
 			reason := []string{"Unavailable", "Available"}[i%2]
 			g.Eventually(func() error { return f.setRawAtProvider(t, bad.raw, reason) }, timeout, poll).Should(Succeed())
 			g.Eventually(func() []string { return f.eventNotes(t, ReasonInvalidAtProvider) }, timeout, poll).Should(ContainElement(And(
-				ContainSubstring("workspace "+strings.TrimPrefix(f.workspace.String(), "/")), ContainSubstring(bad.kind))))
+				ContainSubstring("workspace "+tfv1beta1.NameOf(testenv.WorkspaceObject(f.workspace, nil))), ContainSubstring(bad.kind))))
 			f.waitMirror(t, reason == "Available", reason, good)
 			expectBackoff(t, f, i == 0)
 			neighbourKeepsConverging(t, neighbour, fmt.Sprintf("n-%d", i+1))
@@ -118,7 +118,7 @@ func TestOversizedAtProviderIsRefused(t *testing.T) {
 	huge := atProviderJSON("huge", map[string]any{"blob": strings.Repeat("x", DefaultMaxAtProviderBytes+1024)})
 	f.setWorkspaceStatus(t, huge, "Creating")
 	g.Eventually(func() []string { return f.eventNotes(t, ReasonAtProviderTooLarge) }, timeout, poll).Should(ContainElement(And(
-		ContainSubstring("workspace "+strings.TrimPrefix(f.workspace.String(), "/")), ContainSubstring(fmt.Sprintf("over the limit of %d", DefaultMaxAtProviderBytes)))))
+		ContainSubstring("workspace "+tfv1beta1.NameOf(testenv.WorkspaceObject(f.workspace, nil))), ContainSubstring(fmt.Sprintf("over the limit of %d", DefaultMaxAtProviderBytes)))))
 	f.waitMirror(t, false, "Creating", good)
 	expectBackoff(t, f, true)
 	neighbourKeepsConverging(t, neighbour, "n-1")

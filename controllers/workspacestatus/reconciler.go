@@ -176,10 +176,7 @@ func workspaceName(ws tfv1beta1.AnyWorkspace) string {
 	if ws == nil {
 		return "(deleted)"
 	}
-	if ws.GetNamespace() != "" {
-		return ws.GetNamespace() + "/" + ws.GetName()
-	}
-	return ws.GetName()
+	return tfv1beta1.NameOf(ws)
 }
 
 func (r *Reconciler) log(ctx context.Context) logr.Logger {

@@ -8,6 +8,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 )
 
@@ -31,9 +32,9 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev
 		for _, ws := range own {
 			if ws.GetDeletionTimestamp().IsZero() {
 				if err := r.Client.Delete(ctx, ws); client.IgnoreNotFound(err) != nil {
-					return ctrl.Result{}, fmt.Errorf("deleting workspace %s: %w", client.ObjectKeyFromObject(ws), err)
+					return ctrl.Result{}, fmt.Errorf("deleting workspace %s: %w", tfv1beta1.NameOf(ws), err)
 				}
-				r.log(ctx).Info("deleted workspace", "workspace", client.ObjectKeyFromObject(ws))
+				r.log(ctx).Info("deleted workspace", "workspace", tfv1beta1.NameOf(ws))
 			}
 		}
 		if len(own) > 0 {

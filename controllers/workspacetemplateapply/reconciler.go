@@ -2,7 +2,6 @@ package workspacetemplateapply
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -166,13 +164,6 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 		}
 		return outcome{}, err
 	}
-	spec, err := renderSpec(tmpl, apply)
-	if unknown := (errUnknownVariables{}); errors.As(err, &unknown) {
-		return r.refuse(apply, infrastructurev1beta1.ReasonRenderFailed, err.Error()), nil
-	}
-	if err != nil {
-		return outcome{}, err
-	}
 	live, err := r.liveWorkspaces(ctx, apply)
 	if err != nil {
 		return outcome{}, err
@@ -182,10 +173,30 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 		return r.refuse(apply, infrastructurev1beta1.ReasonRenderFailed, fmt.Sprintf(
 			"WorkspaceTemplate %s asks for a namespaced Workspace, and provider-terraform v1 (tf.m.upbound.io) is not installed (or was installed after the manager started)", tmplKey)), nil
 	}
-	if namespaced {
-		return r.applyNamespaced(ctx, apply, spec, live.namespaced)
+	tree, err := render(tmpl, apply, namespaced)
+	if isTemplateError(err) {
+		return r.refuse(apply, infrastructurev1beta1.ReasonRenderFailed, err.Error()), nil
 	}
-	return r.applyClusterScoped(ctx, apply, spec, live.cluster)
+	if err != nil {
+		return outcome{}, err
+	}
+	served := r.served
+	if namespaced {
+		served = r.servedNamespaced
+	}
+	if refused := r.unserved(apply, served, tree); refused != nil {
+		return *refused, nil
+	}
+	if namespaced {
+		return r.applyNamespaced(ctx, apply, tree, live.namespaced)
+	}
+	return r.applyClusterScoped(ctx, apply, tree, live.cluster)
+}
+
+// isTemplateError reports whether a render failed on the template's
+// content, which only a change of the template or apply repairs.
+func isTemplateError(err error) bool {
+	return errors.As(err, new(errUnknownVariables)) || errors.As(err, new(errNotLocal)) || errors.As(err, new(errConflictingPolicies))
 }
 
 // liveWorkspaces are the Workspaces of the apply's name: the cluster-scoped
@@ -250,10 +261,7 @@ func isOwnClusterScoped(ws *tfv1beta1.Workspace, apply *infrastructurev1beta1.Wo
 // applyClusterScoped applies the cluster-scoped Workspace when it differs
 // from what FieldManager owns.
 func (r *Reconciler) applyClusterScoped(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply,
-	spec *tfac.WorkspaceSpecApplyConfiguration, live *tfv1beta1.Workspace) (outcome, error) {
-	if refused, err := r.unserved(apply, r.served, spec); err != nil || refused != nil {
-		return ptr.Deref(refused, outcome{}), err
-	}
+	tree map[string]any, live *tfv1beta1.Workspace) (outcome, error) {
 	name := apply.WorkspaceName()
 	if live != nil {
 		if owner, ok := applyOwner(live); ok && owner != client.ObjectKeyFromObject(apply) {
@@ -261,7 +269,10 @@ func (r *Reconciler) applyClusterScoped(ctx context.Context, apply *infrastructu
 				fmt.Sprintf("workspace %s belongs to WorkspaceTemplateApply %s", name, owner)), nil
 		}
 	}
-
+	spec, err := decodeSpec[tfac.WorkspaceSpecApplyConfiguration](tree)
+	if err != nil {
+		return outcome{}, err
+	}
 	desired := tfac.Workspace(name).WithLabels(workspaceLabels(apply)).WithSpec(spec)
 	rendered := &tfv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if live == nil {
@@ -274,48 +285,20 @@ func (r *Reconciler) applyClusterScoped(ctx context.Context, apply *infrastructu
 	return r.sendWorkspace(ctx, desired, owned, live, rendered)
 }
 
-// sendWorkspace applies a Workspace of either kind when desired differs
-// from what FieldManager owns in the live one (owned and live nil when
-// there is none), removals included: a field or list item dropped from the
-// template is a change. The outcome names live, or rendered once the first
-// apply created it.
-func (r *Reconciler) sendWorkspace(ctx context.Context, desired, owned runtime.ApplyConfiguration, live, rendered tfv1beta1.AnyWorkspace) (outcome, error) {
-	out := outcome{workspace: live}
-	applied, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned)
-	if err != nil {
-		return outcome{}, fmt.Errorf("workspace %s: %w", client.ObjectKeyFromObject(rendered), err)
-	}
-	if applied {
-		now := metav1.Now()
-		out.appliedAt = &now
-		if out.workspace == nil {
-			out.workspace = rendered
-		}
-	}
-	return out, nil
-}
-
 // applyNamespaced applies the namespaced Workspace, in the apply's
 // namespace and controlled by it, when it differs from what FieldManager
 // owns.
 func (r *Reconciler) applyNamespaced(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply,
-	clusterSpec *tfac.WorkspaceSpecApplyConfiguration, live *tfmv1beta1.Workspace) (outcome, error) {
-	tree, spec, err := toNamespaced(clusterSpec, apply)
-	if local := (errNotLocal{}); errors.As(err, &local) {
-		return r.refuse(apply, infrastructurev1beta1.ReasonRenderFailed, err.Error()), nil
-	}
-	if err != nil {
-		return r.refuse(apply, infrastructurev1beta1.ReasonRenderFailed, err.Error()), nil
-	}
-	if refused, err := r.unservedTree(apply, r.servedNamespaced, tree); err != nil || refused != nil {
-		return ptr.Deref(refused, outcome{}), err
-	}
+	tree map[string]any, live *tfmv1beta1.Workspace) (outcome, error) {
 	name := apply.WorkspaceName()
 	if live != nil && !metav1.IsControlledBy(live, apply) {
 		return r.refuse(apply, infrastructurev1beta1.ReasonWorkspaceNameConflict,
 			fmt.Sprintf("workspace %s/%s is not controlled by this WorkspaceTemplateApply", apply.Namespace, name)), nil
 	}
-
+	spec, err := decodeSpec[tfmac.WorkspaceSpecApplyConfiguration](tree)
+	if err != nil {
+		return outcome{}, err
+	}
 	desired := tfmac.Workspace(name, apply.Namespace).WithLabels(workspaceLabels(apply)).
 		WithOwnerReferences(metav1ac.OwnerReference().
 			WithAPIVersion(infrastructurev1beta1.GroupVersion.String()).WithKind("WorkspaceTemplateApply").
@@ -332,35 +315,44 @@ func (r *Reconciler) applyNamespaced(ctx context.Context, apply *infrastructurev
 	return r.sendWorkspace(ctx, desired, owned, live, rendered)
 }
 
+// sendWorkspace applies a Workspace of either kind when desired differs
+// from what FieldManager owns in the live one (owned and live nil when
+// there is none), removals included: a field or list item dropped from the
+// template is a change. The outcome names live, or rendered once the first
+// apply created it.
+func (r *Reconciler) sendWorkspace(ctx context.Context, desired, owned runtime.ApplyConfiguration, live, rendered tfv1beta1.AnyWorkspace) (outcome, error) {
+	out := outcome{workspace: live}
+	applied, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned)
+	if err != nil {
+		return outcome{}, fmt.Errorf("workspace %s: %w", tfv1beta1.NameOf(rendered), err)
+	}
+	if applied {
+		now := metav1.Now()
+		out.appliedAt = &now
+		if out.workspace == nil {
+			out.workspace = rendered
+		}
+	}
+	return out, nil
+}
+
 // unserved refuses a rendered spec with a field the served CRD (read by
 // served) lacks; nil when there is none. When the schema cannot be read
 // (an API server without an OpenAPI v3 document) nothing is refused, as
 // before this check.
-func (r *Reconciler) unserved(apply *infrastructurev1beta1.WorkspaceTemplateApply, served *providerterraform.Discoverer, spec any) (*outcome, error) {
-	raw, err := json.Marshal(spec)
-	if err != nil {
-		return nil, err
-	}
-	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		return nil, err
-	}
-	return r.unservedTree(apply, served, tree)
-}
-
-func (r *Reconciler) unservedTree(apply *infrastructurev1beta1.WorkspaceTemplateApply, served *providerterraform.Discoverer, tree any) (*outcome, error) {
+func (r *Reconciler) unserved(apply *infrastructurev1beta1.WorkspaceTemplateApply, served *providerterraform.Discoverer, tree map[string]any) *outcome {
 	if served == nil {
-		return nil, nil
+		return nil
 	}
 	s, err := served.Schema()
 	if err != nil {
-		return nil, nil //nolint:nilerr // unknown schema: render as before
+		return nil // unknown schema: render as before
 	}
 	if paths := s.Unserved(tree); len(paths) > 0 {
 		refused := r.refuse(apply, infrastructurev1beta1.ReasonFieldNotServed, providerterraform.UnservedMessage(served.GVK, paths))
-		return &refused, nil
+		return &refused
 	}
-	return nil, nil
+	return nil
 }
 
 func waiting(reason, message string) outcome {

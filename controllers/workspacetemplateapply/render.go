@@ -9,7 +9,6 @@ import (
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
-	tfac "github.com/capt-controlplane/capt-controlplane/applyconfig/tf/tf/v1beta1"
 )
 
 // workspaceNameVariable is filled with the rendered Workspace's name.
@@ -24,10 +23,14 @@ func (e errUnknownVariables) Error() string {
 	return "the template uses variables the apply does not set: " + strings.Join(e, ", ")
 }
 
-// renderSpec renders the template's Workspace spec with every ${var}
-// replaced from the apply's variables and ${WORKSPACE_NAME}. The connection
-// Secret of the apply, else of the template, is rendered too.
-func renderSpec(tmpl *infrastructurev1beta1.WorkspaceTemplate, apply *infrastructurev1beta1.WorkspaceTemplateApply) (*tfac.WorkspaceSpecApplyConfiguration, error) {
+// render renders the template's Workspace spec, as generic JSON, for a
+// Workspace of the given kind: every ${var} replaced from the apply's
+// variables and ${WORKSPACE_NAME}, and the connection Secret of the apply,
+// else of the template. A cluster-scoped Workspace's providerConfigRef has
+// no kind (the template's is for namespaced Workspaces); namespacedTree
+// turns the spec into a namespaced one. The errors are the template's:
+// errUnknownVariables, errNotLocal and errConflictingPolicies.
+func render(tmpl *infrastructurev1beta1.WorkspaceTemplate, apply *infrastructurev1beta1.WorkspaceTemplateApply, namespaced bool) (map[string]any, error) {
 	vars := map[string]string{workspaceNameVariable: apply.WorkspaceName()}
 	for k, v := range apply.Spec.Variables {
 		vars[k] = v
@@ -50,12 +53,12 @@ func renderSpec(tmpl *infrastructurev1beta1.WorkspaceTemplate, apply *infrastruc
 	if err != nil {
 		return nil, err
 	}
-	var tree any
+	var tree map[string]any
 	if err := json.Unmarshal(raw, &tree); err != nil {
 		return nil, err
 	}
 	unknown := map[string]bool{}
-	tree = substitute(tree, vars, unknown)
+	substitute(tree, vars, unknown)
 	if len(unknown) > 0 {
 		names := make([]string, 0, len(unknown))
 		for name := range unknown {
@@ -64,17 +67,23 @@ func renderSpec(tmpl *infrastructurev1beta1.WorkspaceTemplate, apply *infrastruc
 		sort.Strings(names)
 		return nil, errUnknownVariables(names)
 	}
-	// A cluster-scoped Workspace's providerConfigRef has no kind: the
-	// template's is for namespaced Workspaces.
-	if spec, ok := tree.(map[string]any); ok {
-		if ref, ok := spec["providerConfigRef"].(map[string]any); ok {
-			delete(ref, "kind")
-		}
+	if namespaced {
+		return namespacedTree(tree, apply.Namespace)
 	}
-	if raw, err = json.Marshal(tree); err != nil {
+	if ref, ok := tree["providerConfigRef"].(map[string]any); ok {
+		delete(ref, "kind")
+	}
+	return tree, nil
+}
+
+// decodeSpec decodes a rendered spec into the apply configuration of its
+// kind's spec (tfac or tfmac WorkspaceSpecApplyConfiguration).
+func decodeSpec[T any](tree map[string]any) (*T, error) {
+	raw, err := json.Marshal(tree)
+	if err != nil {
 		return nil, err
 	}
-	out := &tfac.WorkspaceSpecApplyConfiguration{}
+	out := new(T)
 	if err := json.Unmarshal(raw, out); err != nil {
 		return nil, fmt.Errorf("rendered spec does not fit a Workspace: %w", err)
 	}

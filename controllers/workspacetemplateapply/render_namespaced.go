@@ -1,14 +1,10 @@
 package workspacetemplateapply
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
-	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
-	tfac "github.com/capt-controlplane/capt-controlplane/applyconfig/tf/tf/v1beta1"
-	tfmac "github.com/capt-controlplane/capt-controlplane/applyconfig/tfm/tfm/v1beta1"
 )
 
 // errNotLocal says that a template names a ConfigMap or Secret in another
@@ -19,13 +15,22 @@ func (e errNotLocal) Error() string {
 	return "a namespaced Workspace reads ConfigMaps and Secrets of its own namespace only; the template names " + strings.Join(e, ", ")
 }
 
+// errConflictingPolicies says that a template sets both deletionPolicy
+// Orphan and managementPolicies, which a namespaced Workspace cannot hold.
+type errConflictingPolicies struct{}
+
+func (errConflictingPolicies) Error() string {
+	return "the template sets both deletionPolicy Orphan and managementPolicies; a namespaced Workspace has only managementPolicies"
+}
+
 // Management policies of a Workspace whose external resources stay when
 // it is deleted: what deletionPolicy Orphan was before crossplane-runtime
 // v2 (which namespaced Workspaces follow) removed deletionPolicy.
 var orphanPolicies = []any{"Observe", "Create", "Update", "LateInitialize"}
 
-// namespacedTree turns a rendered cluster-scoped Workspace spec (generic
-// JSON) into the spec of a namespaced Workspace in namespace: every
+// namespacedTree turns a rendered Workspace spec (generic JSON, in the
+// cluster-scoped kind's shape) into the spec of a namespaced Workspace in
+// namespace: every
 // ConfigMap and Secret reference loses its namespace (which must be
 // namespace or empty), providerConfigRef names its kind (a
 // ClusterProviderConfig unless the template says ProviderConfig) and drops
@@ -77,7 +82,7 @@ func namespacedTree(tree map[string]any, namespace string) (map[string]any, erro
 	switch policy, _ := tree["deletionPolicy"].(string); policy {
 	case "Orphan":
 		if _, set := tree["managementPolicies"]; set {
-			return nil, fmt.Errorf("the template sets both deletionPolicy Orphan and managementPolicies; a namespaced Workspace has only managementPolicies")
+			return nil, errConflictingPolicies{}
 		}
 		tree["managementPolicies"] = orphanPolicies
 		fallthrough
@@ -85,28 +90,4 @@ func namespacedTree(tree map[string]any, namespace string) (map[string]any, erro
 		delete(tree, "deletionPolicy")
 	}
 	return tree, nil
-}
-
-// toNamespaced converts a rendered cluster-scoped spec to the namespaced
-// kind's apply configuration (namespacedTree says how).
-func toNamespaced(spec *tfac.WorkspaceSpecApplyConfiguration, apply *infrastructurev1beta1.WorkspaceTemplateApply) (map[string]any, *tfmac.WorkspaceSpecApplyConfiguration, error) {
-	raw, err := json.Marshal(spec)
-	if err != nil {
-		return nil, nil, err
-	}
-	var tree map[string]any
-	if err := json.Unmarshal(raw, &tree); err != nil {
-		return nil, nil, err
-	}
-	if tree, err = namespacedTree(tree, apply.Namespace); err != nil {
-		return nil, nil, err
-	}
-	if raw, err = json.Marshal(tree); err != nil {
-		return nil, nil, err
-	}
-	out := &tfmac.WorkspaceSpecApplyConfiguration{}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return nil, nil, fmt.Errorf("rendered spec does not fit a namespaced Workspace: %w", err)
-	}
-	return tree, out, nil
 }

@@ -56,7 +56,7 @@ func TestEveryForProviderFieldIsRendered(t *testing.T) {
 	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
 	into(t, objects["compat-apply"], apply)
 
-	rendered, err := renderSpec(tmpl, apply)
+	rendered, err := render(tmpl, apply, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func WorkspaceOf(ctx context.Context, c client.Reader, cp *controlplanev1beta1.C
 		return nil, nil, err
 	}
 	if owner, ok := controlplanev1beta1.ControlPlaneOf(ws.GetLabels()); ok && owner != client.ObjectKeyFromObject(cp) {
-		return apply, nil, ForeignWorkspaceError{Workspace: key.String(), Owner: owner}
+		return apply, nil, ForeignWorkspaceError{Workspace: tfv1beta1.NameOf(ws), Owner: owner}
 	}
 	return apply, ws, nil
 }

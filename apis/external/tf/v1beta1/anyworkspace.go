@@ -33,3 +33,12 @@ func (w *Workspace) ConnectionSecret() (types.NamespacedName, bool) {
 	}
 	return types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, true
 }
+
+// NameOf names a Workspace of either kind for messages: namespace/name for
+// a namespaced one, the name alone for a cluster-scoped one.
+func NameOf(ws metav1.Object) string {
+	if ws.GetNamespace() != "" {
+		return ws.GetNamespace() + "/" + ws.GetName()
+	}
+	return ws.GetName()
+}
