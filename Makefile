@@ -111,9 +111,12 @@ RACE_PACKAGES = ./controllers/... ./test/lifecycle ./test/integration
 SCOPE_PACKAGES = ./controllers/workspacestatus ./test/lifecycle ./test/wholemanager ./test/capi
 
 .PHONY: test
-test: k8s-binaries provider-terraform cluster-api-crds capi-binaries build ## The demo walk-through, a 60 s chaos run, 5000 inputs of each fuzz test, then unit, envtest integration (the in-process controller suites under -race), whole-manager, Cluster API conformance and end-to-end tests.
+test: k8s-binaries provider-terraform cluster-api-crds capi-binaries build ## The demo walk-through, chaos runs (60 s with namespaced Workspaces, 40 s with cluster-scoped ones), 5000 inputs of each fuzz test, then unit, envtest integration (the in-process controller suites under -race), whole-manager, Cluster API conformance and end-to-end tests.
 	$(MAKE) demo-check
+	# Chaos with each kind of Workspace: namespaced (the default where
+	# provider-terraform v1 is installed), then cluster-scoped.
 	$(MAKE) chaos
+	CAPT_TEST_WORKSPACE_SCOPE=Cluster $(MAKE) chaos CHAOS_DURATION=40s
 	# A count, not a duration: Go 1.26's fuzz coordinator can report "context
 	# deadline exceeded" when a duration runs out mid-input (go.dev/issue/75804).
 	$(MAKE) fuzz FUZZTIME=5000x

@@ -16,11 +16,9 @@ import (
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
-// The Terraform outputs this controller reads; the rest of atProvider is
-// the workspacestatus controller's to mirror.
-const outputEndpoint = "cluster_endpoint"
-
-var readOutputs = []string{outputEndpoint, kubeconfigs.OutputName, kubeconfigs.OutputCA}
+// readOutputs are the Terraform outputs this controller reads; the rest of
+// atProvider is the workspacestatus controller's to mirror.
+var readOutputs = []string{kubeconfigs.OutputEndpoint, kubeconfigs.OutputName, kubeconfigs.OutputCA}
 
 // controlPlaneChanged passes on every control-plane event but an update that
 // changed only status.workspaceStatus (and its manager's entry): the mirror

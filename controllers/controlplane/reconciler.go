@@ -67,12 +67,17 @@ type observed struct {
 	// owner Cluster (see terraformClusterName).
 	waitingForCluster bool
 	kubeconfig        *corev1.Secret // the people's kubeconfig Secret, nil when none
-	// connection is the Workspace's connection Secret, read only when the
-	// observation lacks an output the kubeconfig needs (a sensitive CA).
+	// connection is the Workspace's connection Secret, read (by
+	// readConnection, after the settled check: an idle resync reads no
+	// Secret) only when the observation lacks an output the kubeconfig
+	// needs (a sensitive CA).
 	connection *corev1.Secret
-	inputs     ssa.Inputs // the versions of everything above and the control plane
-	apply      *infrastructurev1beta1.WorkspaceTemplateApply
-	workspace  tfv1beta1.AnyWorkspace
+	// connectionPending: the connection Secret is needed and does not exist
+	// yet; the reconcile is not settled until it has been read.
+	connectionPending bool
+	inputs            ssa.Inputs // the versions of everything above but the connection, and the control plane
+	apply             *infrastructurev1beta1.WorkspaceTemplateApply
+	workspace         tfv1beta1.AnyWorkspace
 }
 
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch;patch
@@ -129,6 +134,9 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 		if err != nil {
 			return ctrl.Result{}, err
 		}
+		if err := r.readConnection(ctx, cp, obs); err != nil {
+			return ctrl.Result{}, err
+		}
 		secretReady, secretSent, err := r.applyKubeconfig(ctx, cp, *obs, status.endpoint)
 		if err != nil {
 			return ctrl.Result{}, err
@@ -150,7 +158,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 	}
 	// Nothing sent and nothing pending on a clock: the same inputs would
 	// decide the same.
-	if !sent && !statusSent && status.requeue == 0 {
+	if !sent && !statusSent && status.requeue == 0 && !obs.connectionPending {
 		r.settled.Store(key, &obs.inputs)
 	}
 	return ctrl.Result{RequeueAfter: status.requeue}, nil
@@ -202,15 +210,26 @@ func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 	obs.inputs.Add("cluster", obs.cluster)
 	obs.inputs.Add("apply", obs.apply)
 	obs.inputs.Add("workspace", obs.workspace)
-	if obs.workspace != nil && controlplanev1beta1.OwnerClusterName(cp) != "" {
-		if obs.connection, err = kubeconfigs.Connection(ctx, r.APIReader, obs.workspace); err != nil {
-			return obs, err
-		}
-	}
-
 	obs.inputs.Add("kubeconfig", obs.kubeconfig)
-	obs.inputs.Add("connection", obs.connection)
 	return obs, nil
+}
+
+// readConnection reads the Workspace's connection Secret into obs when the
+// kubeconfig needs it. It is not among the settled inputs: provider-terraform
+// writes the Secret before the observation that names its outputs, so a new
+// Secret comes with a new Workspace version, except the first time, when
+// the Secret may not exist yet (connectionPending).
+func (r *Reconciler) readConnection(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs *observed) error {
+	if obs.workspace == nil || controlplanev1beta1.OwnerClusterName(cp) == "" {
+		return nil
+	}
+	var err error
+	if obs.connection, err = kubeconfigs.Connection(ctx, r.APIReader, obs.workspace); err != nil {
+		return err
+	}
+	_, named := obs.workspace.ConnectionSecret()
+	obs.connectionPending = obs.connection == nil && named && kubeconfigs.NeedsConnection(tfv1beta1.ObservationOf(obs.workspace.Observed().AtProvider))
+	return nil
 }
 
 func (r *Reconciler) now() time.Time {

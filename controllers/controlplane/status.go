@@ -14,6 +14,7 @@ import (
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
@@ -45,7 +46,7 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 	if ws != nil {
 		wsReady = tfv1beta1.FindCondition(ws.Observed().Conditions, tfv1beta1.TypeReady)
 		wsSynced = tfv1beta1.FindCondition(ws.Observed().Conditions, tfv1beta1.TypeSynced)
-		s, ok, err := tfv1beta1.ObservationOf(ws.Observed().AtProvider).StringOutput(outputEndpoint)
+		s, ok, err := tfv1beta1.ObservationOf(ws.Observed().AtProvider).StringOutput(kubeconfigs.OutputEndpoint)
 		switch {
 		case err != nil:
 			plan.endpointErr = err

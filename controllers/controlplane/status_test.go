@@ -11,6 +11,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 )
 
 func workspace(ready bool, reason, endpoint string) *tfv1beta1.Workspace {
@@ -22,7 +23,7 @@ func workspace(ready bool, reason, endpoint string) *tfv1beta1.Workspace {
 		Conditions: []tfv1beta1.Condition{{Type: tfv1beta1.TypeReady, Status: status, Reason: reason}},
 	}}
 	if endpoint != "" {
-		raw, _ := json.Marshal(map[string]any{"outputs": map[string]any{outputEndpoint: endpoint}})
+		raw, _ := json.Marshal(map[string]any{"outputs": map[string]any{kubeconfigs.OutputEndpoint: endpoint}})
 		ws.Status.AtProvider = &runtime.RawExtension{Raw: raw}
 	}
 	return ws

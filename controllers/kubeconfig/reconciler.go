@@ -67,16 +67,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, nil
 	}
 	target, ok := targetOf(cp, nil)
-	if !ok && target.Name != "" && len(target.CA) == 0 {
-		// A sensitive output (the CA, commonly) is only in the Workspace's
-		// connection Secret.
-		connection, err := r.connection(ctx, cp)
-		if err != nil {
-			return ctrl.Result{}, err
-		}
-		target, ok = targetOf(cp, connection)
-	}
-	if !ok {
+	// A sensitive output (the CA, commonly) is only in the Workspace's
+	// connection Secret, which is read from the API server.
+	sensitiveCA := !ok && target.Name != "" && len(target.CA) == 0 && target.Region != ""
+	if !ok && !sensitiveCA {
 		return ctrl.Result{}, nil
 	}
 	now := r.now()
@@ -87,15 +81,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	case err != nil:
 		return ctrl.Result{}, err
 	}
-	if expires, fresh := stillValid(current, cp, target, now); fresh {
-		// A condition another writer removed is put back; one that says the
-		// credentials broke stays until the renewal tries them again.
-		if meta.FindStatusCondition(cp.Status.Conditions, controlplanev1beta1.ConditionKubeconfigReady) == nil {
-			if _, err := r.applyCondition(ctx, cp, true, controlplanev1beta1.ReasonTokenIssued, tokenIssued); err != nil {
-				return ctrl.Result{}, err
-			}
+	if sensitiveCA {
+		// A good token for everything else the target names keeps the CA
+		// it holds, so that a resync reads no Secret; the renewal reads
+		// the connection Secret again.
+		held := target
+		held.CA = caOf(current)
+		if expires, fresh := stillValid(current, cp, held, now); fresh && len(held.CA) > 0 {
+			return r.keep(ctx, cp, expires, now)
 		}
-		return ctrl.Result{RequeueAfter: expires.Add(-RenewBefore).Sub(now)}, nil
+		connection, err := r.connection(ctx, cp)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if target, ok = targetOf(cp, connection); !ok {
+			return ctrl.Result{}, nil
+		}
+	}
+	if expires, fresh := stillValid(current, cp, target, now); fresh {
+		return r.keep(ctx, cp, expires, now)
 	}
 
 	creds, err := r.credentials(ctx, cp)
@@ -118,6 +122,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if _, err := r.applyCondition(ctx, cp, true, controlplanev1beta1.ReasonTokenIssued, tokenIssued); err != nil {
 		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: expires.Add(-RenewBefore).Sub(now)}, nil
+}
+
+// keep leaves a good token as it is and comes back for its renewal. A
+// condition another writer removed is put back; one that says the
+// credentials broke stays until the renewal tries them again.
+func (r *Reconciler) keep(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, expires, now time.Time) (ctrl.Result, error) {
+	if meta.FindStatusCondition(cp.Status.Conditions, controlplanev1beta1.ConditionKubeconfigReady) == nil {
+		if _, err := r.applyCondition(ctx, cp, true, controlplanev1beta1.ReasonTokenIssued, tokenIssued); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	return ctrl.Result{RequeueAfter: expires.Add(-RenewBefore).Sub(now)}, nil
 }

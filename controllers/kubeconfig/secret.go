@@ -52,6 +52,19 @@ func stillValid(current *corev1.Secret, cp *controlplanev1beta1.CAPTControlPlane
 	return expires, err == nil && bytes.Equal(want, current.Data[dataKey])
 }
 
+// caOf is the CA of the cluster the current Secret's kubeconfig uses; nil
+// when there is none.
+func caOf(current *corev1.Secret) []byte {
+	if current == nil {
+		return nil
+	}
+	cfg, err := clientcmd.Load(current.Data[dataKey])
+	if err != nil || cfg.Contexts[cfg.CurrentContext] == nil || cfg.Clusters[cfg.Contexts[cfg.CurrentContext].Cluster] == nil {
+		return nil
+	}
+	return cfg.Clusters[cfg.Contexts[cfg.CurrentContext].Cluster].CertificateAuthorityData
+}
+
 // applySecret signs a new token and applies the Secret with it: one write
 // per renewal. A Secret of that name that is not ours yet (upstream CAPT
 // wrote one) has its ownership handed over first (internal/upstream); it

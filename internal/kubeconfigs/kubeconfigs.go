@@ -16,8 +16,9 @@ import (
 
 // The Terraform outputs a kubeconfig is made from.
 const (
-	OutputName = "cluster_name"
-	OutputCA   = "cluster_certificate_authority_data"
+	OutputEndpoint = "cluster_endpoint"
+	OutputName     = "cluster_name"
+	OutputCA       = "cluster_certificate_authority_data"
 )
 
 // Cluster is the workload cluster a kubeconfig points at.
@@ -50,11 +51,15 @@ func FromOutputs(c Cluster, o tfv1beta1.Observation, connection map[string][]byt
 	return c
 }
 
-// NeedsConnection reports whether the observation lacks the CA, which
-// every kubeconfig needs, so that the connection Secret must be read. (A
-// module without a cluster_name output is common: its absence alone is no
-// reason to read a Secret.)
+// NeedsConnection reports whether the observation has the endpoint but
+// lacks the CA, which every kubeconfig needs, so that the connection Secret
+// must be read. Without the endpoint no kubeconfig can be made: a Workspace
+// not yet applied costs no read. (A module without a cluster_name output is
+// common: its absence alone is no reason to read a Secret.)
 func NeedsConnection(o tfv1beta1.Observation) bool {
+	if endpoint, ok, err := o.StringOutput(OutputEndpoint); err != nil || !ok || endpoint == "" {
+		return false
+	}
 	_, ok, err := o.StringOutput(OutputCA)
 	return err != nil || !ok
 }

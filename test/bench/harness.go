@@ -659,7 +659,7 @@ func (w *workload) initial(ctx context.Context) (int, error) {
 			ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: w.ns},
 			// Cluster-scoped by default, the kind the baseline writers
 			// watch: every writer mirrors the same Workspaces.
-			Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: infrastructurev1beta1.WorkspaceScope(w.h.o.workspaceScope), Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
+			Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: w.h.o.scopeOf(w.kind), Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
 				ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline,
 					Vars: []tfv1beta1.Var{{Key: "cluster_name", Value: "${cluster_name}"}, {Key: "kubernetes_version", Value: "${kubernetes_version}"}}},
 			}}},
@@ -784,7 +784,7 @@ func (w *workload) allReady(ctx context.Context, timeout time.Duration) error {
 // manager renders that kind (-workspace-scope Namespaced).
 func (w *workload) workspaceKey(i int) types.NamespacedName {
 	key := types.NamespacedName{Name: workspaceName(cpName(i))}
-	if _, real := w.h.o.managerOf(w.kind); real && w.h.o.workspaceScope == string(infrastructurev1beta1.WorkspaceScopeNamespaced) {
+	if _, real := w.h.o.managerOf(w.kind); real && w.h.o.scopeOf(w.kind) == infrastructurev1beta1.WorkspaceScopeNamespaced {
 		key.Namespace = w.ns
 	}
 	return key

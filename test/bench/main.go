@@ -2,7 +2,8 @@
 // through four writers of CAPTControlPlane status.workspaceStatus — A, the
 // original full Status().Update; B, the CAPTEP-0040 MergeFrom patch; C, a
 // naive Status().Apply on every reconcile; D, bin/manager as shipped (all
-// four controllers, the Deployment's flags) — one after the other on fresh
+// four controllers, the Deployment's flags); E, bin/manager again rendering
+// namespaced Workspaces (tf.m.upbound.io) — one after the other on fresh
 // objects, against a local kube-apiserver built from source (bin/k8s), and
 // prints a markdown table. Every writer's requests are counted in a proxy
 // in front of its process.
@@ -20,12 +21,14 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 )
 
 type options struct {
-	// workspaceScope is the kind of Workspace bin/manager (and its
-	// variants) render; the baselines mirror cluster-scoped Workspaces the
-	// harness creates.
+	// workspaceScope is the kind of Workspace writer D (and the variants)
+	// render; the baselines mirror cluster-scoped Workspaces the harness
+	// creates, and writer E always renders namespaced ones.
 	workspaceScope string
 	sizes          []int
 	churn          time.Duration
@@ -72,10 +75,19 @@ func (o options) at(n int) options {
 	return o
 }
 
-// managerOf is the manager binary writer kind runs: D's, or a variant's;
-// ok is false for the baselines, which run in a child of this program.
+// scopeOf is the kind of Workspace writer kind's manager renders.
+func (o options) scopeOf(kind string) infrastructurev1beta1.WorkspaceScope {
+	if kind == writerOursNamespaced {
+		return infrastructurev1beta1.WorkspaceScopeNamespaced
+	}
+	return infrastructurev1beta1.WorkspaceScope(o.workspaceScope)
+}
+
+// managerOf is the manager binary writer kind runs: D's (and E's), or a
+// variant's; ok is false for the baselines, which run in a child of this
+// program.
 func (o options) managerOf(kind string) (binary string, ok bool) {
-	if kind == writerOurs {
+	if kind == writerOurs || kind == writerOursNamespaced {
 		return o.manager, true
 	}
 	binary, ok = o.variants[kind]
@@ -100,7 +112,7 @@ func main() {
 	flag.StringVar(&o.plotDir, "plot-dir", "", "write the loss windows of the hostile-writers workload as an SVG per N into this folder")
 	flag.IntVar(&o.outputBytes, "atprovider-bytes", 2048, "approximate size of each atProvider")
 	flag.StringVar(&o.out, "out", "", "also write the report to this markdown file")
-	flag.StringVar(&o.workspaceScope, "workspace-scope", "Cluster", "the kind of Workspace bin/manager renders: Cluster (tf.upbound.io, which the baselines also mirror) or Namespaced (provider-terraform v1's tf.m.upbound.io; run it with -writers D)")
+	flag.StringVar(&o.workspaceScope, "workspace-scope", "Cluster", "the kind of Workspace bin/manager renders: Cluster (tf.upbound.io, which the baselines also mirror) or Namespaced (provider-terraform v1's tf.m.upbound.io, which writer E always renders)")
 	flag.StringVar(&o.logDir, "log-dir", "", "keep each manager process's log here (<writer>-<N>-<start>.log); by default it is discarded")
 	flag.StringVar(&o.assets, "assets", "bin/k8s", "folder with kube-apiserver and etcd")
 	flag.StringVar(&o.manager, "manager", "bin/manager", "the manager binary, writer D")

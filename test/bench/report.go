@@ -229,6 +229,7 @@ func headline(o options, results []measurement, n int) string {
 	names := map[string]string{
 		writerUpdate: "A full `Status().Update` (original)", writerMerge: "B `MergeFrom` patch (CAPTEP-0040)",
 		writerApply: "C `Status().Apply` every reconcile", writerOurs: "**D `bin/manager` (this project, whole manager)**",
+		writerOursNamespaced: "E `bin/manager`, namespaced Workspaces",
 	}
 	for _, w := range writers {
 		of := workloadsOf(results, w, n)

@@ -33,9 +33,12 @@ const (
 	writerMerge  = "B-mergefrom"  // the CAPTEP-0040 MergeFrom patch
 	writerApply  = "C-naiveapply" // Status().Apply on every reconcile
 	writerOurs   = "D-manager"    // bin/manager as shipped: all four controllers
+	// bin/manager again, rendering provider-terraform v1's namespaced
+	// Workspaces (tf.m.upbound.io): D's figures for that kind, same run.
+	writerOursNamespaced = "E-manager-namespaced"
 )
 
-var writers = []string{writerUpdate, writerMerge, writerApply, writerOurs}
+var writers = []string{writerUpdate, writerMerge, writerApply, writerOurs, writerOursNamespaced}
 
 // baselineController names the baselines' one controller in their metrics.
 const baselineController = "baseline"

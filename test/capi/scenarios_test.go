@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -15,7 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
-	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
@@ -213,9 +213,9 @@ func (s *suite) deletion(t *testing.T, clusters ...string) {
 			g.Expect(s.env.Client.List(t.Context(), list, client.InNamespace(namespace))).To(Succeed())
 			g.Expect(list).To(HaveField("Items", BeEmpty()), "%T", list)
 		}
-		workspaces := &tfv1beta1.WorkspaceList{}
+		workspaces := testenv.NewWorkspaceList(testenv.WorkspaceScope())
 		g.Expect(s.env.Client.List(t.Context(), workspaces)).To(Succeed())
-		g.Expect(workspaces.Items).To(BeEmpty())
+		g.Expect(meta.LenList(workspaces)).To(BeZero())
 	}, timeout, poll).Should(Succeed())
 }
 

@@ -8,20 +8,11 @@
 // What Cluster API needed here, beyond its shipped manifests:
 //   - its CRDs with only their storage version (v1beta2) and conversion None:
 //     its conversion webhooks are not installed;
-//   - a self-signed serving certificate for its webhook server, which it
-//     will not start without; the API server is given no webhook
-//     configuration, so Cluster API's defaulting and validation do not run
-//     and the objects here are written complete;
-//   - no leader election: out of a cluster it cannot tell its namespace;
-//   - its aggregated ClusterRole filled by the test: envtest runs no
-//     kube-controller-manager, so no aggregation (and no garbage collector).
+//   - what testenv.StartClusterAPIManager says (a webhook serving
+//     certificate, no leader election, its aggregated ClusterRole filled).
 package capi
 
 import (
-	"fmt"
-	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -34,10 +25,6 @@ import (
 // syncPeriod is short so that "the manager looked and did nothing" is a
 // matter of counting its reconciles, not of sleeping.
 const syncPeriod = 2 * time.Second
-
-// clusterAPIServiceAccount is where `clusterctl init` runs Cluster API's
-// manager: config/default's namespace and name prefix.
-var clusterAPIServiceAccount = testenv.ServiceAccount{Namespace: "capi-system", Name: "capi-manager"}
 
 // suite is the local control plane with both managers running.
 type suite struct {
@@ -53,11 +40,11 @@ type suite struct {
 func setUp(t *testing.T) *suite {
 	t.Helper()
 	g := NewWithT(t)
-	crds, err := clusterAPICRDs()
+	crds, err := testenv.ClusterAPICRDs()
 	g.Expect(err).NotTo(HaveOccurred())
 	dir := t.TempDir()
 	tokens, webhookConfig := startTokenWebhook(t, dir)
-	env, err := testenv.StartWithClusterAPI(append(crds, infrastructureCRD()), tokens.apiServerFlags(webhookConfig))
+	env, err := testenv.StartWithClusterAPI(testenv.ProviderTerraformGeneration(), append(crds, testenv.InfrastructureCRD()), tokens.apiServerFlags(webhookConfig))
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() { _ = env.Stop() })
 	s := &suite{env: env, tokens: tokens}
@@ -75,33 +62,8 @@ func setUp(t *testing.T) *suite {
 	s.capt, s.metricsURL = testenv.StartManagerBinary(t, env, syncPeriod)
 	testenv.WaitControllersStarted(t, s.metricsURL)
 
-	// Cluster API's RBAC as clusterctl installs it, and its manager.
-	s.mustKubectl(t, "create", "namespace", clusterAPIServiceAccount.Namespace)
-	rbac, err := clusterAPIRBAC(dir)
-	g.Expect(err).NotTo(HaveOccurred())
-	s.mustKubectl(t, "apply", "--server-side", "-k", rbac)
-	g.Expect(aggregateClusterRoles(t.Context(), env.Client)).To(Succeed())
-	certDir := filepath.Join(dir, "webhook-certs")
-	g.Expect(os.MkdirAll(certDir, 0o700)).To(Succeed())
-	g.Expect(webhookCerts(certDir)).To(Succeed())
-	var ports [3]int
-	for i := range ports {
-		ports[i], err = testenv.FreePort()
-		g.Expect(err).NotTo(HaveOccurred())
-	}
-	s.capi = testenv.StartProcess(t, env, clusterAPIServiceAccount, filepath.Join(clusterAPIDir(), "manager"),
-		fmt.Sprintf("--diagnostics-address=127.0.0.1:%d", ports[0]), "--insecure-diagnostics",
-		fmt.Sprintf("--health-addr=127.0.0.1:%d", ports[1]),
-		fmt.Sprintf("--webhook-port=%d", ports[2]), "--webhook-cert-dir="+certDir)
-
-	g.Eventually(func() (int, error) {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", ports[1]))
-		if err != nil {
-			return 0, err
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode, nil
-	}, 60*time.Second, 200*time.Millisecond).Should(Equal(http.StatusOK), "Cluster API's manager becomes ready")
+	// Cluster API's manager as clusterctl installs it.
+	s.capi = testenv.StartClusterAPIManager(t, env)
 	return s
 }
 

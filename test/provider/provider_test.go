@@ -1,18 +1,21 @@
-// Package provider runs bin/manager beside the real provider-terraform,
-// both generations, with OpenTofu as the `terraform` it runs: a module of
+// Package provider runs bin/manager beside Cluster API's manager and the
+// real provider-terraform, both generations, with OpenTofu as the `terraform` it runs: a module of
 // only variables, outputs (one sensitive) and a built-in terraform_data
 // resource, with its state in the kubernetes backend of the local API
 // server, so that nothing leaves the machine. Each generation gets its own
 // API server with its own CRDs (make provider-terraform builds the rest).
 //
-// What it proves, for each generation: a control plane's Workspace is
-// rendered, applied by Terraform and mirrored exactly as the provider wrote
-// its atProvider; the sensitive CA reaches both kubeconfigs from the
-// connection Secret; a stale full status write is repaired; a template
-// change is followed to a new Terraform output; a provider restart leaves
-// no gap in the mirror; the provider's polls cost bin/manager (run as its
-// ServiceAccount behind the recording proxy) no write; deleting the control
-// plane runs terraform destroy.
+// What it proves, for each generation and Workspace kind: a Cluster's
+// control plane Workspace is rendered, applied by Terraform and mirrored
+// exactly as the provider wrote its atProvider, and Cluster API reads the
+// control plane as provisioned; the sensitive CA reaches both kubeconfigs
+// from the connection Secret, whose token is signed with the credentials of
+// the ProviderConfig the provider used (a team's own, for a namespaced
+// Workspace); a stale full status write is repaired; a template change is
+// followed to a new Terraform output; a provider restart leaves no gap in
+// the mirror; the provider's polls cost bin/manager (run as its
+// ServiceAccount behind the recording proxy) no write; deleting the Cluster
+// runs terraform destroy.
 package provider
 
 import (
@@ -29,10 +32,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
@@ -49,6 +54,7 @@ import (
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
+	"github.com/capt-controlplane/capt-controlplane/internal/ekstoken"
 	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
@@ -98,18 +104,25 @@ func TestRealProviderTerraform(t *testing.T) {
 	for _, c := range []struct {
 		gen   string
 		scope infrastructurev1beta1.WorkspaceScope
+		// providerConfig is the kind of the namespaced Workspace's
+		// providerConfigRef: the team's own ProviderConfig here, as
+		// Crossplane v2 means it (the other suites name the
+		// ClusterProviderConfig).
+		providerConfig string
 	}{
-		{"v1", infrastructurev1beta1.WorkspaceScopeNamespaced},
-		{"v1", infrastructurev1beta1.WorkspaceScopeCluster},
-		{"v0", infrastructurev1beta1.WorkspaceScopeCluster},
+		{"v1", infrastructurev1beta1.WorkspaceScopeNamespaced, tfmv1beta1.KindProviderConfig},
+		{"v1", infrastructurev1beta1.WorkspaceScopeCluster, ""},
+		{"v0", infrastructurev1beta1.WorkspaceScopeCluster, ""},
 	} {
-		t.Run(c.gen+"/"+string(c.scope), func(t *testing.T) { run(t, c.gen, c.scope) })
+		t.Run(c.gen+"/"+string(c.scope), func(t *testing.T) { run(t, c.gen, c.scope, c.providerConfig) })
 	}
 }
 
-func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope) {
+func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope, providerConfigKind string) {
 	g := NewWithT(t)
-	env, err := testenv.StartProviderTerraform(gen)
+	crds, err := testenv.ClusterAPICRDs()
+	g.Expect(err).NotTo(HaveOccurred())
+	env, err := testenv.StartWithClusterAPI(gen, crds, nil)
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() { _ = env.Stop() })
 	c := env.Client
@@ -118,6 +131,7 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope) {
 	testenv.InstallConfigDefault(t, env)
 	manager, metricsURL := testenv.StartManagerBinary(t, env, time.Minute)
 	testenv.WaitControllersStarted(t, metricsURL)
+	testenv.StartClusterAPIManager(t, env)
 	admin, err := env.KubeconfigFile(t.TempDir())
 	g.Expect(err).NotTo(HaveOccurred())
 	provider := startProvider(t, gen, admin)
@@ -125,10 +139,19 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope) {
 	g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})).To(Succeed())
 	g.Expect(testenv.ProvideAWSCredentials(ctx, c, "default")).To(Succeed())
 	setBackend(t, c, admin)
+	// The credentials the token must be signed with: the platform's, or the
+	// team's in its own ProviderConfig.
+	signer := testenv.AWSCredentials
+	var providerConfigRef *tfv1beta1.ProviderConfigReference
+	if providerConfigKind == tfmv1beta1.KindProviderConfig {
+		signer = teamCredentials
+		provideTeamProviderConfig(t, c, admin)
+		providerConfigRef = &tfv1beta1.ProviderConfigReference{Name: teamProviderConfig, Kind: tfmv1beta1.KindProviderConfig}
+	}
 	template := &infrastructurev1beta1.WorkspaceTemplate{
 		ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: namespace},
 		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: scope, Template: infrastructurev1beta1.WorkspaceTemplateDefinition{
-			Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{
+			Spec: tfv1beta1.WorkspaceSpec{ProviderConfigReference: providerConfigRef, ForProvider: tfv1beta1.WorkspaceParameters{
 				Source: tfv1beta1.ModuleSourceInline, Module: module, InlineFormat: "HCL",
 				Vars: []tfv1beta1.Var{
 					{Key: "cluster_name", Value: "${cluster_name}"}, {Key: "region", Value: "${region}"},
@@ -138,12 +161,18 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope) {
 		}},
 	}
 	g.Expect(c.Create(ctx, template)).To(Succeed())
-	cluster := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Spec: clusterv1.ClusterSpec{Paused: ptrTo(false)}}
+	// A Cluster without infrastructure (Cluster API v1.14 allows it) whose
+	// control plane is CAPT's; Cluster API's manager adopts the control
+	// plane. Its webhooks do not run here, so the Cluster is written whole.
+	cluster := &clusterv1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: clusterv1.ClusterSpec{ControlPlaneRef: clusterv1.ContractVersionedObjectReference{
+			APIGroup: controlplanev1beta1.GroupVersion.Group, Kind: "CAPTControlPlane", Name: name,
+		}},
+	}
 	g.Expect(c.Create(ctx, cluster)).To(Succeed())
 	cp := &controlplanev1beta1.CAPTControlPlane{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, OwnerReferences: []metav1.OwnerReference{{
-			APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID, Controller: ptrTo(true),
-		}}},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
 		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
 			Version:              "1.31",
 			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: template.Name},
@@ -158,7 +187,7 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope) {
 		workspace.Namespace = namespace
 	}
 
-	t.Run("create: Terraform applies and the mirror is the provider's atProvider", func(t *testing.T) {
+	t.Run("create: Terraform applies, the mirror is the provider's atProvider, Cluster API sees it provisioned", func(t *testing.T) {
 		g := NewWithT(t)
 		ws := waitMirrorOfProvider(t, c, key, workspace, func(g Gomega, ws tfv1beta1.AnyWorkspace) {
 			g.Expect(string(tfv1beta1.ObservationOf(ws.Observed().AtProvider).Output("revision"))).To(Equal(`"` + name + `/1.31/1"`))
@@ -170,6 +199,15 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope) {
 			g.Expect(got.Status.Ready).To(BeTrue())
 			g.Expect(got.Spec.ControlPlaneEndpoint.Host).To(Equal(name + ".ap-northeast-1.eks.example.com"))
 		}, timeout, poll).Should(Succeed())
+		g.Eventually(func(g Gomega) {
+			got := &clusterv1.Cluster{}
+			g.Expect(c.Get(ctx, client.ObjectKeyFromObject(cluster), got)).To(Succeed())
+			g.Expect(got.Spec.ControlPlaneEndpoint).To(Equal(clusterv1.APIEndpoint{Host: name + ".ap-northeast-1.eks.example.com", Port: 443}))
+			g.Expect(got.Status.Phase).To(Equal(string(clusterv1.ClusterPhaseProvisioned)))
+			for _, condition := range []string{clusterv1.ClusterControlPlaneInitializedCondition, clusterv1.ClusterControlPlaneAvailableCondition} {
+				g.Expect(meta.IsStatusConditionTrue(got.Status.Conditions, condition)).To(BeTrue(), condition)
+			}
+		}, timeout, poll).Should(Succeed(), "Cluster API reads the control plane")
 		// The CA is only in the connection Secret; both kubeconfigs have it.
 		for _, secret := range []string{name + controlplanev1beta1.KubeconfigSecretSuffix, name + controlplanev1beta1.UserKubeconfigSecretSuffix} {
 			g.Eventually(func(g Gomega) {
@@ -183,6 +221,19 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope) {
 				}
 			}, timeout, poll).Should(Succeed())
 		}
+		// The user kubeconfig's token is signed with the credentials of
+		// the ProviderConfig that Terraform ran with.
+		g.Eventually(func(g Gomega) {
+			s := &corev1.Secret{}
+			g.Expect(c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name + controlplanev1beta1.KubeconfigSecretSuffix}, s)).To(Succeed())
+			cfg, err := clientcmd.Load(s.Data["value"])
+			g.Expect(err).NotTo(HaveOccurred())
+			token := cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo].Token
+			g.Expect(ekstoken.Verify(token, signer, name, time.Now())).To(Succeed())
+			if signer != testenv.AWSCredentials {
+				g.Expect(ekstoken.Verify(token, testenv.AWSCredentials, name, time.Now())).NotTo(Succeed(), "signed with the platform's credentials")
+			}
+		}, timeout, poll).Should(Succeed())
 	})
 
 	t.Run("a stale full status write is repaired", func(t *testing.T) {
@@ -232,7 +283,7 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope) {
 		g.Expect(testenv.Writes(manager.Requests.Since(mark))).To(BeEmpty())
 	})
 
-	t.Run("deleting the control plane runs terraform destroy", func(t *testing.T) {
+	t.Run("deleting the Cluster runs terraform destroy", func(t *testing.T) {
 		g := NewWithT(t)
 		// Terraform's state, in the local API server, holds the resource.
 		stateKey := types.NamespacedName{Namespace: "default", Name: "tfstate-" + workspace.Name + "-" + stateSuffix}
@@ -240,14 +291,15 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope) {
 		g.Expect(c.Get(ctx, stateKey, state)).To(Succeed())
 		g.Expect(stateResources(t, state)).To(HaveLen(1))
 
-		g.Expect(c.Delete(ctx, cp)).To(Succeed())
+		g.Expect(c.Delete(ctx, cluster)).To(Succeed())
 		g.Eventually(func() bool {
 			_, err := testenv.GetWorkspace(ctx, c, workspace)
 			return apierrors.IsNotFound(err)
 		}, timeout, poll).Should(BeTrue(), "the Workspace is deleted once Terraform destroyed its resources")
 		g.Eventually(func() bool {
-			return apierrors.IsNotFound(c.Get(ctx, key, &controlplanev1beta1.CAPTControlPlane{}))
-		}, timeout, poll).Should(BeTrue())
+			return apierrors.IsNotFound(c.Get(ctx, key, &controlplanev1beta1.CAPTControlPlane{})) &&
+				apierrors.IsNotFound(c.Get(ctx, client.ObjectKeyFromObject(cluster), &clusterv1.Cluster{}))
+		}, timeout, poll).Should(BeTrue(), "Cluster API deleted the control plane, then the Cluster")
 		// The state holds no resource any more (or is gone with its
 		// Terraform workspace).
 		err := c.Get(ctx, stateKey, state)
@@ -294,10 +346,38 @@ func waitMirrorOfProvider(t *testing.T, c client.Client, key, workspace types.Na
 // with the kubernetes state backend on this API server.
 func setBackend(t *testing.T, c client.Client, kubeconfig string) {
 	t.Helper()
-	setBackendOf(t, c, kubeconfig, tfv1beta1.GroupVersion.WithKind("ProviderConfig"))
+	platform := client.ObjectKey{Name: "default"}
+	setBackendOf(t, c, kubeconfig, tfv1beta1.GroupVersion.WithKind("ProviderConfig"), platform)
 	if gen := tfmv1beta1.GroupVersion.WithKind("ClusterProviderConfig"); servedKind(c, gen) {
-		setBackendOf(t, c, kubeconfig, gen)
+		setBackendOf(t, c, kubeconfig, gen, platform)
 	}
+}
+
+// teamProviderConfig is team-a's own namespaced ProviderConfig, with
+// teamCredentials kept in team-a.
+const teamProviderConfig = "team"
+
+var teamCredentials = aws.Credentials{AccessKeyID: "AKIDTEAMA", SecretAccessKey: "team-a-secret-key"}
+
+// provideTeamProviderConfig creates team-a's ProviderConfig
+// (tf.m.upbound.io) with its credentials and the tests' state backend.
+func provideTeamProviderConfig(t *testing.T, c client.Client, kubeconfig string) {
+	t.Helper()
+	g := NewWithT(t)
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "team-aws", Namespace: namespace},
+		Data: map[string][]byte{"credentials": []byte("[default]\naws_access_key_id = " + teamCredentials.AccessKeyID +
+			"\naws_secret_access_key = " + teamCredentials.SecretAccessKey + "\n")},
+	}
+	g.Expect(c.Create(t.Context(), secret)).To(Succeed())
+	g.Expect(c.Create(t.Context(), &tfmv1beta1.ProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Name: teamProviderConfig, Namespace: namespace},
+		Spec: tfv1beta1.ProviderConfigSpec{Credentials: []tfv1beta1.ProviderCredentials{{
+			Filename: "aws-creds.ini", Source: tfv1beta1.CredentialsSourceSecret,
+			SecretRef: &tfv1beta1.KeyReference{Namespace: namespace, Name: secret.Name, Key: "credentials"},
+		}}},
+	})).To(Succeed())
+	setBackendOf(t, c, kubeconfig, tfmv1beta1.GroupVersion.WithKind(tfmv1beta1.KindProviderConfig), client.ObjectKey{Namespace: namespace, Name: teamProviderConfig})
 }
 
 func servedKind(c client.Client, gvk schema.GroupVersionKind) bool {
@@ -305,19 +385,19 @@ func servedKind(c client.Client, gvk schema.GroupVersionKind) bool {
 	return err == nil
 }
 
-func setBackendOf(t *testing.T, c client.Client, kubeconfig string, gvk schema.GroupVersionKind) {
+func setBackendOf(t *testing.T, c client.Client, kubeconfig string, gvk schema.GroupVersionKind, key client.ObjectKey) {
 	t.Helper()
 	g := NewWithT(t)
 	// The provider writes its ProviderConfigs too (usage tracking).
 	g.Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		return setBackendOnce(t.Context(), c, kubeconfig, gvk)
+		return setBackendOnce(t.Context(), c, kubeconfig, gvk, key)
 	})).To(Succeed())
 }
 
-func setBackendOnce(ctx context.Context, c client.Client, kubeconfig string, gvk schema.GroupVersionKind) error {
+func setBackendOnce(ctx context.Context, c client.Client, kubeconfig string, gvk schema.GroupVersionKind, key client.ObjectKey) error {
 	pc := &unstructured.Unstructured{}
 	pc.SetGroupVersionKind(gvk)
-	if err := c.Get(ctx, client.ObjectKey{Name: "default"}, pc); err != nil {
+	if err := c.Get(ctx, key, pc); err != nil {
 		return err
 	}
 	backend := `terraform {
@@ -491,5 +571,3 @@ func watchMirror(t *testing.T, env *testenv.Env, key types.NamespacedName) *mirr
 	t.Cleanup(w.Stop)
 	return h
 }
-
-func ptrTo[T any](v T) *T { return &v }

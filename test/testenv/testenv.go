@@ -60,11 +60,11 @@ func StartRestartable(certDir string) (*Env, error) {
 	return start(certDir, nil, nil, ProviderTerraformGeneration())
 }
 
-// StartWithClusterAPI is Start with the given Cluster API CRDs installed in
-// place of the Cluster CRD alone (test/capi installs all of core's), and
-// kube-apiserver started with apiServerFlags added.
-func StartWithClusterAPI(crds []*apiextensionsv1.CustomResourceDefinition, apiServerFlags map[string]string) (*Env, error) {
-	return start("", crds, apiServerFlags, ProviderTerraformGeneration())
+// StartWithClusterAPI is StartProviderTerraform(gen) with the given Cluster
+// API CRDs installed in place of the Cluster CRD alone (ClusterAPICRDs for
+// all of core's), and kube-apiserver started with apiServerFlags added.
+func StartWithClusterAPI(gen string, crds []*apiextensionsv1.CustomResourceDefinition, apiServerFlags map[string]string) (*Env, error) {
+	return start("", crds, apiServerFlags, gen)
 }
 
 func start(certDir string, clusterAPI []*apiextensionsv1.CustomResourceDefinition, apiServerFlags map[string]string, gen string) (*Env, error) {

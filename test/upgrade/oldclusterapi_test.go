@@ -46,7 +46,7 @@ func clusterCRDServing(t *testing.T, version string) *apiextensionsv1.CustomReso
 // says so on every control plane and takes no action.
 func TestOlderClusterAPIHoldsEveryControlPlane(t *testing.T) {
 	g := NewWithT(t)
-	env, err := testenv.StartWithClusterAPI([]*apiextensionsv1.CustomResourceDefinition{clusterCRDServing(t, "v1beta1")}, nil)
+	env, err := testenv.StartWithClusterAPI(testenv.ProviderTerraformGeneration(), []*apiextensionsv1.CustomResourceDefinition{clusterCRDServing(t, "v1beta1")}, nil)
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() { _ = env.Stop() })
 	c := env.Client
