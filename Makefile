@@ -106,7 +106,7 @@ verify: generate manifests tidy fmt vet lint ## Fail when generated files, go.mo
 # The packages whose tests run controllers in the test process, many
 # reconciles at once: they run under the race detector, and the second
 # run of the test target leaves them out.
-RACE_PACKAGES = ./controllers/... ./test/lifecycle ./test/integration
+RACE_PACKAGES = ./controllers/... ./internal/skeleton ./internal/ssa ./test/lifecycle ./test/integration
 # The suites that run in either Workspace scope (testenv.WorkspaceScope).
 SCOPE_PACKAGES = ./controllers/workspacestatus ./test/lifecycle ./test/wholemanager ./test/capi
 
@@ -154,7 +154,7 @@ bench-harness: k8s-binaries provider-terraform-crds build ## The four-writer ben
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz test for FUZZTIME (default 30s), from the committed corpus.
-	go test ./controllers/ssa -run '^$$' -fuzz FuzzJSONEqual -fuzztime $(or $(FUZZTIME),30s) -parallel 2
+	go test ./internal/ssa -run '^$$' -fuzz FuzzJSONEqual -fuzztime $(or $(FUZZTIME),30s) -parallel 2
 	go test ./controllers/workspacestatus -run '^$$' -fuzz FuzzDesiredWorkspaceStatus -fuzztime $(or $(FUZZTIME),30s) -parallel 2
 
 CHAOS_DURATION ?= 60s

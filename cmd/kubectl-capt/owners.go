@@ -11,8 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 )
 
 // row is one owned field, and the manager the ownership table gives it.

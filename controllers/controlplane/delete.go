@@ -7,7 +7,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
@@ -15,23 +14,23 @@ import (
 
 // reconcileDelete deletes the WorkspaceTemplateApply, waits until it and
 // (unless retained) its Workspace are gone, then drops the finalizer.
-func (r *Reconciler) reconcileDelete(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed) (ctrl.Result, error) {
+func (r *Reconciler) reconcileDelete(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed) error {
 	if obs.apply != nil {
 		if obs.apply.DeletionTimestamp.IsZero() {
 			if err := r.Client.Delete(ctx, obs.apply); client.IgnoreNotFound(err) != nil {
-				return ctrl.Result{}, fmt.Errorf("deleting WorkspaceTemplateApply %s/%s: %w", obs.apply.Namespace, obs.apply.Name, err)
+				return fmt.Errorf("deleting WorkspaceTemplateApply %s/%s: %w", obs.apply.Namespace, obs.apply.Name, err)
 			}
 			r.log(ctx).Info("deleted the WorkspaceTemplateApply", "workspaceTemplateApply", obs.apply.Name)
 		}
-		return ctrl.Result{}, nil // its deletion event brings us back
+		return nil // its deletion event brings us back
 	}
 	// The apply is gone. It deletes its Workspace unless retained; wait for
 	// that Workspace to go too, unless it is being kept.
 	if obs.workspace != nil && !obs.workspace.GetDeletionTimestamp().IsZero() {
-		return ctrl.Result{}, nil // the Workspace watch brings us back
+		return nil // the Workspace watch brings us back
 	}
 	if !slices.Contains(cp.Finalizers, controlplanev1beta1.CAPTControlPlaneFinalizer) {
-		return ctrl.Result{}, nil
+		return nil
 	}
 	var endpoint *controlplanev1beta1.APIEndpoint
 	if cp.Spec.ControlPlaneEndpoint.Host != "" {
@@ -39,7 +38,7 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, cp *controlplanev1beta
 	}
 	_, err := r.applySpec(ctx, cp, endpoint, false)
 	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-		return ctrl.Result{}, nil // already gone: the cache had not seen it yet
+		return nil // already gone: the cache had not seen it yet
 	}
-	return ctrl.Result{}, err
+	return err
 }

@@ -10,8 +10,8 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
+	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 )
 
 // kubeconfigKey is the data key Cluster API reads the kubeconfig from.

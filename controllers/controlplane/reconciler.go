@@ -18,10 +18,10 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
 )
 
 const (
@@ -54,13 +54,13 @@ type Reconciler struct {
 
 	// settled skips a reconcile whose inputs are those of the last one that
 	// sent nothing (resyncs of unchanged control planes).
-	settled ssa.Settled
+	settled skeleton.Memory
 }
 
 // observed is what a reconcile reads about a control plane.
 type observed struct {
 	cluster *clusterv1.Cluster // the owner Cluster, nil when none
-	paused  bool
+	paused  bool               // by skeleton.Paused
 	// clusterAPI is the Cluster API the manager found, for the status.
 	clusterAPI clusterapi.Support
 	// waitingForCluster: nothing is rendered until Cluster API sets the
@@ -75,7 +75,6 @@ type observed struct {
 	// connectionPending: the connection Secret is needed and does not exist
 	// yet; the reconcile is not settled until it has been read.
 	connectionPending bool
-	inputs            ssa.Inputs // the versions of everything above but the connection, and the control plane
 	apply             *infrastructurev1beta1.WorkspaceTemplateApply
 	workspace         tfv1beta1.AnyWorkspace
 }
@@ -89,38 +88,48 @@ type observed struct {
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile runs reconcileNormal or reconcileDelete.
+// Reconcile is skeleton.Reconcile with Observe and Act below.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	cp := &controlplanev1beta1.CAPTControlPlane{}
-	if err := r.Client.Get(ctx, req.NamespacedName, cp); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.settled.Forget(req.NamespacedName)
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	obs, err := r.observe(ctx, cp)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	if cp.DeletionTimestamp.IsZero() && r.settled.Holds(req.NamespacedName, &obs.inputs) {
-		return ctrl.Result{}, nil
-	}
-	// Cluster API's contract: a paused control plane gets no action, its
-	// deletion included (clusterctl move pauses, then deletes the source
-	// objects: acting would destroy the cluster being moved). It only
-	// reports its status, with the Paused condition.
-	if !cp.DeletionTimestamp.IsZero() && !r.holds(obs) {
-		return r.reconcileDelete(ctx, cp, *obs)
+	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, emptyControlPlane, r)
+}
+
+func emptyControlPlane() *controlplanev1beta1.CAPTControlPlane {
+	return &controlplanev1beta1.CAPTControlPlane{}
+}
+
+// Name is the controller's name in metrics.
+func (r *Reconciler) Name() string { return ControllerName }
+
+// Forget has nothing to drop: the controller remembers nothing but its
+// settled inputs.
+func (r *Reconciler) Forget(client.ObjectKey) {}
+
+// Observe reads the owner Cluster, the WorkspaceTemplateApply, the
+// Workspace and the people's kubeconfig Secret (missing ones stay nil) and
+// records their versions. The owner Cluster's spec.paused and the control
+// plane's annotation pause it.
+func (r *Reconciler) Observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, in *skeleton.Inputs) (*observed, skeleton.PauseSources, error) {
+	obs, err := r.observe(ctx, cp, in)
+	return obs, skeleton.PauseSources{Cluster: obs.cluster}, err
+}
+
+// Act runs reconcileDelete or reconcileNormal. Cluster API's contract: a
+// paused control plane gets no action, its deletion included (clusterctl
+// move pauses, then deletes the source objects: acting would destroy the
+// cluster being moved). It only reports its status, with the Paused
+// condition.
+func (r *Reconciler) Act(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs *observed, state skeleton.State) (skeleton.Outcome, error) {
+	obs.paused = state.Paused
+	if state.Deleting && !r.holds(obs) {
+		return skeleton.Outcome{}, r.reconcileDelete(ctx, cp, *obs)
 	}
 	return r.reconcileNormal(ctx, cp, obs)
 }
 
-func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs *observed) (ctrl.Result, error) {
-	key := client.ObjectKeyFromObject(cp)
-	r.settled.Forget(key)
+func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs *observed) (skeleton.Outcome, error) {
 	if !r.holds(obs) {
 		if migrated, err := r.migrateFromUpstream(ctx, cp); err != nil || migrated {
-			return ctrl.Result{}, err
+			return skeleton.Outcome{}, err
 		}
 	}
 	status := desiredStatus(cp, *obs, r.now())
@@ -128,18 +137,18 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 	if !r.holds(obs) {
 		specSent, err := r.applySpec(ctx, cp, status.endpoint, true)
 		if err != nil {
-			return ctrl.Result{}, err
+			return skeleton.Outcome{}, err
 		}
 		applySent, err := r.applyWorkspaceTemplateApply(ctx, cp, *obs)
 		if err != nil {
-			return ctrl.Result{}, err
+			return skeleton.Outcome{}, err
 		}
 		if err := r.readConnection(ctx, cp, obs); err != nil {
-			return ctrl.Result{}, err
+			return skeleton.Outcome{}, err
 		}
 		secretReady, secretSent, err := r.applyKubeconfig(ctx, cp, *obs, status.endpoint)
 		if err != nil {
-			return ctrl.Result{}, err
+			return skeleton.Outcome{}, err
 		}
 		sent = specSent || applySent || secretSent
 		status.apply.WithSecretsReady(secretReady)
@@ -154,34 +163,28 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 	}
 	statusSent, err := r.applyStatus(ctx, cp, status.apply)
 	if err != nil {
-		return ctrl.Result{}, err
+		return skeleton.Outcome{}, err
 	}
-	// Nothing sent and nothing pending on a clock: the same inputs would
-	// decide the same.
-	if !sent && !statusSent && status.requeue == 0 && !obs.connectionPending {
-		r.settled.Store(key, &obs.inputs)
-	}
-	return ctrl.Result{RequeueAfter: status.requeue}, nil
+	// Nothing sent and nothing pending on a clock or a Secret: the same
+	// inputs would decide the same.
+	return skeleton.Outcome{
+		Result:  ctrl.Result{RequeueAfter: status.requeue},
+		Settled: !sent && !statusSent && status.requeue == 0 && !obs.connectionPending,
+	}, nil
 }
 
 // holds says that the control plane gets no action, only its status: it is
 // paused, or Cluster API is too old for its pause to be seen.
 func (r *Reconciler) holds(obs *observed) bool { return obs.paused || obs.clusterAPI.Unsupported() }
 
-// observe reads the owner Cluster, the WorkspaceTemplateApply, the
-// Workspace and the kubeconfig Secret (missing ones stay nil), and records
-// their versions and the control plane's as the reconcile's inputs.
-func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (*observed, error) {
+func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, in *skeleton.Inputs) (*observed, error) {
 	obs := &observed{clusterAPI: r.clusterAPI}
-	_, obs.paused = cp.Annotations[clusterv1.PausedAnnotation]
-
 	if name := controlplanev1beta1.OwnerClusterName(cp); name != "" {
 		cluster := &clusterv1.Cluster{}
 		err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: name}, cluster)
 		switch {
 		case err == nil:
 			obs.cluster = cluster
-			obs.paused = obs.paused || (cluster.Spec.Paused != nil && *cluster.Spec.Paused)
 		case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
 		default:
 			return obs, err
@@ -206,11 +209,10 @@ func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 		}
 	}
 
-	obs.inputs.Add("controlplane", cp)
-	obs.inputs.Add("cluster", obs.cluster)
-	obs.inputs.Add("apply", obs.apply)
-	obs.inputs.Add("workspace", obs.workspace)
-	obs.inputs.Add("kubeconfig", obs.kubeconfig)
+	in.Add("cluster", obs.cluster)
+	in.Add("apply", obs.apply)
+	in.Add("workspace", obs.workspace)
+	in.Add("kubeconfig", obs.kubeconfig)
 	return obs, nil
 }
 

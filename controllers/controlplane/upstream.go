@@ -4,7 +4,7 @@ import (
 	"context"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/upstream"
 )
 

@@ -5,7 +5,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 )
 
 // applyCondition applies the control plane's KubeconfigReady condition, the

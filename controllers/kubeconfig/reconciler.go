@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -14,8 +16,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
 )
 
 const (
@@ -44,11 +48,19 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+
+	// clusterAPI is what the manager found of Cluster API at start: an
+	// older one, whose pause cannot be seen, holds every control plane.
+	clusterAPI clusterapi.Support
+	// settled is skeleton.Reconcile's memory; this controller never
+	// settles (a token is renewed on a clock), so it stays empty.
+	settled skeleton.Memory
 }
 
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes/status,verbs=patch
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplates,verbs=get;list;watch
+// +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=clusters,verbs=get;list;watch
 // +kubebuilder:rbac:groups=tf.upbound.io,resources=providerconfigs,verbs=get
 // +kubebuilder:rbac:groups=tf.m.upbound.io,resources=providerconfigs;clusterproviderconfigs,verbs=get
 // +kubebuilder:rbac:groups=tf.upbound.io,resources=workspaces,verbs=get;list;watch
@@ -57,15 +69,53 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile keeps the control plane's token kubeconfig current and returns
-// when the token is due for renewal.
+// when the token is due for renewal (skeleton.Reconcile, with Observe and
+// Act).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	cp := &controlplanev1beta1.CAPTControlPlane{}
-	if err := r.Client.Get(ctx, req.NamespacedName, cp); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, emptyControlPlane, r)
+}
+
+func emptyControlPlane() *controlplanev1beta1.CAPTControlPlane {
+	return &controlplanev1beta1.CAPTControlPlane{}
+}
+
+// Name is the controller's name in metrics.
+func (r *Reconciler) Name() string { return ControllerName }
+
+// Forget has nothing to drop.
+func (r *Reconciler) Forget(client.ObjectKey) {}
+
+// Observe reads the owner Cluster, whose spec.paused pauses the control
+// plane as its annotation does; the rest is read by Act.
+func (r *Reconciler) Observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, in *skeleton.Inputs) (struct{}, skeleton.PauseSources, error) {
+	var sources skeleton.PauseSources
+	if name := controlplanev1beta1.OwnerClusterName(cp); name != "" && r.clusterAPI.Served {
+		cluster := &clusterv1.Cluster{}
+		switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: name}, cluster); {
+		case err == nil:
+			sources.Cluster = cluster
+		case !apierrors.IsNotFound(err):
+			return struct{}{}, sources, err
+		}
 	}
-	if !cp.DeletionTimestamp.IsZero() || holds(cp) {
-		return ctrl.Result{}, nil
+	in.Add("cluster", sources.Cluster)
+	return struct{}{}, sources, nil
+}
+
+// Act writes the token kubeconfig when the one there is not good for what
+// the control plane needs now. A control plane that is deleting, paused or
+// held by an older Cluster API gets nothing. It never settles: the
+// renewal is on a clock.
+func (r *Reconciler) Act(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, _ struct{}, state skeleton.State) (skeleton.Outcome, error) {
+	if state.Deleting || state.Paused || r.clusterAPI.Unsupported() {
+		return skeleton.Outcome{}, nil
 	}
+	result, err := r.renew(ctx, cp)
+	return skeleton.Outcome{Result: result}, err
+}
+
+// renew writes a new token when needed and returns when to come back.
+func (r *Reconciler) renew(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (ctrl.Result, error) {
 	target, ok := targetOf(cp, nil)
 	// A sensitive output (the CA, commonly) is only in the Workspace's
 	// connection Secret, which is read from the API server.

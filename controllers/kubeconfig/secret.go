@@ -17,9 +17,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/ekstoken"
 	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
+	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/upstream"
 )
 

@@ -3,21 +3,28 @@ package kubeconfig
 import (
 	"context"
 
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
+	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
 )
 
 // SetupWithManager registers the watches: control planes (only changes of
-// what the kubeconfig is made from) and the Secrets they own (a deleted or
-// edited kubeconfig is written again).
+// what the kubeconfig is made from), the Secrets they own (a deleted or
+// edited kubeconfig is written again) and their Clusters' pause.
 func (r *Reconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, options controller.Options) error {
 	if r.Client == nil {
 		r.Client = mgr.GetClient()
@@ -28,12 +35,27 @@ func (r *Reconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, optio
 	if r.Recorder == nil {
 		r.Recorder = mgr.GetEventRecorder(FieldManager)
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&controlplanev1beta1.CAPTControlPlane{}, builder.WithPredicates(inputsChanged)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(mapping.ToControlPlane)).
-		WithOptions(options).
-		Complete(r)
+		WithOptions(options)
+	r.clusterAPI = clusterapi.Discover(mgr.GetRESTMapper())
+	if r.clusterAPI.Served {
+		// Its pause: the Cluster names its control plane.
+		b = b.Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(controlPlaneOfCluster), builder.WithPredicates(skeleton.PauseChanged))
+	}
+	return b.Complete(r)
+}
+
+// controlPlaneOfCluster maps a Cluster to the CAPTControlPlane its
+// spec.controlPlaneRef names.
+func controlPlaneOfCluster(_ context.Context, obj client.Object) []reconcile.Request {
+	ref := obj.(*clusterv1.Cluster).Spec.ControlPlaneRef
+	if ref.APIGroup != controlplanev1beta1.GroupVersion.Group || ref.Kind != "CAPTControlPlane" || ref.Name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: ref.Name}}}
 }
 
 // inputsChanged passes a control plane's update only when something the

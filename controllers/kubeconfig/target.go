@@ -3,6 +3,8 @@ package kubeconfig
 import (
 	"fmt"
 
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -33,18 +35,14 @@ func targetOf(cp *controlplanev1beta1.CAPTControlPlane, connection map[string][]
 	return c, len(c.CA) > 0 && c.Region != ""
 }
 
-// holds says the control plane gets no action: the control plane
-// controller reports it paused (or Cluster API too old to see a pause).
-func holds(cp *controlplanev1beta1.CAPTControlPlane) bool {
-	return meta.IsStatusConditionTrue(cp.Status.Conditions, controlplanev1beta1.ConditionPaused) ||
-		meta.IsStatusConditionFalse(cp.Status.Conditions, controlplanev1beta1.ConditionClusterAPICompatible)
-}
-
 // inputs is everything a reconcile reads from the control plane, for the
-// event filter.
+// event filter: what the kubeconfig is made from, the pause annotation,
+// the deletion and the KubeconfigReady condition (put back when another
+// writer removes it).
 func inputs(cp *controlplanev1beta1.CAPTControlPlane) string {
 	target, ok := targetOf(cp, nil)
-	return fmt.Sprintf("%+v %t %t %t %s", target, ok, holds(cp), cp.DeletionTimestamp != nil, conditionOf(cp.Status.Conditions))
+	_, paused := cp.Annotations[clusterv1.PausedAnnotation]
+	return fmt.Sprintf("%+v %t %t %t %s", target, ok, paused, cp.DeletionTimestamp != nil, conditionOf(cp.Status.Conditions))
 }
 
 func conditionOf(conditions []metav1.Condition) string {

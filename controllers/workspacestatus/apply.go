@@ -52,7 +52,8 @@ func (r *Reconciler) apply(ctx context.Context, m mirror) (string, error) {
 		if apierrors.IsNotFound(err) {
 			// Deleted since the cache saw it: nothing left to mirror into.
 			r.log(ctx).V(1).Info("the control plane is gone; not mirroring")
-			r.forget(key)
+			r.settled.Forget(key)
+			r.Forget(key)
 			return "", nil
 		}
 		if rejected(err) {

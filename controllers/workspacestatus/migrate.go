@@ -3,9 +3,10 @@ package workspacestatus
 import (
 	"context"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
-	"github.com/capt-controlplane/capt-controlplane/internal/upstream"
+	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 )
 
 // migrate hands status fields owned by Update entries — upstream CAPT's, and
@@ -13,10 +14,10 @@ import (
 // managers by the ownership table: workspaceStatus to FieldManager alone,
 // the KubeconfigReady condition to capt-kubeconfig, the rest to
 // capt-controlplane (upstream.ControlPlaneStatus). Without it, fields an
-// Update entry co-owns would survive the apply that drops them. It returns
-// true when it sent the patch.
-func (r *Reconciler) migrate(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (bool, error) {
-	sent, err := ssa.Migrate(ctx, r.Client, cp, upstream.ControlPlaneStatus())
+// Update entry co-owns would survive the apply that drops them. Observe
+// computes the patch; this sends it and returns true when it did.
+func (r *Reconciler) migrate(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, patch client.Patch) (bool, error) {
+	sent, err := ssa.SendMigration(ctx, r.Client, cp, patch)
 	if err != nil || !sent {
 		return false, err
 	}

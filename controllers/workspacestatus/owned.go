@@ -9,10 +9,13 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 )
 
-// The three fields FieldManager applies.
+// The three fields FieldManager applies. A new mirrored field goes here
+// and in ownedDirectly too (docs/design.md, "Where to change what"): an
+// entry naming a field this fast path does not know falls back to Extract
+// on every reconcile, correct but slow.
 var (
 	readyPath      = fieldpath.MakePathOrDie("status", "workspaceStatus", "ready")
 	statePath      = fieldpath.MakePathOrDie("status", "workspaceStatus", "state")

@@ -9,8 +9,6 @@ import (
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -18,8 +16,10 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
+	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/upstream"
 )
 
 const (
@@ -65,10 +65,10 @@ type Reconciler struct {
 	// workspaceStatus this process last applied.
 	sent sync.Map // types.NamespacedName -> []byte (JSON)
 
-	// settled skips a reconcile of unchanged inputs (ssa.Settled). Measured
-	// (docs/benchmarks-owner.md): without it the manager spends 18 % more
-	// CPU per Workspace change.
-	settled ssa.Settled
+	// settled skips a reconcile of unchanged inputs (skeleton.Memory).
+	// Measured (docs/benchmarks-owner.md): without it the manager spends
+	// 18 % more CPU per Workspace change.
+	settled skeleton.Memory
 }
 
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch;patch
@@ -79,60 +79,100 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile applies the desired workspaceStatus when it differs from what
-// the object holds for FieldManager, and sends nothing when it does not.
+// the object holds for FieldManager, and sends nothing when it does not
+// (skeleton.Reconcile, with Observe and Act below).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	cp := &controlplanev1beta1.CAPTControlPlane{}
-	if err := r.Client.Get(ctx, req.NamespacedName, cp); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.forget(req.NamespacedName)
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	apply, ws, err := ownership.WorkspaceOf(ctx, r.Client, cp)
-	if foreign := (ownership.ForeignWorkspaceError{}); errors.As(err, &foreign) {
-		// Nothing to retry until the Workspace or the control plane changes.
-		r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, ReasonWorkspaceOwnedElsewhere, "Mirror", "%s; not mirroring it", foreign.Error())
-		return ctrl.Result{}, nil
-	}
-	if err != nil {
-		return ctrl.Result{}, fmt.Errorf("finding the workspace of %s: %w", req.NamespacedName, err)
-	}
-	// Before the settled inputs: the response of our own forced apply is
-	// settled, yet it can hold what a concurrent Update left behind.
-	if migrated, err := r.migrate(ctx, cp); err != nil || migrated {
-		return ctrl.Result{}, err // the watch brings the migrated object
-	}
-	in := inputsOf(cp, apply, ws)
-	if r.settled.Holds(req.NamespacedName, in) {
-		skipsTotal.Inc()
-		return ctrl.Result{}, nil
-	}
+	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, emptyControlPlane, r)
+}
 
+func emptyControlPlane() *controlplanev1beta1.CAPTControlPlane {
+	return &controlplanev1beta1.CAPTControlPlane{}
+}
+
+// observed is what the mirror decides from.
+type observed struct {
+	apply *infrastructurev1beta1.WorkspaceTemplateApply
+	ws    tfv1beta1.AnyWorkspace
+	// foreign says whose the Workspace found by name is, when it is
+	// another control plane's; empty when it is not.
+	foreign string
+	// migration is the managedFields patch an older client's Update
+	// entries need; nil when none.
+	migration client.Patch
+}
+
+// Name is the controller's name in metrics.
+func (r *Reconciler) Name() string { return ControllerName }
+
+// Observe reads the control plane's apply and Workspace, and whether its
+// managedFields need migrating: our own forced apply's response is settled,
+// yet it can hold what a concurrent Update left behind, so a pending
+// migration is an input too. The mirror has no pause: a paused control
+// plane's status is still reported.
+func (r *Reconciler) Observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, in *skeleton.Inputs) (observed, skeleton.PauseSources, error) {
+	var obs observed
+	var err error
+	obs.apply, obs.ws, err = ownership.WorkspaceOf(ctx, r.Client, cp)
+	if foreign := (ownership.ForeignWorkspaceError{}); errors.As(err, &foreign) {
+		obs.foreign = foreign.Error()
+	} else if err != nil {
+		return obs, skeleton.PauseSources{}, fmt.Errorf("finding the workspace of %s/%s: %w", cp.Namespace, cp.Name, err)
+	}
+	if obs.migration, err = upstream.ControlPlaneStatus().Patch(cp); err != nil {
+		return obs, skeleton.PauseSources{}, err
+	}
+	obs.record(in)
+	return obs, skeleton.PauseSources{}, nil
+}
+
+// record adds what the mirror decides from, besides the control plane, to
+// in.
+func (obs observed) record(in *skeleton.Inputs) {
+	in.Add(inputApply, obs.apply)
+	in.Add(inputWorkspace, obs.ws)
+	// A foreign Workspace is not returned: its appearance must still
+	// differ from the absence the last decision may have settled on.
+	in.Note(inputForeign, obs.foreign != "")
+	in.Note(inputMigration, obs.migration != nil)
+}
+
+// Act migrates the managedFields if needed, else applies the mirror when
+// it differs from what FieldManager owns.
+func (r *Reconciler) Act(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed, _ skeleton.State) (skeleton.Outcome, error) {
+	key := client.ObjectKeyFromObject(cp)
+	if obs.foreign != "" {
+		// Nothing to retry until the Workspace or the control plane changes.
+		r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, ReasonWorkspaceOwnedElsewhere, "Mirror", "%s; not mirroring it", obs.foreign)
+		return skeleton.Outcome{}, nil
+	}
+	if obs.migration != nil {
+		// The watch brings the migrated object.
+		_, err := r.migrate(ctx, cp, obs.migration)
+		return skeleton.Outcome{}, err
+	}
+	ws := obs.ws
 	owned, err := ownedWorkspaceStatus(cp)
 	if err != nil {
-		return ctrl.Result{}, err
+		return skeleton.Outcome{}, err
 	}
-	last := r.lastSent(req.NamespacedName)
+	last := r.lastSent(key)
 	desired, refused := desiredWorkspaceStatus(ws, mirrored(owned, last), r.MaxAtProviderBytes)
 	var failed error
 	if refused != nil {
 		// Mirror ready and state all the same, then fail the reconcile so
 		// that it is retried with backoff; the inputs are never settled.
 		r.Recorder.Eventf(cp, ws, corev1.EventTypeWarning, refused.reason, "Mirror", "%s", refused.message)
-		failed = fmt.Errorf("mirroring %s: %w", req.NamespacedName, refused)
+		failed = fmt.Errorf("mirroring %s: %w", key, refused)
 	}
 	current := desired == nil
 	if !current {
 		if current, err = ssa.JSONEqual(desired, owned); err != nil {
-			return ctrl.Result{}, err
+			return skeleton.Outcome{}, err
 		}
 	}
 	if current {
 		skipsTotal.Inc()
-		if failed == nil {
-			r.settled.Store(req.NamespacedName, in)
-		}
-		return ctrl.Result{}, failed
+		return skeleton.Outcome{Settled: failed == nil}, failed
 	}
 
 	fromWorkspace := ws != nil && refused == nil && !tfv1beta1.ObservationOf(ws.Observed().AtProvider).IsEmpty()
@@ -142,35 +182,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		precondition: knownOnlyFromObject(fromWorkspace, desired, owned, last)}
 	response, err := r.apply(ctx, m)
 	if err != nil || failed != nil || response == "" {
-		return ctrl.Result{}, cmp.Or(err, failed)
+		return skeleton.Outcome{}, cmp.Or(err, failed)
 	}
 	// The response is the object with exactly what was sent: when its watch
 	// event comes back with the same inputs, there is nothing to decide.
 	// Measured (docs/benchmarks-owner.md): comparing the echo instead costs
 	// 20 % more CPU per Workspace change.
 	cp.ResourceVersion = response
-	r.settled.Store(req.NamespacedName, inputsOf(cp, apply, ws))
-	return ctrl.Result{}, nil
+	settledOn := &skeleton.Inputs{}
+	settledOn.Add(skeleton.Self, cp)
+	obs.record(settledOn)
+	return skeleton.Outcome{Settled: true, SettledOn: settledOn}, nil
 }
 
-// inputControlPlane names the control plane among a decision's inputs.
-const inputControlPlane = "controlplane"
+// The mirror's inputs besides the control plane (skeleton.Self).
+const (
+	inputApply     = "apply"
+	inputWorkspace = "workspace"
+	inputForeign   = "foreign"
+	inputMigration = "migration"
+)
 
-// inputsOf is what a decision depends on: the versions of the control
-// plane, its WorkspaceTemplateApply and its Workspace (nil when absent).
-func inputsOf(cp *controlplanev1beta1.CAPTControlPlane, apply *infrastructurev1beta1.WorkspaceTemplateApply, ws tfv1beta1.AnyWorkspace) *ssa.Inputs {
-	in := &ssa.Inputs{}
-	in.Add(inputControlPlane, cp)
-	in.Add("apply", apply)
-	in.Add("workspace", ws)
-	return in
-}
-
-// forget drops what this process knows of a control plane that is gone.
-func (r *Reconciler) forget(key types.NamespacedName) {
-	r.sent.Delete(key)
-	r.settled.Forget(key)
-}
+// Forget drops what this process knows of a control plane that is gone.
+func (r *Reconciler) Forget(key client.ObjectKey) { r.sent.Delete(key) }
 
 func workspaceName(ws tfv1beta1.AnyWorkspace) string {
 	if ws == nil {

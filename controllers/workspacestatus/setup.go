@@ -5,9 +5,7 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
@@ -37,7 +35,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	}
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
-		For(&controlplanev1beta1.CAPTControlPlane{}, builder.WithPredicates(predicate.Funcs{UpdateFunc: r.notOwnEcho})).
+		For(&controlplanev1beta1.CAPTControlPlane{}, builder.WithPredicates(predicate.Funcs{UpdateFunc: r.settled.NotOwnEcho})).
 		// A resync of a Workspace or an apply (same resourceVersion) would
 		// only queue its control plane a second and third time in the same
 		// period: the control plane's own resync re-checks it.
@@ -51,16 +49,4 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}))
 	}
 	return b.Complete(r)
-}
-
-// notOwnEcho drops the watch event of a control plane at the very version
-// this process's last apply (or last decision) settled on: typically the
-// echo of our own mirror write, whose reconcile would only find its inputs
-// settled. A resync (the same version twice) still passes, and any other
-// writer's change is a new version.
-func (r *Reconciler) notOwnEcho(e event.UpdateEvent) bool {
-	if e.ObjectOld.GetResourceVersion() == e.ObjectNew.GetResourceVersion() {
-		return true
-	}
-	return !r.settled.HoldsVersionOf(client.ObjectKeyFromObject(e.ObjectNew), inputControlPlane, e.ObjectNew)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
@@ -16,11 +15,11 @@ import (
 // is retained, waits until it is gone, and then drops the finalizer. A
 // Workspace of the apply's name that is not the apply's own is never
 // deleted.
-func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (ctrl.Result, error) {
+func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) error {
 	if !apply.Spec.RetainWorkspaceOnDelete {
 		live, err := r.liveWorkspaces(ctx, apply)
 		if err != nil {
-			return ctrl.Result{}, err
+			return err
 		}
 		var own []client.Object
 		if live.cluster != nil && isOwnClusterScoped(live.cluster, apply) {
@@ -32,15 +31,15 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev
 		for _, ws := range own {
 			if ws.GetDeletionTimestamp().IsZero() {
 				if err := r.Client.Delete(ctx, ws); client.IgnoreNotFound(err) != nil {
-					return ctrl.Result{}, fmt.Errorf("deleting workspace %s: %w", tfv1beta1.NameOf(ws), err)
+					return fmt.Errorf("deleting workspace %s: %w", tfv1beta1.NameOf(ws), err)
 				}
 				r.log(ctx).Info("deleted workspace", "workspace", tfv1beta1.NameOf(ws))
 			}
 		}
 		if len(own) > 0 {
-			return ctrl.Result{}, nil // the Workspace watch brings us back when it is gone
+			return nil // the Workspace watch brings us back when it is gone
 		}
 	}
 	_, err := r.applyFinalizer(ctx, apply, false)
-	return ctrl.Result{}, err
+	return err
 }

@@ -13,7 +13,7 @@ import (
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
+	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
 )
 
 // read is one cached object a reconcile decides from.
@@ -25,10 +25,6 @@ type read struct {
 
 // observed is what a reconcile of an apply read before deciding.
 type observed struct {
-	// inputs are the versions of every cached object the reconcile decides
-	// from: the apply, its template, its Workspace, the Workspaces it waits
-	// for, and the control plane and Cluster whose pause holds it.
-	inputs ssa.Inputs
 	// settleable is false when the decision also depends on something read
 	// live (Secrets it waits for), which no version captures.
 	settleable   bool
@@ -36,11 +32,12 @@ type observed struct {
 	cluster      *clusterv1.Cluster                    // nil when none
 }
 
-// observe reads, once each, the cached objects a reconcile of apply
-// decides from.
-func (r *Reconciler) observe(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (*observed, error) {
+// Observe reads, once each, the cached objects a reconcile of apply
+// decides from and records their versions in in: its template, its
+// Workspace, the Workspaces it waits for, and the control plane and
+// Cluster whose pause holds it.
+func (r *Reconciler) Observe(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, in *skeleton.Inputs) (*observed, skeleton.PauseSources, error) {
 	obs := &observed{settleable: len(apply.Spec.WaitForSecrets) == 0}
-	obs.inputs.Add("apply", apply)
 	tmplKey := types.NamespacedName{Namespace: apply.Spec.TemplateRef.Namespace, Name: apply.Spec.TemplateRef.Name}
 	if tmplKey.Namespace == "" {
 		tmplKey.Namespace = apply.Namespace
@@ -64,7 +61,7 @@ func (r *Reconciler) observe(ctx context.Context, apply *infrastructurev1beta1.W
 	for _, rd := range reads {
 		switch err := r.Client.Get(ctx, rd.key, rd.obj); {
 		case err == nil:
-			obs.inputs.Add(rd.name, rd.obj)
+			in.Add(rd.name, rd.obj)
 			switch o := rd.obj.(type) {
 			case *controlplanev1beta1.CAPTControlPlane:
 				obs.controlPlane = o
@@ -72,10 +69,16 @@ func (r *Reconciler) observe(ctx context.Context, apply *infrastructurev1beta1.W
 				obs.cluster = o
 			}
 		case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
-			obs.inputs.Add(rd.name, nil)
+			in.Add(rd.name, nil)
 		default:
-			return nil, err
+			return nil, skeleton.PauseSources{}, err
 		}
 	}
-	return obs, nil
+	// The apply is paused with its control plane: its own annotation, the
+	// control plane's, or the Cluster's spec.paused.
+	sources := skeleton.PauseSources{Cluster: obs.cluster}
+	if obs.controlPlane != nil {
+		sources.Objects = []client.Object{obs.controlPlane}
+	}
+	return obs, sources, nil
 }

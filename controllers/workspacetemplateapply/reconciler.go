@@ -24,10 +24,11 @@ import (
 	infraac "github.com/capt-controlplane/capt-controlplane/applyconfig/infrastructure/infrastructure/v1beta1"
 	tfac "github.com/capt-controlplane/capt-controlplane/applyconfig/tf/tf/v1beta1"
 	tfmac "github.com/capt-controlplane/capt-controlplane/applyconfig/tfm/tfm/v1beta1"
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/providerterraform"
+	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
+	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
@@ -56,7 +57,7 @@ type Reconciler struct {
 
 	// settled skips a reconcile whose inputs are those of the last one that
 	// sent nothing (resyncs of unchanged applies).
-	settled ssa.Settled
+	settled skeleton.Memory
 
 	// clusterAPI is what the manager found of Cluster API at start: an
 	// older one, whose pause cannot be seen, holds every apply.
@@ -82,36 +83,36 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile renders and applies the Workspace, then reports on it.
+// Reconcile renders and applies the Workspace, then reports on it
+// (skeleton.Reconcile, with Observe and Act).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
-	if err := r.Client.Get(ctx, req.NamespacedName, apply); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.settled.Forget(req.NamespacedName)
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, emptyApply, r)
+}
+
+func emptyApply() *infrastructurev1beta1.WorkspaceTemplateApply {
+	return &infrastructurev1beta1.WorkspaceTemplateApply{}
+}
+
+// Name is the controller's name in metrics.
+func (r *Reconciler) Name() string { return ControllerName }
+
+// Forget has nothing to drop beyond the settled inputs.
+func (r *Reconciler) Forget(client.ObjectKey) {}
+
+// Act runs reconcileDelete or reconcileNormal. A paused apply gets no
+// action, not even on deletion: it is what stands between a paused
+// cluster and terraform destroy. Unpausing is an event of the apply, its
+// control plane or its Cluster, all watched; an older Cluster API's
+// upgrade needs a restart.
+func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, obs *observed, state skeleton.State) (skeleton.Outcome, error) {
+	if state.Paused || r.clusterAPI.Unsupported() {
+		return skeleton.Outcome{}, nil
 	}
-	obs, err := r.observe(ctx, apply)
-	if err != nil {
-		return ctrl.Result{}, err
+	if state.Deleting {
+		return skeleton.Outcome{}, r.reconcileDelete(ctx, apply)
 	}
-	if paused(apply, obs) || r.clusterAPI.Unsupported() {
-		// Unpausing is an event of the apply, its control plane or its
-		// Cluster, all watched; Cluster API's upgrade needs a restart.
-		return ctrl.Result{}, nil
-	}
-	if !apply.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, apply)
-	}
-	if obs.settleable && r.settled.Holds(req.NamespacedName, &obs.inputs) {
-		return ctrl.Result{}, nil
-	}
-	r.settled.Forget(req.NamespacedName)
 	result, sent, err := r.reconcileNormal(ctx, apply)
-	if err == nil && obs.settleable && !sent && result.RequeueAfter == 0 {
-		r.settled.Store(req.NamespacedName, &obs.inputs)
-	}
-	return result, err
+	return skeleton.Outcome{Result: result, Settled: obs.settleable && !sent && result.RequeueAfter == 0}, err
 }
 
 // outcome is what one reconcile found, for the status.

@@ -18,6 +18,7 @@ import (
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
 	"github.com/capt-controlplane/capt-controlplane/internal/providerterraform"
+	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
 )
 
 // indexTemplate indexes applies by the namespace/name of their template.
@@ -53,7 +54,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(applyForWorkspace), builder.WithPredicates(workspaceChanged)).
 		Watches(&infrastructurev1beta1.WorkspaceTemplate{}, handler.EnqueueRequestsFromMapFunc(r.appliesForTemplate)).
 		// Unpausing a control plane or a Cluster resumes its applies.
-		Watches(&controlplanev1beta1.CAPTControlPlane{}, handler.EnqueueRequestsFromMapFunc(applyOfControlPlane), builder.WithPredicates(pauseChanged)).
+		Watches(&controlplanev1beta1.CAPTControlPlane{}, handler.EnqueueRequestsFromMapFunc(applyOfControlPlane), builder.WithPredicates(skeleton.PauseChanged)).
 		WithOptions(options)
 	r.clusterAPI = clusterapi.Discover(mgr.GetRESTMapper())
 	r.served = &providerterraform.Discoverer{Config: mgr.GetConfig(), GVK: tfv1beta1.GroupVersion.WithKind("Workspace")}
@@ -62,7 +63,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		b = b.Watches(&tfmv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(applyForWorkspace), builder.WithPredicates(workspaceChanged))
 	}
 	if r.clusterAPI.Served {
-		b = b.Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.appliesOfCluster), builder.WithPredicates(pauseChanged))
+		b = b.Watches(&clusterv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.appliesOfCluster), builder.WithPredicates(skeleton.PauseChanged))
 	}
 	return b.Complete(r)
 }

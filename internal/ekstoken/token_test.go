@@ -47,28 +47,6 @@ func TestTokenFormat(t *testing.T) {
 	}
 }
 
-func TestVerify(t *testing.T) {
-	tok, err := New(context.Background(), creds, "ap-northeast-1", "demo", clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Verify(tok.Value, creds, "demo", clock.Add(14*time.Minute)); err != nil {
-		t.Errorf("a fresh token for demo: %v", err)
-	}
-	other := creds
-	other.SecretAccessKey = "another"
-	for name, err := range map[string]error{
-		"another cluster's name": Verify(tok.Value, creds, "other", clock),
-		"other credentials":      Verify(tok.Value, other, "demo", clock),
-		"after 15 minutes":       Verify(tok.Value, creds, "demo", clock.Add(16*time.Minute)),
-		"not a token":            Verify("Bearer xyz", creds, "demo", clock),
-	} {
-		if err == nil {
-			t.Errorf("%s: accepted", name)
-		}
-	}
-}
-
 func TestNewNeedsCredentialsAndNames(t *testing.T) {
 	for name, c := range map[string]struct {
 		creds           aws.Credentials

@@ -1,7 +1,8 @@
-// Package manager builds the controller manager that bin/manager runs: its
-// flags, its cache configuration and its four controllers. Tests, the
-// benchmark and the chaos run use the same package, so that what they prove
-// holds for the binary users run.
+// Package manager holds what the controller manager bin/manager runs is
+// built from: its flags (Options), its controller-runtime options and cache
+// configuration (RuntimeOptions, CacheOptions) and its REST client
+// configuration. cmd/manager wires the four controllers into it. Tests use
+// the same package, so that what they prove holds for the binary users run.
 package manager
 
 import (

@@ -23,8 +23,8 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/value"
 
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 )
 
 // Managers are the field managers of upstream CAPT's writes: its manager

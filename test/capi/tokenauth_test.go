@@ -14,7 +14,6 @@ import (
 	. "github.com/onsi/gomega"
 	authenticationv1 "k8s.io/api/authentication/v1"
 
-	"github.com/capt-controlplane/capt-controlplane/internal/ekstoken"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
@@ -94,7 +93,7 @@ func (w *tokenWebhook) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	review.Status = authenticationv1.TokenReviewStatus{}
 	w.mu.Lock()
 	for cluster := range w.clusters {
-		if ekstoken.Verify(review.Spec.Token, testenv.AWSCredentials, cluster, time.Now()) == nil {
+		if testenv.VerifyEKSToken(review.Spec.Token, testenv.AWSCredentials, cluster, time.Now()) == nil {
 			w.accepted[cluster]++
 			review.Status = authenticationv1.TokenReviewStatus{Authenticated: true, User: authenticationv1.UserInfo{
 				Username: "eks:" + cluster + ":admin", Groups: []string{"system:masters", "system:authenticated"},

@@ -139,7 +139,7 @@ func TestFlowToReady(t *testing.T) {
 	g.Expect(user.Exec).To(BeNil())
 	expires, err := time.Parse(time.RFC3339, token.Annotations[kubeconfig.AnnotationTokenExpires])
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(ekstoken.Verify(user.Token, testenv.AWSCredentials, "flow-eks", expires.Add(-ekstoken.Lifetime))).To(Succeed())
+	g.Expect(testenv.VerifyEKSToken(user.Token, testenv.AWSCredentials, "flow-eks", expires.Add(-ekstoken.Lifetime))).To(Succeed())
 	waitCondition(t, ready, controlplanev1beta1.ConditionKubeconfigReady, func(g Gomega, c *metav1.Condition) {
 		g.Expect(c.Status).To(Equal(metav1.ConditionTrue))
 		g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonTokenIssued))

@@ -115,7 +115,7 @@ func TestTokenRenewal(t *testing.T) {
 	g.Expect(renewed).NotTo(Equal(token))
 	g.Expect(renewedExpires).To(Equal(later.Add(ekstoken.Lifetime).Truncate(time.Second)))
 	g.Expect(result.RequeueAfter).To(Equal(ekstoken.Lifetime - kubeconfig.RenewBefore))
-	g.Expect(ekstoken.Verify(renewed, testenv.AWSCredentials, "flow-eks", later)).To(Succeed())
+	g.Expect(testenv.VerifyEKSToken(renewed, testenv.AWSCredentials, "flow-eks", later)).To(Succeed())
 }
 
 // TestMissingCredentials: without credentials no token can be signed: the
@@ -195,6 +195,6 @@ func TestCredentialsSecretRefOverrides(t *testing.T) {
 	g.Eventually(func(g Gomega) { tokenOf(g, key) }, timeout, poll).Should(Succeed())
 	token, expires, _ := tokenOf(g, key)
 	signedAt := expires.Add(-ekstoken.Lifetime)
-	g.Expect(ekstoken.Verify(token, own, "flow-eks", signedAt)).To(Succeed(), "signed with the control plane's own credentials")
-	g.Expect(ekstoken.Verify(token, testenv.AWSCredentials, "flow-eks", signedAt)).NotTo(Succeed())
+	g.Expect(testenv.VerifyEKSToken(token, own, "flow-eks", signedAt)).To(Succeed(), "signed with the control plane's own credentials")
+	g.Expect(testenv.VerifyEKSToken(token, testenv.AWSCredentials, "flow-eks", signedAt)).NotTo(Succeed())
 }

@@ -54,7 +54,6 @@ import (
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
-	"github.com/capt-controlplane/capt-controlplane/internal/ekstoken"
 	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
@@ -229,9 +228,9 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope, p
 			cfg, err := clientcmd.Load(s.Data["value"])
 			g.Expect(err).NotTo(HaveOccurred())
 			token := cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo].Token
-			g.Expect(ekstoken.Verify(token, signer, name, time.Now())).To(Succeed())
+			g.Expect(testenv.VerifyEKSToken(token, signer, name, time.Now())).To(Succeed())
 			if signer != testenv.AWSCredentials {
-				g.Expect(ekstoken.Verify(token, testenv.AWSCredentials, name, time.Now())).NotTo(Succeed(), "signed with the platform's credentials")
+				g.Expect(testenv.VerifyEKSToken(token, testenv.AWSCredentials, name, time.Now())).NotTo(Succeed(), "signed with the platform's credentials")
 			}
 		}, timeout, poll).Should(Succeed())
 	})

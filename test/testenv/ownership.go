@@ -8,9 +8,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
-	"github.com/capt-controlplane/capt-controlplane/controllers/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/scheme"
+	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 )
 
 var ownershipScheme = scheme.New()

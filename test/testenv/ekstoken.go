@@ -1,4 +1,4 @@
-package ekstoken
+package testenv
 
 import (
 	"context"
@@ -7,16 +7,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/capt-controlplane/capt-controlplane/internal/ekstoken"
 )
 
-// Verify checks a token the way EKS's authenticator relies on STS to: that
+// VerifyEKSToken checks a token the way EKS's authenticator relies on STS to: that
 // it presigns GetCallerIdentity on the regional STS endpoint, that it is no
-// older than Lifetime at now, and that its signature is the one creds make
+// older than ekstoken.Lifetime at now, and that its signature is the one creds make
 // for cluster (so the cluster name header was signed). It needs the
 // signer's credentials instead of calling STS: tests use it, with known
 // credentials.
-func Verify(token string, creds aws.Credentials, cluster string, now time.Time) error {
-	u, err := Decode(token)
+func VerifyEKSToken(token string, creds aws.Credentials, cluster string, now time.Time) error {
+	u, err := ekstoken.Decode(token)
 	if err != nil {
 		return err
 	}
@@ -32,21 +34,21 @@ func Verify(token string, creds aws.Credentials, cluster string, now time.Time) 
 	if u.Host != "sts."+region+".amazonaws.com" {
 		return fmt.Errorf("host %s is not STS in %s", u.Host, region)
 	}
-	if !strings.Contains(q.Get("X-Amz-SignedHeaders"), ClusterIDHeader) {
-		return fmt.Errorf("the %s header is not signed", ClusterIDHeader)
+	if !strings.Contains(q.Get("X-Amz-SignedHeaders"), ekstoken.ClusterIDHeader) {
+		return fmt.Errorf("the %s header is not signed", ekstoken.ClusterIDHeader)
 	}
 	signedAt, err := time.Parse("20060102T150405Z", q.Get("X-Amz-Date"))
 	if err != nil {
 		return fmt.Errorf("X-Amz-Date: %w", err)
 	}
-	if age := now.Sub(signedAt); age > Lifetime || age < -time.Minute {
+	if age := now.Sub(signedAt); age > ekstoken.Lifetime || age < -time.Minute {
 		return fmt.Errorf("signed at %s: expired or from the future at %s", signedAt, now)
 	}
-	again, err := New(context.Background(), creds, region, cluster, signedAt)
+	again, err := ekstoken.New(context.Background(), creds, region, cluster, signedAt)
 	if err != nil {
 		return err
 	}
-	want, err := Decode(again.Value)
+	want, err := ekstoken.Decode(again.Value)
 	if err != nil {
 		return err
 	}

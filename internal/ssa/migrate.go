@@ -244,6 +244,12 @@ func Migrate(ctx context.Context, c client.Client, obj client.Object, m Migratio
 	if err != nil || patch == nil {
 		return false, err
 	}
+	return SendMigration(ctx, c, obj, patch)
+}
+
+// SendMigration sends a patch Migration.Patch computed of obj, as Migrate
+// does.
+func SendMigration(ctx context.Context, c client.Client, obj client.Object, patch client.Patch) (bool, error) {
 	if err := c.Patch(ctx, obj.DeepCopyObject().(client.Object), patch); err != nil {
 		if apierrors.IsConflict(err) {
 			return true, nil
