@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
-	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
@@ -46,9 +45,7 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 			controlplanev1beta1.LabelControlPlaneNamespace: cp.Namespace,
 			controlplanev1beta1.LabelControlPlaneName:      cp.Name,
 		}).
-		WithOwnerReferences(metav1ac.OwnerReference().
-			WithAPIVersion(controlplanev1beta1.GroupVersion.String()).WithKind("CAPTControlPlane").
-			WithName(cp.Name).WithUID(cp.UID).WithController(true).WithBlockOwnerDeletion(true)).
+		WithOwnerReferences(ssa.ControllerReference(controlplanev1beta1.GroupVersion.String(), "CAPTControlPlane", cp)).
 		WithData(map[string][]byte{kubeconfigKey: kubeconfig})
 
 	var owned *corev1ac.SecretApplyConfiguration

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 
-	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
@@ -105,9 +104,7 @@ func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, clu
 	}
 	return infraac.WorkspaceTemplateApply(cp.EffectiveWorkspaceTemplateApplyName(), cp.Namespace).
 		WithLabels(labels).
-		WithOwnerReferences(metav1ac.OwnerReference().
-			WithAPIVersion(controlplanev1beta1.GroupVersion.String()).WithKind("CAPTControlPlane").
-			WithName(cp.Name).WithUID(cp.UID).WithController(true).WithBlockOwnerDeletion(true)).
+		WithOwnerReferences(ssa.ControllerReference(controlplanev1beta1.GroupVersion.String(), "CAPTControlPlane", cp)).
 		WithSpec(infraac.WorkspaceTemplateApplySpec().
 			WithTemplateRef(infraac.WorkspaceTemplateReference().WithName(cp.Spec.WorkspaceTemplateRef.Name).WithNamespace(tmplNamespace)).
 			WithWriteConnectionSecretToRef(infraac.SecretReference().WithName(cp.Name + connectionSecretSuffix).WithNamespace(cp.Namespace)).

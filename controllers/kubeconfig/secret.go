@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
-	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -103,9 +102,7 @@ func (r *Reconciler) applySecret(ctx context.Context, cp *controlplanev1beta1.CA
 			controlplanev1beta1.LabelControlPlaneName:      cp.Name,
 		}).
 		WithAnnotations(map[string]string{AnnotationTokenExpires: token.Expires.UTC().Format(time.RFC3339)}).
-		WithOwnerReferences(metav1ac.OwnerReference().
-			WithAPIVersion(controlplanev1beta1.GroupVersion.String()).WithKind("CAPTControlPlane").
-			WithName(cp.Name).WithUID(cp.UID).WithController(true).WithBlockOwnerDeletion(true)).
+		WithOwnerReferences(ssa.ControllerReference(controlplanev1beta1.GroupVersion.String(), "CAPTControlPlane", cp)).
 		WithData(map[string][]byte{dataKey: kubeconfig})
 	if err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		return time.Time{}, fmt.Errorf("kubeconfig secret %s/%s: %w", cp.Namespace, name, err)

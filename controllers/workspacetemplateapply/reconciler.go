@@ -29,7 +29,6 @@ import (
 	"github.com/capt-controlplane/capt-controlplane/internal/providerterraform"
 	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
 	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
-	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
 const (
@@ -301,9 +300,7 @@ func (r *Reconciler) applyNamespaced(ctx context.Context, apply *infrastructurev
 		return outcome{}, err
 	}
 	desired := tfmac.Workspace(name, apply.Namespace).WithLabels(workspaceLabels(apply)).
-		WithOwnerReferences(metav1ac.OwnerReference().
-			WithAPIVersion(infrastructurev1beta1.GroupVersion.String()).WithKind("WorkspaceTemplateApply").
-			WithName(apply.Name).WithUID(apply.UID).WithController(true).WithBlockOwnerDeletion(true)).
+		WithOwnerReferences(ssa.ControllerReference(infrastructurev1beta1.GroupVersion.String(), "WorkspaceTemplateApply", apply)).
 		WithSpec(spec)
 	rendered := &tfmv1beta1.Workspace{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: apply.Namespace}}
 	if live == nil {

@@ -7,6 +7,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -82,4 +83,13 @@ func AppliedEntry(obj client.Object, manager, subresource string) (metav1.Manage
 		}
 	}
 	return metav1.ManagedFieldsEntry{}, false
+}
+
+// ControllerReference is the controller ownerReference to owner, of
+// apiVersion and kind, that every object the manager creates for another
+// carries: the garbage collector deletes it with its owner, and nothing
+// else can claim to control it.
+func ControllerReference(apiVersion, kind string, owner metav1.Object) *metav1ac.OwnerReferenceApplyConfiguration {
+	return metav1ac.OwnerReference().WithAPIVersion(apiVersion).WithKind(kind).
+		WithName(owner.GetName()).WithUID(owner.GetUID()).WithController(true).WithBlockOwnerDeletion(true)
 }

@@ -5,7 +5,8 @@
 //     finds the manager's entry);
 //   - the semantic JSON comparison behind that no-op skip (JSONEqual);
 //   - a status condition whose lastTransitionTime moves only when its
-//     status does (Condition);
+//     status does (Condition), and the controller ownerReference of every
+//     object the manager creates for another (ControllerReference);
 //   - the one-time migration of managedFields that older clients left
 //     behind with Update operations (Migration, Migrate, SendMigration).
 package ssa
