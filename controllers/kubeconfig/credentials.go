@@ -24,7 +24,9 @@ const defaultProviderConfig = "default"
 const defaultCredentialsKey = "credentials"
 
 // credentials reads the AWS credentials of spec.credentialsSecretRef when
-// set, else those provider-terraform uses for the control plane's Workspace: the template's ProviderConfig, the first of its
+// set (a Secret of the control plane's namespace), else those
+// provider-terraform uses for the control plane's Workspace: the
+// template's ProviderConfig, the first of its
 // credentials kept in a Secret, parsed as an AWS ini. The ProviderConfig
 // and the Secret are read by name from the API server. The error names the
 // object and the reason.
@@ -33,6 +35,11 @@ func (r *Reconciler) credentials(ctx context.Context, cp *controlplanev1beta1.CA
 		key := tfv1beta1.KeyReference{Namespace: ref.Namespace, Name: ref.Name, Key: ref.Key}
 		if key.Namespace == "" {
 			key.Namespace = cp.Namespace
+		}
+		if key.Namespace != cp.Namespace {
+			// Checked before any read: the refusal says nothing of what
+			// exists in another namespace.
+			return aws.Credentials{}, fmt.Errorf("spec.credentialsSecretRef names namespace %s: a control plane signs with credentials of its own namespace only", key.Namespace)
 		}
 		if key.Key == "" {
 			key.Key = defaultCredentialsKey

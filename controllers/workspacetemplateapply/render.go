@@ -70,6 +70,9 @@ func render(tmpl *infrastructurev1beta1.WorkspaceTemplate, apply *infrastructure
 	if namespaced {
 		return namespacedTree(tree, apply.Namespace)
 	}
+	if err := localRefs(tree, apply.Namespace, true); err != nil {
+		return nil, err
+	}
 	if ref, ok := tree["providerConfigRef"].(map[string]any); ok {
 		delete(ref, "kind")
 	}

@@ -266,3 +266,59 @@ func TestStatusOwnershipPerManager(t *testing.T) {
 	g.Expect(err.Error()).To(ContainSubstring(".status.workspaceStatus.atProvider"))
 	g.Expect(strings.Count(err.Error(), "conflict with")).To(Equal(1))
 }
+
+// TestNamesThatCannotBeLabelsAreRejected: every name the manager derives
+// from a control plane or an apply becomes a label value (at most 63
+// characters) on the objects it renders; a name that could not is refused
+// at creation with a message naming the limit, not later in a log line.
+func TestNamesThatCannotBeLabelsAreRejected(t *testing.T) {
+	name := func(n int) string { return "n" + strings.Repeat("a", n-1) }
+	for _, tc := range []struct {
+		what   string
+		mutate func(u *unstructured.Unstructured)
+		says   string // empty: accepted
+	}{
+		{"a 40-character name", func(u *unstructured.Unstructured) { u.SetName(name(40)) }, ""},
+		{"a 41-character name", func(u *unstructured.Unstructured) { u.SetName(name(41)) }, "at most 40 characters"},
+		{"a 63-character name with its own apply name", func(u *unstructured.Unstructured) {
+			u.SetName(name(63))
+			_ = unstructured.SetNestedField(u.Object, "short-apply", "spec", "workspaceTemplateApplyName")
+		}, ""},
+		{"a 64-character name", func(u *unstructured.Unstructured) {
+			u.SetName(name(64))
+			_ = unstructured.SetNestedField(u.Object, "short-apply", "spec", "workspaceTemplateApplyName")
+		}, "at most 63 characters"},
+		{"a 64-character apply name", func(u *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(u.Object, name(64), "spec", "workspaceTemplateApplyName")
+		}, "spec.workspaceTemplateApplyName"},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			g := NewWithT(t)
+			u := readSample(t, "names")
+			tc.mutate(u)
+			err := env.Client.Create(t.Context(), u)
+			if tc.says == "" {
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(env.Client.Delete(t.Context(), u)).To(Succeed())
+				return
+			}
+			g.Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want Invalid, got %v", err)
+			g.Expect(err.Error()).To(ContainSubstring(tc.says))
+		})
+	}
+
+	t.Run("a 64-character WorkspaceTemplateApply", func(t *testing.T) {
+		g := NewWithT(t)
+		apply := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "infrastructure.cluster.x-k8s.io/v1beta1", "kind": "WorkspaceTemplateApply",
+			"metadata": map[string]any{"name": name(64), "namespace": "default"},
+			"spec":     map[string]any{"templateRef": map[string]any{"name": "eks"}},
+		}}
+		err := env.Client.Create(t.Context(), apply)
+		g.Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want Invalid, got %v", err)
+		g.Expect(err.Error()).To(ContainSubstring("at most 63 characters"))
+		apply.SetName(name(63))
+		g.Expect(env.Client.Create(t.Context(), apply)).To(Succeed())
+		g.Expect(env.Client.Delete(t.Context(), apply)).To(Succeed())
+	})
+}

@@ -7,6 +7,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -197,4 +198,37 @@ func TestCredentialsSecretRefOverrides(t *testing.T) {
 	signedAt := expires.Add(-ekstoken.Lifetime)
 	g.Expect(testenv.VerifyEKSToken(token, own, "flow-eks", signedAt)).To(Succeed(), "signed with the control plane's own credentials")
 	g.Expect(testenv.VerifyEKSToken(token, testenv.AWSCredentials, "flow-eks", signedAt)).NotTo(Succeed())
+}
+
+// TestCredentialsSecretRefOfAnotherNamespaceIsRefused: a control plane
+// signs only with credentials of its own namespace. A credentialsSecretRef
+// into another namespace is refused before anything is read — whether the
+// Secret exists there or not, the condition says the same — and no token
+// is signed.
+func TestCredentialsSecretRefOfAnotherNamespaceIsRefused(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "token-foreign-creds")
+	other := newNamespace(t, "token-foreign-creds-other")
+	g.Expect(env.Client.Create(t.Context(), &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "platform-aws", Namespace: other},
+		Data: map[string][]byte{"credentials": []byte("[default]\naws_access_key_id = " + testenv.AWSCredentials.AccessKeyID +
+			"\naws_secret_access_key = " + testenv.AWSCredentials.SecretAccessKey + "\n")},
+	})).To(Succeed())
+	newTemplate(t, ns, "eks")
+	messages := map[string]string{}
+	for name, secret := range map[string]string{"exists": "platform-aws", "missing": "nothing-here"} {
+		cp := newControlPlane(t, ns, name, nil, func(cp *controlplanev1beta1.CAPTControlPlane) {
+			cp.Spec.CredentialsSecretRef = &controlplanev1beta1.SecretKeyReference{Name: secret, Namespace: other}
+		})
+		provide(t, waitWorkspace(t, ns, name+"-eks-controlplane"), readyOutputs)
+		waitCondition(t, cp, controlplanev1beta1.ConditionKubeconfigReady, func(g Gomega, c *metav1.Condition) {
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(controlplanev1beta1.ReasonCredentialsUnavailable))
+			g.Expect(c.Message).To(ContainSubstring("own namespace only"))
+			messages[name] = c.Message
+		})
+		err := env.Client.Get(t.Context(), types.NamespacedName{Namespace: ns, Name: name + "-kubeconfig"}, &corev1.Secret{})
+		g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "a token signed with another namespace's credentials")
+	}
+	g.Expect(messages["exists"]).To(Equal(messages["missing"]), "the refusal tells whether a Secret exists in another namespace")
 }

@@ -109,8 +109,10 @@ type CAPTControlPlaneSpec struct {
 
 	// WorkspaceTemplateApplyName names the WorkspaceTemplateApply of this
 	// control plane. The controller sets it; the default is
-	// "<name>-eks-controlplane-apply".
+	// "<name>-eks-controlplane-apply". It is a label value on the
+	// Workspace: at most 63 characters.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
 	WorkspaceTemplateApplyName string `json:"workspaceTemplateApplyName,omitempty"`
 }
 
@@ -131,7 +133,9 @@ type SecretKeyReference struct {
 	// +kubebuilder:validation:MinLength=1
 	Name string `json:"name"`
 
-	// Namespace of the Secret; the control plane's when empty.
+	// Namespace of the Secret: the control plane's, the only one allowed
+	// (another is refused with KubeconfigReady=False); kept for
+	// compatibility with upstream CAPT.
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
 
@@ -385,6 +389,8 @@ type WorkspaceStatus struct {
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`
 // +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.spec.controlPlaneEndpoint.host`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63",message="the name is a label value on the control plane's WorkspaceTemplateApply and Workspace: at most 63 characters"
+// +kubebuilder:validation:XValidation:rule="has(self.spec.workspaceTemplateApplyName) || self.metadata.name.size() <= 40",message="without spec.workspaceTemplateApplyName the name is at most 40 characters: the WorkspaceTemplateApply is named <name>-eks-controlplane-apply, a label value of at most 63 characters"
 type CAPTControlPlane struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

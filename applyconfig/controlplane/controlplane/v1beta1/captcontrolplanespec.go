@@ -42,7 +42,8 @@ type CAPTControlPlaneSpecApplyConfiguration struct {
 	ControlPlaneEndpoint *APIEndpointApplyConfiguration `json:"controlPlaneEndpoint,omitempty"`
 	// WorkspaceTemplateApplyName names the WorkspaceTemplateApply of this
 	// control plane. The controller sets it; the default is
-	// "<name>-eks-controlplane-apply".
+	// "<name>-eks-controlplane-apply". It is a label value on the
+	// Workspace: at most 63 characters.
 	WorkspaceTemplateApplyName *string `json:"workspaceTemplateApplyName,omitempty"`
 }
 

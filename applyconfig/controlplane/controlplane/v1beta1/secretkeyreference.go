@@ -25,7 +25,9 @@ package v1beta1
 type SecretKeyReferenceApplyConfiguration struct {
 	// Name of the Secret.
 	Name *string `json:"name,omitempty"`
-	// Namespace of the Secret; the control plane's when empty.
+	// Namespace of the Secret: the control plane's, the only one allowed
+	// (another is refused with KubeconfigReady=False); kept for
+	// compatibility with upstream CAPT.
 	Namespace *string `json:"namespace,omitempty"`
 	// Key in the Secret; "credentials" when empty.
 	Key *string `json:"key,omitempty"`
