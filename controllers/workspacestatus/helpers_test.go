@@ -71,9 +71,14 @@ func (f fixture) createApply(t testing.TB) {
 	g.Expect(env.Client.Status().Update(t.Context(), apply)).To(Succeed())
 }
 
+// createWorkspace creates the Workspace as the apply controller renders it
+// for the control plane's apply.
 func (f fixture) createWorkspace(t testing.TB, atProvider, readyReason string) {
 	t.Helper()
-	NewWithT(t).Expect(env.Client.Create(t.Context(), testenv.WorkspaceObject(f.workspace, nil))).To(Succeed())
+	g := NewWithT(t)
+	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
+	g.Expect(env.Client.Get(t.Context(), types.NamespacedName{Namespace: ns, Name: f.cp.Name + "-eks-controlplane-apply"}, apply)).To(Succeed())
+	g.Expect(env.Client.Create(t.Context(), testenv.BindToApply(testenv.WorkspaceObject(f.workspace, nil), apply))).To(Succeed())
 	f.setWorkspaceStatus(t, atProvider, readyReason)
 }
 

@@ -19,6 +19,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
@@ -100,13 +101,19 @@ func TestDeletedWorkspaceKeepsTheMirror(t *testing.T) {
 	f.waitMirror(t, false, StateDeleted, at)
 }
 
-// Before its WorkspaceTemplateApply records status.workspaceName (or with
-// no apply at all), the control plane's Workspace is the one the apply
-// renders, by name (ownership.WorkspaceOf); its events come through the
-// labels the rendered Workspaces carry.
+// Before its WorkspaceTemplateApply records status.workspaceName, the
+// control plane's Workspace is the one the apply renders, by name
+// (ownership.WorkspaceOf), when the apply rendered it (ownership.BoundTo);
+// its events come through the labels the rendered Workspaces carry.
 func TestWorkspaceFoundByRenderedName(t *testing.T) {
+	g := NewWithT(t)
 	at := atProviderJSON("c1", endpointOutputs)
 	f := newControlPlane(t, "unrecorded")
+	apply := &infrastructurev1beta1.WorkspaceTemplateApply{
+		ObjectMeta: metav1.ObjectMeta{Name: f.cp.Name + "-eks-controlplane-apply", Namespace: ns},
+		Spec:       infrastructurev1beta1.WorkspaceTemplateApplySpec{TemplateRef: infrastructurev1beta1.WorkspaceTemplateReference{Name: "eks-template"}},
+	}
+	g.Expect(env.Client.Create(t.Context(), apply)).To(Succeed())
 	ws := &tfv1beta1.Workspace{
 		ObjectMeta: metav1.ObjectMeta{Name: f.cp.Name + "-eks-controlplane", Labels: map[string]string{
 			controlplanev1beta1.LabelControlPlaneNamespace: ns,
@@ -114,7 +121,7 @@ func TestWorkspaceFoundByRenderedName(t *testing.T) {
 		}},
 		Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{Module: "m", Source: tfv1beta1.ModuleSourceInline}},
 	}
-	NewWithT(t).Expect(env.Client.Create(t.Context(), ws)).To(Succeed())
+	g.Expect(env.Client.Create(t.Context(), testenv.BindToApply(ws, apply))).To(Succeed())
 	f.workspace = types.NamespacedName{Name: ws.Name}
 	f.setWorkspaceStatus(t, at, tfv1beta1.ReasonAvailable)
 	f.waitMirror(t, true, "Available", at)

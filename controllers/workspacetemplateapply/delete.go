@@ -4,17 +4,17 @@ import (
 	"context"
 	"fmt"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
 
 // reconcileDelete deletes the rendered Workspace, of either kind, unless it
 // is retained, waits until it is gone, and then drops the finalizer. A
-// Workspace of the apply's name that is not the apply's own is never
-// deleted.
+// Workspace of the apply's name that the apply did not render
+// (ownership.BoundTo) is never deleted.
 func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) error {
 	if !apply.Spec.RetainWorkspaceOnDelete {
 		live, err := r.liveWorkspaces(ctx, apply)
@@ -22,10 +22,10 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev
 			return err
 		}
 		var own []client.Object
-		if live.cluster != nil && isOwnClusterScoped(live.cluster, apply) {
+		if live.cluster != nil && ownership.BoundTo(live.cluster, apply) {
 			own = append(own, live.cluster)
 		}
-		if live.namespaced != nil && metav1.IsControlledBy(live.namespaced, apply) {
+		if live.namespaced != nil && ownership.BoundTo(live.namespaced, apply) {
 			own = append(own, live.namespaced)
 		}
 		for _, ws := range own {

@@ -236,9 +236,9 @@ func (r *Reconciler) liveWorkspaces(ctx context.Context, apply *infrastructurev1
 // says it rendered a Workspace keeps that kind even while it is gone.
 func (r *Reconciler) rendersNamespaced(tmpl *infrastructurev1beta1.WorkspaceTemplate, apply *infrastructurev1beta1.WorkspaceTemplateApply, live liveWorkspaces) bool {
 	switch {
-	case live.cluster != nil && isOwnClusterScoped(live.cluster, apply):
+	case live.cluster != nil && ownership.BoundTo(live.cluster, apply):
 		return false
-	case live.namespaced != nil && metav1.IsControlledBy(live.namespaced, apply):
+	case live.namespaced != nil && ownership.BoundTo(live.namespaced, apply):
 		return true
 	case apply.Status.WorkspaceName != "":
 		return apply.Status.WorkspaceNamespace != ""
@@ -252,22 +252,19 @@ func (r *Reconciler) rendersNamespaced(tmpl *infrastructurev1beta1.WorkspaceTemp
 	return r.namespaced
 }
 
-// isOwnClusterScoped: the cluster-scoped Workspace's labels name the apply.
-func isOwnClusterScoped(ws *tfv1beta1.Workspace, apply *infrastructurev1beta1.WorkspaceTemplateApply) bool {
-	owner, ok := applyOwner(ws)
-	return ok && owner == client.ObjectKeyFromObject(apply)
-}
-
 // applyClusterScoped applies the cluster-scoped Workspace when it differs
 // from what FieldManager owns.
 func (r *Reconciler) applyClusterScoped(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply,
 	tree map[string]any, live *tfv1beta1.Workspace) (outcome, error) {
 	name := apply.WorkspaceName()
-	if live != nil {
-		if owner, ok := applyOwner(live); ok && owner != client.ObjectKeyFromObject(apply) {
-			return r.refuse(apply, infrastructurev1beta1.ReasonWorkspaceNameConflict,
-				fmt.Sprintf("workspace %s belongs to WorkspaceTemplateApply %s", name, owner)), nil
+	if live != nil && !ownership.BoundTo(live, apply) {
+		// Never adopted: another apply's, or one this manager did not
+		// render (an admin's, say). Not changed and never deleted.
+		message := fmt.Sprintf("workspace %s was not rendered by this WorkspaceTemplateApply", name)
+		if owner, ok := ownership.ApplyOf(live); ok && owner != client.ObjectKeyFromObject(apply) {
+			message = fmt.Sprintf("workspace %s belongs to WorkspaceTemplateApply %s", name, owner)
 		}
+		return r.refuse(apply, infrastructurev1beta1.ReasonWorkspaceNameConflict, message), nil
 	}
 	spec, err := decodeSpec[tfac.WorkspaceSpecApplyConfiguration](tree)
 	if err != nil {
@@ -291,7 +288,7 @@ func (r *Reconciler) applyClusterScoped(ctx context.Context, apply *infrastructu
 func (r *Reconciler) applyNamespaced(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply,
 	tree map[string]any, live *tfmv1beta1.Workspace) (outcome, error) {
 	name := apply.WorkspaceName()
-	if live != nil && !metav1.IsControlledBy(live, apply) {
+	if live != nil && !ownership.BoundTo(live, apply) {
 		return r.refuse(apply, infrastructurev1beta1.ReasonWorkspaceNameConflict,
 			fmt.Sprintf("workspace %s/%s is not controlled by this WorkspaceTemplateApply", apply.Namespace, name)), nil
 	}
@@ -410,6 +407,7 @@ func workspaceLabels(apply *infrastructurev1beta1.WorkspaceTemplateApply) map[st
 	labels := map[string]string{
 		infrastructurev1beta1.LabelApplyNamespace: apply.Namespace,
 		infrastructurev1beta1.LabelApplyName:      apply.Name,
+		infrastructurev1beta1.LabelApplyUID:       string(apply.UID),
 	}
 	for _, key := range []string{controlplanev1beta1.LabelControlPlaneNamespace, controlplanev1beta1.LabelControlPlaneName} {
 		if v, ok := apply.Labels[key]; ok {
@@ -417,12 +415,6 @@ func workspaceLabels(apply *infrastructurev1beta1.WorkspaceTemplateApply) map[st
 		}
 	}
 	return labels
-}
-
-func applyOwner(ws metav1.Object) (types.NamespacedName, bool) {
-	ns, okNS := ws.GetLabels()[infrastructurev1beta1.LabelApplyNamespace]
-	name, okName := ws.GetLabels()[infrastructurev1beta1.LabelApplyName]
-	return types.NamespacedName{Namespace: ns, Name: name}, okNS && okName
 }
 
 // applyFinalizer applies the apply's main resource under FieldManager: with

@@ -17,6 +17,7 @@ import (
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/providerterraform"
 	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
 )
@@ -69,7 +70,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 }
 
 func applyForWorkspace(_ context.Context, obj client.Object) []reconcile.Request {
-	if owner, ok := applyOwner(obj); ok {
+	if owner, ok := ownership.ApplyOf(obj); ok {
 		return []reconcile.Request{{NamespacedName: owner}}
 	}
 	return nil

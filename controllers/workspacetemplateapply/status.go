@@ -15,12 +15,9 @@ import (
 // FieldManager owns: the Workspace name, whether it was applied and when,
 // and Ready and Synced conditions. It reports whether it sent it.
 func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, out outcome) (bool, error) {
-	status := infraac.WorkspaceTemplateApplyStatus()
+	status := infraac.WorkspaceTemplateApplyStatus().WithApplied(out.workspace != nil)
 	if out.workspace != nil {
-		// Only true is sent: applied is omitempty, so a false one would be
-		// missing from what Extract reads back and differ on every
-		// reconcile of an apply that renders nothing.
-		status.WithApplied(true).WithWorkspaceName(out.workspace.GetName())
+		status.WithWorkspaceName(out.workspace.GetName())
 		if ns := out.workspace.GetNamespace(); ns != "" {
 			status.WithWorkspaceNamespace(ns)
 		}

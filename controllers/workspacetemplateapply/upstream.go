@@ -8,6 +8,7 @@ import (
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/upstream"
 )
@@ -45,6 +46,9 @@ func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastruct
 	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: apply.WorkspaceName()}, ws); err != nil {
 		return false, client.IgnoreNotFound(err)
 	}
+	if !ownership.BoundTo(ws, apply) {
+		return false, nil // not upstream's Workspace of this apply: never adopted
+	}
 	sent, err := ssa.Migrate(ctx, r.Client, ws, upstream.Workspace())
 	r.logMigration(ctx, sent, "Workspace "+ws.Name)
 	return sent, err
@@ -60,7 +64,7 @@ func (r *Reconciler) upstreamLeft(ctx context.Context, apply *infrastructurev1be
 	if err := r.Client.Get(ctx, types.NamespacedName{Name: apply.WorkspaceName()}, ws); err != nil {
 		return false, client.IgnoreNotFound(err)
 	}
-	return upstream.Left(ws), nil
+	return upstream.Left(ws) && ownership.BoundTo(ws, apply), nil
 }
 
 func (r *Reconciler) logMigration(ctx context.Context, sent bool, what string) {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
@@ -24,12 +26,14 @@ import (
 // as existing CAPT names them: the namespaced one (provider-terraform v1's
 // tf.m.upbound.io) in the control plane's namespace when the apply recorded
 // that kind, else the cluster-scoped one. Either is nil when it does not
-// exist (yet, or any more). A Workspace whose labels name another control
-// plane (two namespaces picked the same cluster-scoped name) is a
-// ForeignWorkspaceError, returned with the apply.
+// exist (yet, or any more). A Workspace of that name that the apply did not
+// render (BoundTo; with the apply gone, one whose labels do not name it) is
+// a ForeignWorkspaceError, returned with the apply: it is never mirrored
+// and gives no endpoint and no kubeconfig.
 func WorkspaceOf(ctx context.Context, c client.Reader, cp *controlplanev1beta1.CAPTControlPlane) (*infrastructurev1beta1.WorkspaceTemplateApply, tfv1beta1.AnyWorkspace, error) {
+	applyKey := types.NamespacedName{Namespace: cp.Namespace, Name: cp.EffectiveWorkspaceTemplateApplyName()}
 	apply := &infrastructurev1beta1.WorkspaceTemplateApply{}
-	switch err := c.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: cp.EffectiveWorkspaceTemplateApplyName()}, apply); {
+	switch err := c.Get(ctx, applyKey, apply); {
 	case apierrors.IsNotFound(err):
 		apply = nil
 	case err != nil:
@@ -47,10 +51,66 @@ func WorkspaceOf(ctx context.Context, c client.Reader, cp *controlplanev1beta1.C
 	case err != nil:
 		return nil, nil, err
 	}
-	if owner, ok := controlplanev1beta1.ControlPlaneOf(ws.GetLabels()); ok && owner != client.ObjectKeyFromObject(cp) {
-		return apply, nil, ForeignWorkspaceError{Workspace: tfv1beta1.NameOf(ws), Owner: owner}
+	bound := apply != nil && BoundTo(ws, apply)
+	if apply == nil {
+		// Deleting: the apply went first; its Workspace still names it.
+		owner, labelled := ApplyOf(ws)
+		bound = labelled && owner == applyKey
+	}
+	if !bound {
+		return apply, nil, ForeignWorkspaceError{Workspace: tfv1beta1.NameOf(ws), Apply: applyKey}
 	}
 	return apply, ws, nil
+}
+
+// BoundTo reports whether apply rendered ws. A namespaced Workspace is
+// controlled by it. A cluster-scoped one carries its UID (LabelApplyUID).
+// One without that label is this project's earlier release's, bound when
+// its labels name the apply and the apply controller holds an apply entry
+// on it; or, with no labels of ours, upstream CAPT's, bound when upstream's
+// manager (or, once the upgrade migration handed it over, ours) wrote it
+// and it is not older than the apply (upstream rendered it for the apply;
+// a Workspace someone created before a tenant's apply named it is not).
+// A Workspace someone else created, even one of the name the apply
+// renders, is not bound: never changed, mirrored or deleted.
+func BoundTo(ws tfv1beta1.AnyWorkspace, apply *infrastructurev1beta1.WorkspaceTemplateApply) bool {
+	if ws.GetNamespace() != "" {
+		return metav1.IsControlledBy(ws, apply)
+	}
+	if uid, ok := ws.GetLabels()[infrastructurev1beta1.LabelApplyUID]; ok {
+		return uid == string(apply.UID)
+	}
+	ours := hasEntryOf(ws, func(e metav1.ManagedFieldsEntry) bool {
+		return e.Manager == WorkspaceTemplateApply && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == ""
+	})
+	if owner, labelled := ApplyOf(ws); labelled {
+		return ours && owner == client.ObjectKeyFromObject(apply)
+	}
+	upstream := hasEntryOf(ws, func(e metav1.ManagedFieldsEntry) bool { return UpstreamManagers.Has(e.Manager) })
+	created, applied := ws.GetCreationTimestamp(), apply.GetCreationTimestamp()
+	return (ours || upstream) && !created.Before(&applied)
+}
+
+// UpstreamManagers are the field managers of upstream CAPT's writes: its
+// manager (controller-runtime's default name) and kubectl's hand edits.
+var UpstreamManagers = sets.New("manager", "kubectl-client-side-apply", "kubectl-edit", "kubectl")
+
+// ApplyOf is the apply a Workspace's labels name; false unless both
+// labels are set.
+func ApplyOf(ws metav1.Object) (types.NamespacedName, bool) {
+	ns, okNS := ws.GetLabels()[infrastructurev1beta1.LabelApplyNamespace]
+	name, okName := ws.GetLabels()[infrastructurev1beta1.LabelApplyName]
+	return types.NamespacedName{Namespace: ns, Name: name}, okNS && okName
+}
+
+// hasEntryOf reports whether one of obj's managedFields entries matches.
+func hasEntryOf(obj metav1.Object, match func(metav1.ManagedFieldsEntry) bool) bool {
+	for _, e := range obj.GetManagedFields() {
+		if match(e) {
+			return true
+		}
+	}
+	return false
 }
 
 // WorkspaceName is the name of the control plane's Workspace: the one its
@@ -64,13 +124,13 @@ func WorkspaceName(cp *controlplanev1beta1.CAPTControlPlane, apply *infrastructu
 	return named.WorkspaceName()
 }
 
-// ForeignWorkspaceError says that the control plane's Workspace, found by
-// name, carries labels that name another control plane.
+// ForeignWorkspaceError says that the Workspace of the name a control
+// plane's apply renders was not rendered by that apply.
 type ForeignWorkspaceError struct {
 	Workspace string
-	Owner     types.NamespacedName
+	Apply     types.NamespacedName
 }
 
 func (e ForeignWorkspaceError) Error() string {
-	return fmt.Sprintf("workspace %s belongs to control plane %s", e.Workspace, e.Owner)
+	return fmt.Sprintf("workspace %s was not rendered by WorkspaceTemplateApply %s", e.Workspace, e.Apply)
 }

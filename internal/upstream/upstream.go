@@ -19,7 +19,6 @@ package upstream
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/value"
 
@@ -27,9 +26,9 @@ import (
 	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 )
 
-// Managers are the field managers of upstream CAPT's writes: its manager
-// (controller-runtime's default name) and kubectl's hand edits.
-var Managers = sets.New("manager", "kubectl-client-side-apply", "kubectl-edit", "kubectl")
+// Managers are the field managers of upstream CAPT's writes
+// (ownership.UpstreamManagers).
+var Managers = ownership.UpstreamManagers
 
 // ApplyFinalizer is the finalizer upstream put on WorkspaceTemplateApplies.
 // Handed to our apply manager, whose apply does not send it, it is removed;

@@ -74,9 +74,11 @@ func TestFlowToReady(t *testing.T) {
 		g.Expect(ws.GetNamespace()).To(BeEmpty())
 		g.Expect(spec["writeConnectionSecretToRef"]).To(Equal(map[string]any{"name": "flow-control-plane-eks-connection", "namespace": ns}))
 	}
+	renderedBy := get(g, applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
 	g.Expect(ws.GetLabels()).To(Equal(map[string]string{
 		infrastructurev1beta1.LabelApplyNamespace:      ns,
 		infrastructurev1beta1.LabelApplyName:           applyKey.Name,
+		infrastructurev1beta1.LabelApplyUID:            string(renderedBy.UID),
 		controlplanev1beta1.LabelControlPlaneNamespace: ns,
 		controlplanev1beta1.LabelControlPlaneName:      cp.Name,
 	}))

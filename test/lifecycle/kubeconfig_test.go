@@ -216,7 +216,9 @@ func TestCredentialsSecretRefOfAnotherNamespaceIsRefused(t *testing.T) {
 	})).To(Succeed())
 	newTemplate(t, ns, "eks")
 	messages := map[string]string{}
-	for name, secret := range map[string]string{"exists": "platform-aws", "missing": "nothing-here"} {
+	// Control plane names are unique in the suite: cluster-scoped
+	// Workspaces share one namespace of names.
+	for name, secret := range map[string]string{"creds-exist": "platform-aws", "creds-missing": "nothing-here"} {
 		cp := newControlPlane(t, ns, name, nil, func(cp *controlplanev1beta1.CAPTControlPlane) {
 			cp.Spec.CredentialsSecretRef = &controlplanev1beta1.SecretKeyReference{Name: secret, Namespace: other}
 		})
@@ -230,5 +232,5 @@ func TestCredentialsSecretRefOfAnotherNamespaceIsRefused(t *testing.T) {
 		err := env.Client.Get(t.Context(), types.NamespacedName{Namespace: ns, Name: name + "-kubeconfig"}, &corev1.Secret{})
 		g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "a token signed with another namespace's credentials")
 	}
-	g.Expect(messages["exists"]).To(Equal(messages["missing"]), "the refusal tells whether a Secret exists in another namespace")
+	g.Expect(messages["creds-exist"]).To(Equal(messages["creds-missing"]), "the refusal tells whether a Secret exists in another namespace")
 }

@@ -94,3 +94,26 @@ func WorkspaceCRD(key types.NamespacedName) string {
 	}
 	return "workspaces.tf.upbound.io"
 }
+
+// BindToApply marks ws as apply's Workspace, as the apply controller
+// renders it (ownership.BoundTo): a namespaced Workspace gets the apply as
+// its controller, a cluster-scoped one the apply's labels and UID. For
+// tests that play the apply controller.
+func BindToApply(ws tfv1beta1.AnyWorkspace, apply *infrastructurev1beta1.WorkspaceTemplateApply) tfv1beta1.AnyWorkspace {
+	labels := ws.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[infrastructurev1beta1.LabelApplyNamespace] = apply.Namespace
+	labels[infrastructurev1beta1.LabelApplyName] = apply.Name
+	labels[infrastructurev1beta1.LabelApplyUID] = string(apply.UID)
+	ws.SetLabels(labels)
+	if ws.GetNamespace() != "" {
+		controller := true
+		ws.SetOwnerReferences([]metav1.OwnerReference{{
+			APIVersion: infrastructurev1beta1.GroupVersion.String(), Kind: "WorkspaceTemplateApply",
+			Name: apply.Name, UID: apply.UID, Controller: &controller,
+		}})
+	}
+	return ws
+}

@@ -66,9 +66,11 @@ type WorkspaceTemplateApplyStatus struct {
 	// +optional
 	WorkspaceNamespace string `json:"workspaceNamespace,omitempty"`
 
-	// Applied is true once the Workspace was rendered.
+	// Applied is true once the Workspace was rendered. Not omitted when
+	// false: the apply controller sends false too (design rule 2), and
+	// reads back what it sent.
 	// +optional
-	Applied bool `json:"applied,omitempty"`
+	Applied bool `json:"applied"`
 
 	// LastAppliedTime is when the Workspace was last rendered.
 	// +optional
@@ -121,6 +123,10 @@ func init() {
 const (
 	LabelApplyName      = "infrastructure.cluster.x-k8s.io/workspacetemplateapply-name"
 	LabelApplyNamespace = "infrastructure.cluster.x-k8s.io/workspacetemplateapply-namespace"
+	// LabelApplyUID binds a cluster-scoped Workspace to the one apply that
+	// rendered it: names can be reused, a UID cannot, and a tenant cannot
+	// write cluster-scoped Workspaces to forge it (ownership.BoundTo).
+	LabelApplyUID = "infrastructure.cluster.x-k8s.io/workspacetemplateapply-uid"
 )
 
 // WorkspaceTemplateApplyFinalizer lets the controller delete the Workspace

@@ -35,7 +35,9 @@ type WorkspaceTemplateApplyStatusApplyConfiguration struct {
 	// apply's own namespace); empty for the cluster-scoped tf.upbound.io
 	// kind.
 	WorkspaceNamespace *string `json:"workspaceNamespace,omitempty"`
-	// Applied is true once the Workspace was rendered.
+	// Applied is true once the Workspace was rendered. Not omitted when
+	// false: the apply controller sends false too (design rule 2), and
+	// reads back what it sent.
 	Applied *bool `json:"applied,omitempty"`
 	// LastAppliedTime is when the Workspace was last rendered.
 	LastAppliedTime *v1.Time `json:"lastAppliedTime,omitempty"`
