@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +23,16 @@ type Process struct {
 	Requests *RequestLog
 	// Log is the path of the file with the process's output.
 	Log string
+
+	cmd  *exec.Cmd
+	done chan struct{} // closed once the process has exited
+}
+
+// Stop ends the process as the kubelet does, with SIGTERM, and waits until
+// it has exited (a manager then gives up its lease).
+func (p *Process) Stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	<-p.done
 }
 
 // StartProcess runs binary with --kubeconfig pointing at a recording proxy
@@ -50,9 +61,11 @@ func StartProcess(t testing.TB, env *Env, sa ServiceAccount, binary string, args
 	cmd := exec.Command(binary, append([]string{"--kubeconfig", proxyKubeconfig}, args...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	g.Expect(cmd.Start()).To(gomega.Succeed(), "%s: run the make target that builds it first", binary)
+	p.cmd, p.done = cmd, make(chan struct{})
+	go func() { _ = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-p.done
 		_ = logFile.Close()
 		if t.Failed() {
 			raw, _ := os.ReadFile(p.Log)
