@@ -1,0 +1,84 @@
+package integration
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
+)
+
+// TestModuleSourcesPolicy: config/policies, installed as an admin does and
+// bound by namespace label, lets a restricted namespace's templates run
+// only Remote modules from the allowed prefixes, with a message naming the
+// policy; a namespace without the label is not affected.
+func TestModuleSourcesPolicy(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	g.Expect(client.IgnoreAlreadyExists(env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "capt-system"}}))).To(Succeed())
+	testenv.KubectlApply(t, env, "-k", filepath.Join(testenv.RepoRoot(), "config", "policies"))
+	restricted := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "policy-restricted",
+		Labels: map[string]string{"capt.cluster.x-k8s.io/module-sources": "restricted"}}}
+	open := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "policy-open"}}
+	for _, ns := range []*corev1.Namespace{restricted, open} {
+		g.Expect(env.Client.Create(ctx, ns)).To(Succeed())
+	}
+	template := func(ns, name string, source tfv1beta1.ModuleSource, module string) *infrastructurev1beta1.WorkspaceTemplate {
+		return &infrastructurev1beta1.WorkspaceTemplate{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+			Spec: infrastructurev1beta1.WorkspaceTemplateSpec{Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
+				ForProvider: tfv1beta1.WorkspaceParameters{Source: source, Module: module},
+			}}},
+		}
+	}
+	// The policy takes effect once the API server has compiled it.
+	g.Eventually(func() bool {
+		err := env.Client.Create(ctx, template(restricted.Name, "probe", tfv1beta1.ModuleSourceInline, `output "x" { value = 1 }`))
+		return apierrors.IsInvalid(err) || apierrors.IsForbidden(err)
+	}, 30*time.Second, 200*time.Millisecond).Should(BeTrue(), "the policy never took effect")
+
+	for i, tc := range []struct {
+		name, ns string
+		source   tfv1beta1.ModuleSource
+		module   string
+		says     string // empty: admitted
+	}{
+		{"inline, restricted", restricted.Name, tfv1beta1.ModuleSourceInline, `output "x" { value = 1 }`, "only Remote modules may run in namespace policy-restricted"},
+		{"remote from elsewhere, restricted", restricted.Name, tfv1beta1.ModuleSourceRemote, "git::https://example.com/mine.git", "is not from a source allowed in namespace policy-restricted"},
+		{"remote from an allowed source, restricted", restricted.Name, tfv1beta1.ModuleSourceRemote, "git::https://github.com/terraform-aws-modules/terraform-aws-eks.git?ref=v20.31.0", ""},
+		{"inline, unrestricted namespace", open.Name, tfv1beta1.ModuleSourceInline, `output "x" { value = 1 }`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			err := env.Client.Create(ctx, template(tc.ns, fmt.Sprintf("t-%d", i), tc.source, tc.module))
+			if tc.says == "" {
+				g.Expect(err).NotTo(HaveOccurred())
+				return
+			}
+			g.Expect(err).To(HaveOccurred())
+			g.Expect(err.Error()).To(And(ContainSubstring(tc.says), ContainSubstring("capt-module-sources")))
+		})
+	}
+
+	t.Run("a namespaced Workspace created directly, restricted", func(t *testing.T) {
+		g := NewWithT(t)
+		ws := testenv.WorkspaceObject(testenv.WorkspaceKey(restricted.Name, "direct"), nil)
+		if ws.GetNamespace() == "" {
+			t.Skip("provider-terraform v0 serves no namespaced Workspace")
+		}
+		ws.(*tfmv1beta1.Workspace).Spec.ForProvider.Module = "git::https://example.com/mine.git"
+		err := env.Client.Create(ctx, ws)
+		g.Expect(err).To(HaveOccurred())
+		g.Expect(err.Error()).To(ContainSubstring("is not from a source allowed in namespace policy-restricted"))
+	})
+}
