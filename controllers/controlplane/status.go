@@ -149,7 +149,7 @@ func semanticVersion(v string) string {
 // that only a change of the inputs repairs (not a wait).
 func refusedInput(reason string) bool {
 	switch reason {
-	case infrastructurev1beta1.ReasonTemplateNotFound, infrastructurev1beta1.ReasonRenderFailed, infrastructurev1beta1.ReasonFieldNotServed,
+	case infrastructurev1beta1.ReasonTemplateNotFound, infrastructurev1beta1.ReasonTemplateNotShared, infrastructurev1beta1.ReasonRenderFailed, infrastructurev1beta1.ReasonFieldNotServed,
 		infrastructurev1beta1.ReasonWorkspaceNameConflict:
 		return true
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,7 +159,14 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 	if tmplKey.Namespace == "" {
 		tmplKey.Namespace = apply.Namespace
 	}
-	if err := r.Client.Get(ctx, tmplKey, tmpl); err != nil {
+	err := r.Client.Get(ctx, tmplKey, tmpl)
+	if tmplKey.Namespace != apply.Namespace && (apierrors.IsNotFound(err) || err == nil && !slices.Contains(tmpl.Spec.SharedWithNamespaces, apply.Namespace)) {
+		// One answer whether the template exists or not: another
+		// namespace's objects are not a tenant's to probe.
+		return r.refuse(apply, infrastructurev1beta1.ReasonTemplateNotShared, fmt.Sprintf(
+			"WorkspaceTemplate %s is not shared with namespace %s (its spec.sharedWithNamespaces)", tmplKey, apply.Namespace)), nil
+	}
+	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return r.refuse(apply, infrastructurev1beta1.ReasonTemplateNotFound, fmt.Sprintf("WorkspaceTemplate %s not found", tmplKey)), nil
 		}

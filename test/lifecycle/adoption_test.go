@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -124,4 +125,40 @@ func TestAnotherNamespacesWorkspaceGivesNothing(t *testing.T) {
 			g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%s for team-a's cluster", secret)
 		}
 	}, 3*time.Second, poll).Should(Succeed())
+}
+
+// TestTemplatesOfAnotherNamespaceOnlyWhereShared: a control plane may
+// render a template of another namespace only when that template lists its
+// namespace in spec.sharedWithNamespaces. Until then the control plane says
+// TemplateNotShared — the same words whether the template exists or not —
+// and nothing is rendered; sharing it is picked up without a restart.
+func TestTemplatesOfAnotherNamespaceOnlyWhereShared(t *testing.T) {
+	g := NewWithT(t)
+	platform := newNamespace(t, "shared-templates")
+	team := newNamespace(t, "shared-templates-team")
+	newTemplate(t, platform, "eks")
+	messages := map[string]string{}
+	for _, name := range []string{"eks", "nothing"} {
+		cp := newControlPlane(t, team, "uses-"+name, nil, func(cp *controlplanev1beta1.CAPTControlPlane) {
+			cp.Spec.WorkspaceTemplateRef = controlplanev1beta1.WorkspaceTemplateReference{Name: name, Namespace: platform}
+		})
+		g.Eventually(func(g Gomega) {
+			got := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
+			ready := meta.FindStatusCondition(got.Status.Conditions, controlplanev1beta1.ConditionReady)
+			g.Expect(ready).NotTo(BeNil())
+			g.Expect(ready.Reason).To(Equal(infrastructurev1beta1.ReasonTemplateNotShared))
+			messages[name] = ready.Message
+		}, timeout, poll).Should(Succeed())
+	}
+	g.Expect(messages["eks"]).To(ContainSubstring("is not shared with namespace " + team))
+	g.Expect(strings.ReplaceAll(messages["eks"], "uses-eks", "uses-X")).To(Equal(strings.ReplaceAll(strings.ReplaceAll(messages["nothing"], "uses-nothing", "uses-X"), "/nothing", "/eks")),
+		"the refusal tells whether another namespace's template exists")
+	key := testenv.WorkspaceKey(team, "uses-eks-eks-controlplane")
+	g.Consistently(func() bool {
+		return apierrors.IsNotFound(env.Client.Get(t.Context(), key, testenv.NewWorkspace(key)))
+	}, time.Second, poll).Should(BeTrue(), "rendered from a template not shared")
+
+	mergePatch(t, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: platform, Name: "eks"}},
+		`{"spec":{"sharedWithNamespaces":["`+team+`"]}}`)
+	waitWorkspace(t, team, "uses-eks-eks-controlplane")
 }

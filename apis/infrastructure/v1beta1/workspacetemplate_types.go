@@ -25,6 +25,14 @@ type WorkspaceTemplateSpec struct {
 	// another kind would be a second Terraform run.
 	// +optional
 	WorkspaceScope WorkspaceScope `json:"workspaceScope,omitempty"`
+
+	// SharedWithNamespaces are the other namespaces whose control planes
+	// and WorkspaceTemplateApplies may render this template (by a
+	// workspaceTemplateRef naming this namespace). Empty: this namespace's
+	// only. Those who may write this template grant it.
+	// +optional
+	// +listType=set
+	SharedWithNamespaces []string `json:"sharedWithNamespaces,omitempty"`
 }
 
 // WorkspaceScope is the kind of Workspace a template renders.

@@ -143,6 +143,10 @@ const (
 	ReasonWaitingForWorkspaces = "WaitingForWorkspaces"
 	// ReasonTemplateNotFound: spec.templateRef names no WorkspaceTemplate.
 	ReasonTemplateNotFound = "TemplateNotFound"
+	// ReasonTemplateNotShared: spec.templateRef names a WorkspaceTemplate
+	// of another namespace that is not shared with the apply's (or none:
+	// the refusal does not say which).
+	ReasonTemplateNotShared = "TemplateNotShared"
 	// ReasonRenderFailed: the template has a placeholder with no value.
 	ReasonRenderFailed = "RenderFailed"
 	// ReasonFieldNotServed: the rendered Workspace has a field the

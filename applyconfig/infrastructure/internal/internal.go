@@ -425,6 +425,12 @@ var schemaYAML = typed.YAMLObject(`types:
 - name: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.WorkspaceTemplateSpec
   map:
     fields:
+    - name: sharedWithNamespaces
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: associative
     - name: template
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.WorkspaceTemplateDefinition

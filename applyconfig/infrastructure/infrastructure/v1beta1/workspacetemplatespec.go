@@ -40,6 +40,11 @@ type WorkspaceTemplateSpecApplyConfiguration struct {
 	// installed, else Cluster. An apply that has a Workspace keeps its kind:
 	// another kind would be a second Terraform run.
 	WorkspaceScope *infrastructurev1beta1.WorkspaceScope `json:"workspaceScope,omitempty"`
+	// SharedWithNamespaces are the other namespaces whose control planes
+	// and WorkspaceTemplateApplies may render this template (by a
+	// workspaceTemplateRef naming this namespace). Empty: this namespace's
+	// only. Those who may write this template grant it.
+	SharedWithNamespaces []string `json:"sharedWithNamespaces,omitempty"`
 }
 
 // WorkspaceTemplateSpecApplyConfiguration constructs a declarative configuration of the WorkspaceTemplateSpec type for use with
@@ -69,5 +74,15 @@ func (b *WorkspaceTemplateSpecApplyConfiguration) WithWriteConnectionSecretToRef
 // If called multiple times, the WorkspaceScope field is set to the value of the last call.
 func (b *WorkspaceTemplateSpecApplyConfiguration) WithWorkspaceScope(value infrastructurev1beta1.WorkspaceScope) *WorkspaceTemplateSpecApplyConfiguration {
 	b.WorkspaceScope = &value
+	return b
+}
+
+// WithSharedWithNamespaces adds the given value to the SharedWithNamespaces field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the SharedWithNamespaces field.
+func (b *WorkspaceTemplateSpecApplyConfiguration) WithSharedWithNamespaces(values ...string) *WorkspaceTemplateSpecApplyConfiguration {
+	for i := range values {
+		b.SharedWithNamespaces = append(b.SharedWithNamespaces, values[i])
+	}
 	return b
 }
