@@ -157,6 +157,14 @@ func TestBrokenCredentialsKeepTheOldSecret(t *testing.T) {
 
 	mergePatch(t, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eks"}},
 		`{"spec":{"template":{"spec":{"providerConfigRef":{"name":"gone"}}}}}`)
+	// A namespaced Workspace's credentials are those of the provider
+	// configuration it names: wait until the change has reached it.
+	ws := testenv.WorkspaceKey(ns, "broken-eks-controlplane")
+	g.Eventually(func(g Gomega) {
+		got, err := testenv.GetWorkspace(t.Context(), env.Client, ws)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(specOf(g, got)["providerConfigRef"]).To(HaveKeyWithValue("name", "gone"))
+	}, timeout, poll).Should(Succeed())
 	due := expires.Add(-kubeconfig.RenewBefore).Add(time.Second)
 	recorder := events.NewFakeRecorder(10)
 	direct := &kubeconfig.Reconciler{Client: env.Client, APIReader: env.Client, Recorder: recorder, Now: func() time.Time { return due }}
