@@ -32,8 +32,16 @@ import (
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
 	// Group=infrastructure.cluster.x-k8s.io, Version=v1beta1
+	case v1beta1.SchemeGroupVersion.WithKind("AllowedNamespaces"):
+		return &infrastructurev1beta1.AllowedNamespacesApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("GrantedProviderConfig"):
+		return &infrastructurev1beta1.GrantedProviderConfigApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("ObjectReference"):
 		return &infrastructurev1beta1.ObjectReferenceApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("ProviderConfigGrant"):
+		return &infrastructurev1beta1.ProviderConfigGrantApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("ProviderConfigGrantSpec"):
+		return &infrastructurev1beta1.ProviderConfigGrantSpecApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("SecretReference"):
 		return &infrastructurev1beta1.SecretReferenceApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("WorkspaceTemplate"):

@@ -16,6 +16,7 @@ import (
 	"github.com/capt-controlplane/capt-controlplane/controllers/kubeconfig"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacetemplateapply"
+	"github.com/capt-controlplane/capt-controlplane/internal/grants"
 	"github.com/capt-controlplane/capt-controlplane/internal/manager"
 )
 
@@ -55,13 +56,19 @@ func newManager(ctx context.Context, cfg *rest.Config, o manager.Options) (ctrl.
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
+	// Read once, before the cache starts: grants decide only for Workspaces
+	// rendered after they were installed.
+	grantsInstalled, err := grants.InstalledAt(ctx, mgr.GetAPIReader())
+	if err != nil {
+		return nil, err
+	}
 	controllers := map[string]interface {
 		SetupWithManager(context.Context, ctrl.Manager, controller.Options) error
 	}{
 		workspacestatus.ControllerName:        &workspacestatus.Reconciler{Namespace: o.Namespace, MaxAtProviderBytes: o.MaxAtProvider},
 		controlplane.ControllerName:           &controlplane.Reconciler{},
-		workspacetemplateapply.ControllerName: &workspacetemplateapply.Reconciler{},
-		kubeconfig.ControllerName:             &kubeconfig.Reconciler{},
+		workspacetemplateapply.ControllerName: &workspacetemplateapply.Reconciler{GrantsInstalled: grantsInstalled},
+		kubeconfig.ControllerName:             &kubeconfig.Reconciler{GrantsInstalled: grantsInstalled},
 	}
 	for name, c := range controllers {
 		if err := c.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: o.Concurrency}); err != nil {

@@ -131,6 +131,10 @@ func readyCondition(f facts) condition {
 	switch {
 	case f.waitingForCluster:
 		c.reason, c.message = controlplanev1beta1.ReasonWaitingForCluster, "waiting for Cluster API to set the owner Cluster: the Terraform cluster name comes from it"
+	case f.ready && f.applySynced != nil:
+		// Running as rendered before; a refused change is not applied.
+		c.reason, c.message = controlplanev1beta1.ReasonReady, fmt.Sprintf("the EKS control plane is ready; changes are not applied: WorkspaceTemplateApply %s: %s (%s)",
+			f.applyName, f.applySynced.Message, f.applySynced.Reason)
 	case f.ready:
 		c.reason, c.message = controlplanev1beta1.ReasonReady, "the EKS control plane is ready"
 	case f.timedOut:

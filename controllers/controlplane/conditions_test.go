@@ -102,6 +102,8 @@ func TestReadyCondition(t *testing.T) {
 	}{
 		{"creating", facts{}, condition{reason: controlplanev1beta1.ReasonCreating, message: "waiting for the Terraform workspace"}},
 		{"ready", facts{ready: true, initialized: true}, condition{isTrue: true, reason: controlplanev1beta1.ReasonReady, message: "the EKS control plane is ready"}},
+		{"ready, a change refused", facts{ready: true, initialized: true, applyName: "a", applySynced: synced(infrastructurev1beta1.ReasonProviderConfigNotGranted, "not granted")},
+			condition{isTrue: true, reason: controlplanev1beta1.ReasonReady, message: "the EKS control plane is ready; changes are not applied: WorkspaceTemplateApply a: not granted (ProviderConfigNotGranted)"}},
 		{"degraded, with the Workspace's reason", facts{initialized: true, wsReady: &tfv1beta1.Condition{Reason: "Unavailable"}},
 			condition{reason: controlplanev1beta1.ReasonWorkspaceNotReady, message: "the Terraform workspace is no longer ready (Unavailable)"}},
 		{"waiting for the Cluster comes first", facts{waitingForCluster: true, timedOut: true},

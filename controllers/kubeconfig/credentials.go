@@ -13,23 +13,22 @@ import (
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/ekstoken"
+	"github.com/capt-controlplane/capt-controlplane/internal/grants"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 )
-
-// defaultProviderConfig is the ProviderConfig a Workspace without
-// providerConfigRef uses.
-const defaultProviderConfig = "default"
 
 // defaultCredentialsKey is the key of a credentialsSecretRef without one.
 const defaultCredentialsKey = "credentials"
 
 // credentials reads the AWS credentials of spec.credentialsSecretRef when
 // set (a Secret of the control plane's namespace), else those
-// provider-terraform uses for the control plane's Workspace: the
-// template's ProviderConfig, the first of its
-// credentials kept in a Secret, parsed as an AWS ini. The ProviderConfig
-// and the Secret are read by name from the API server. The error names the
-// object and the reason.
+// provider-terraform uses for the control plane's Workspace (the
+// template's, while there is none): the first of its provider
+// configuration's credentials kept in a Secret, parsed as an AWS ini. A
+// cluster-scoped configuration is used only where a grant allows the
+// control plane's namespace (a *grants.NotGrantedError otherwise). The
+// configuration and the Secret are read by name from the API server. The
+// error names the object and the reason.
 func (r *Reconciler) credentials(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) (aws.Credentials, error) {
 	if ref := cp.Spec.CredentialsSecretRef; ref != nil {
 		key := tfv1beta1.KeyReference{Namespace: ref.Namespace, Name: ref.Name, Key: ref.Key}
@@ -50,48 +49,49 @@ func (r *Reconciler) credentials(ctx context.Context, cp *controlplanev1beta1.CA
 	if err != nil {
 		return aws.Credentials{}, fmt.Errorf("finding the Workspace for its ProviderConfig: %w", err)
 	}
-	if ws, ok := ws.(*tfmv1beta1.Workspace); ok {
-		return r.namespacedCredentials(ctx, ws)
-	}
-	tmpl := &infrastructurev1beta1.WorkspaceTemplate{}
-	key := types.NamespacedName{Namespace: cp.Spec.WorkspaceTemplateRef.Namespace, Name: cp.Spec.WorkspaceTemplateRef.Name}
-	if key.Namespace == "" {
-		key.Namespace = cp.Namespace
-	}
-	if err := r.Client.Get(ctx, key, tmpl); err != nil {
-		return aws.Credentials{}, fmt.Errorf("reading WorkspaceTemplate %s for its ProviderConfig: %w", key, err)
-	}
-	name := defaultProviderConfig
-	if ref := tmpl.Spec.Template.Spec.ProviderConfigReference; ref != nil && ref.Name != "" {
-		name = ref.Name
-	}
-	pc := &tfv1beta1.ProviderConfig{}
-	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: name}, pc); err != nil {
-		return aws.Credentials{}, fmt.Errorf("reading ProviderConfig %s: %w", name, err)
-	}
-	return r.secretCredentials(ctx, pc.Spec, "ProviderConfig "+name)
-}
-
-// namespacedCredentials reads the credentials of the ProviderConfig (of
-// the Workspace's namespace) or ClusterProviderConfig that a namespaced
-// Workspace names.
-func (r *Reconciler) namespacedCredentials(ctx context.Context, ws *tfmv1beta1.Workspace) (aws.Credentials, error) {
-	ref := tfmv1beta1.ProviderConfigReference{Kind: tfmv1beta1.KindClusterProviderConfig, Name: defaultProviderConfig}
-	if ws.Spec.ProviderConfigReference != nil {
-		ref = *ws.Spec.ProviderConfigReference
-	}
-	if ref.Kind == tfmv1beta1.KindProviderConfig {
-		pc := &tfmv1beta1.ProviderConfig{}
-		if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: ws.Namespace, Name: ref.Name}, pc); err != nil {
-			return aws.Credentials{}, fmt.Errorf("reading ProviderConfig %s/%s: %w", ws.Namespace, ref.Name, err)
+	runsWith := ws
+	if ws == nil {
+		tmpl := &infrastructurev1beta1.WorkspaceTemplate{}
+		key := types.NamespacedName{Namespace: cp.Spec.WorkspaceTemplateRef.Namespace, Name: cp.Spec.WorkspaceTemplateRef.Name}
+		if key.Namespace == "" {
+			key.Namespace = cp.Namespace
 		}
-		return r.secretCredentials(ctx, pc.Spec, "ProviderConfig "+ws.Namespace+"/"+ref.Name)
+		if err := r.Client.Get(ctx, key, tmpl); err != nil {
+			return aws.Credentials{}, fmt.Errorf("reading WorkspaceTemplate %s for its ProviderConfig: %w", key, err)
+		}
+		runsWith = &tfv1beta1.Workspace{Spec: tmpl.Spec.Template.Spec}
 	}
-	pc := &tfmv1beta1.ClusterProviderConfig{}
-	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: ref.Name}, pc); err != nil {
-		return aws.Credentials{}, fmt.Errorf("reading ClusterProviderConfig %s: %w", ref.Name, err)
+	cfg, clusterScoped := grants.ConfigOf(runsWith)
+	if !clusterScoped {
+		// The namespaced Workspace's own namespace's ProviderConfig.
+		key := types.NamespacedName{Namespace: runsWith.GetNamespace(), Name: runsWith.(*tfmv1beta1.Workspace).Spec.ProviderConfigReference.Name}
+		pc := &tfmv1beta1.ProviderConfig{}
+		if err := r.APIReader.Get(ctx, key, pc); err != nil {
+			return aws.Credentials{}, fmt.Errorf("reading ProviderConfig %s: %w", key, err)
+		}
+		return r.secretCredentials(ctx, pc.Spec, "ProviderConfig "+key.String())
 	}
-	return r.secretCredentials(ctx, pc.Spec, "ClusterProviderConfig "+ref.Name)
+	view, err := grants.Read(ctx, r.Client, cp.Namespace, r.GrantsInstalled, nil)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	if err := view.Allows(cfg, ws); err != nil {
+		return aws.Credentials{}, err
+	}
+	var spec tfv1beta1.ProviderConfigSpec
+	if cfg.Kind == infrastructurev1beta1.GrantedClusterProviderConfigKind {
+		pc := &tfmv1beta1.ClusterProviderConfig{}
+		err = r.APIReader.Get(ctx, types.NamespacedName{Name: cfg.Name}, pc)
+		spec = pc.Spec
+	} else {
+		pc := &tfv1beta1.ProviderConfig{}
+		err = r.APIReader.Get(ctx, types.NamespacedName{Name: cfg.Name}, pc)
+		spec = pc.Spec
+	}
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("reading %s: %w", cfg, err)
+	}
+	return r.secretCredentials(ctx, spec, cfg.String())
 }
 
 // secretCredentials reads the first of a provider configuration's

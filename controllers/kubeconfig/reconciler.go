@@ -2,6 +2,7 @@ package kubeconfig
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -17,6 +18,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
+	"github.com/capt-controlplane/capt-controlplane/internal/grants"
 	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
@@ -48,6 +50,9 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// GrantsInstalled is when ProviderConfigGrants were installed
+	// (grants.InstalledAt).
+	GrantsInstalled time.Time
 
 	// clusterAPI is what the manager found of Cluster API at start: an
 	// older one, whose pause cannot be seen, holds every control plane.
@@ -67,6 +72,8 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=tf.m.upbound.io,resources=workspaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=providerconfiggrants,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 
 // Reconcile keeps the control plane's token kubeconfig current and returns
 // when the token is due for renewal (skeleton.Reconcile, with Observe and
@@ -156,12 +163,16 @@ func (r *Reconciler) renew(ctx context.Context, cp *controlplanev1beta1.CAPTCont
 	if err != nil {
 		// The old Secret stays: its token may still be valid, and nothing
 		// better can be made. Said once per new reason, then retried quietly.
-		sent, applyErr := r.applyCondition(ctx, cp, false, controlplanev1beta1.ReasonCredentialsUnavailable, err.Error())
+		reason := controlplanev1beta1.ReasonCredentialsUnavailable
+		if errors.As(err, new(*grants.NotGrantedError)) {
+			reason = controlplanev1beta1.ReasonProviderConfigNotGranted
+		}
+		sent, applyErr := r.applyCondition(ctx, cp, false, reason, err.Error())
 		if applyErr != nil {
 			return ctrl.Result{}, applyErr
 		}
 		if sent {
-			r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, controlplanev1beta1.ReasonCredentialsUnavailable, "SignToken", "%s", err.Error())
+			r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, reason, "SignToken", "%s", err.Error())
 			r.log(ctx).Info("cannot sign an EKS token", "reason", err.Error())
 		}
 		return ctrl.Result{RequeueAfter: retryCredentials}, nil

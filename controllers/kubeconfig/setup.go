@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
 	"github.com/capt-controlplane/capt-controlplane/internal/mapping"
 	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
@@ -39,6 +40,8 @@ func (r *Reconciler) SetupWithManager(_ context.Context, mgr ctrl.Manager, optio
 		Named(ControllerName).
 		For(&controlplanev1beta1.CAPTControlPlane{}, builder.WithPredicates(inputsChanged)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(mapping.ToControlPlane)).
+		// A grant given back signs at once what waited for it.
+		Watches(&infrastructurev1beta1.ProviderConfigGrant{}, handler.EnqueueRequestsFromMapFunc(r.everyControlPlane)).
 		WithOptions(options)
 	r.clusterAPI = clusterapi.Discover(mgr.GetRESTMapper())
 	if r.clusterAPI.Served {
@@ -66,3 +69,11 @@ var inputsChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 	cur, ok2 := e.ObjectNew.(*controlplanev1beta1.CAPTControlPlane)
 	return !ok || !ok2 || inputs(old) != inputs(cur)
 }}
+
+func (r *Reconciler) everyControlPlane(ctx context.Context, _ client.Object) []reconcile.Request {
+	requests, err := mapping.ListRequests(ctx, r.Client, &controlplanev1beta1.CAPTControlPlaneList{})
+	if err != nil {
+		r.log(ctx).Error(err, "listing the control planes for a ProviderConfigGrant")
+	}
+	return requests
+}

@@ -13,6 +13,7 @@ import (
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/grants"
 	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
 )
 
@@ -30,6 +31,7 @@ type observed struct {
 	settleable   bool
 	controlPlane *controlplanev1beta1.CAPTControlPlane // nil when none
 	cluster      *clusterv1.Cluster                    // nil when none
+	grants       *grants.View
 }
 
 // Observe reads, once each, the cached objects a reconcile of apply
@@ -74,6 +76,11 @@ func (r *Reconciler) Observe(ctx context.Context, apply *infrastructurev1beta1.W
 			return nil, skeleton.PauseSources{}, err
 		}
 	}
+	view, err := grants.Read(ctx, r.Client, apply.Namespace, r.GrantsInstalled, in)
+	if err != nil {
+		return nil, skeleton.PauseSources{}, err
+	}
+	obs.grants = view
 	// The apply is paused with its control plane: its own annotation, the
 	// control plane's, or the Cluster's spec.paused.
 	sources := skeleton.PauseSources{Cluster: obs.cluster}

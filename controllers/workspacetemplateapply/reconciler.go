@@ -26,6 +26,7 @@ import (
 	tfac "github.com/capt-controlplane/capt-controlplane/applyconfig/tf/tf/v1beta1"
 	tfmac "github.com/capt-controlplane/capt-controlplane/applyconfig/tfm/tfm/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/clusterapi"
+	"github.com/capt-controlplane/capt-controlplane/internal/grants"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/providerterraform"
 	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
@@ -54,6 +55,10 @@ type Reconciler struct {
 	APIReader client.Reader
 	// Recorder records Events on applies.
 	Recorder events.EventRecorder
+	// GrantsInstalled is when ProviderConfigGrants were installed
+	// (grants.InstalledAt): a Workspace rendered before keeps its
+	// configuration until a grant names it.
+	GrantsInstalled time.Time
 
 	// settled skips a reconcile whose inputs are those of the last one that
 	// sent nothing (resyncs of unchanged applies).
@@ -82,6 +87,9 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=tf.m.upbound.io,resources=workspaces,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=providerconfiggrants,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,resourceNames=providerconfiggrants.infrastructure.cluster.x-k8s.io,verbs=get
 
 // Reconcile renders and applies the Workspace, then reports on it
 // (skeleton.Reconcile, with Observe and Act).
@@ -111,7 +119,7 @@ func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.Works
 	if state.Deleting {
 		return skeleton.Outcome{}, r.reconcileDelete(ctx, apply)
 	}
-	result, sent, err := r.reconcileNormal(ctx, apply)
+	result, sent, err := r.reconcileNormal(ctx, apply, obs.grants)
 	return skeleton.Outcome{Result: result, Settled: obs.settleable && !sent && result.RequeueAfter == 0}, err
 }
 
@@ -125,7 +133,7 @@ type outcome struct {
 
 // reconcileNormal applies the finalizer, the Workspace and the status, and
 // reports whether it sent any of them.
-func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (ctrl.Result, bool, error) {
+func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, granted *grants.View) (ctrl.Result, bool, error) {
 	if migrated, err := r.migrateFromUpstream(ctx, apply); err != nil || migrated {
 		return ctrl.Result{}, migrated, err
 	}
@@ -133,7 +141,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev
 	if err != nil {
 		return ctrl.Result{}, false, err
 	}
-	out, err := r.renderWorkspace(ctx, apply)
+	out, err := r.renderWorkspace(ctx, apply, granted)
 	if err != nil {
 		return ctrl.Result{}, false, err
 	}
@@ -145,8 +153,9 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev
 }
 
 // renderWorkspace waits for what the apply waits for, renders the template
-// and applies the Workspace when it differs from the desired one.
-func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (outcome, error) {
+// and applies the Workspace when it differs from the desired one and runs
+// with a provider configuration the apply's namespace is granted.
+func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, granted *grants.View) (outcome, error) {
 	if missing, err := r.missingSecrets(ctx, apply); err != nil || len(missing) > 0 {
 		return waiting(infrastructurev1beta1.ReasonWaitingForSecrets, "waiting for secrets: "+strings.Join(missing, ", ")), err
 	}
@@ -154,36 +163,40 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 		return waiting(infrastructurev1beta1.ReasonWaitingForWorkspaces, "waiting for workspaces to be Ready: "+strings.Join(notReady, ", ")), err
 	}
 
+	live, err := r.liveWorkspaces(ctx, apply)
+	if err != nil {
+		return outcome{}, err
+	}
+	// A refusal leaves the apply's own Workspace as it is, and the status
+	// keeps naming it.
+	kept := live.boundTo(apply)
+
 	tmpl := &infrastructurev1beta1.WorkspaceTemplate{}
 	tmplKey := types.NamespacedName{Namespace: apply.Spec.TemplateRef.Namespace, Name: apply.Spec.TemplateRef.Name}
 	if tmplKey.Namespace == "" {
 		tmplKey.Namespace = apply.Namespace
 	}
-	err := r.Client.Get(ctx, tmplKey, tmpl)
+	err = r.Client.Get(ctx, tmplKey, tmpl)
 	if tmplKey.Namespace != apply.Namespace && (apierrors.IsNotFound(err) || err == nil && !slices.Contains(tmpl.Spec.SharedWithNamespaces, apply.Namespace)) {
 		// One answer whether the template exists or not: another
 		// namespace's objects are not a tenant's to probe.
-		return r.refuse(apply, infrastructurev1beta1.ReasonTemplateNotShared, fmt.Sprintf(
+		return r.refuse(apply, kept, infrastructurev1beta1.ReasonTemplateNotShared, fmt.Sprintf(
 			"WorkspaceTemplate %s is not shared with namespace %s (its spec.sharedWithNamespaces)", tmplKey, apply.Namespace)), nil
 	}
 	if err != nil {
 		if apierrors.IsNotFound(err) {
-			return r.refuse(apply, infrastructurev1beta1.ReasonTemplateNotFound, fmt.Sprintf("WorkspaceTemplate %s not found", tmplKey)), nil
+			return r.refuse(apply, kept, infrastructurev1beta1.ReasonTemplateNotFound, fmt.Sprintf("WorkspaceTemplate %s not found", tmplKey)), nil
 		}
-		return outcome{}, err
-	}
-	live, err := r.liveWorkspaces(ctx, apply)
-	if err != nil {
 		return outcome{}, err
 	}
 	namespaced := r.rendersNamespaced(tmpl, apply, live)
 	if namespaced && !r.namespaced {
-		return r.refuse(apply, infrastructurev1beta1.ReasonRenderFailed, fmt.Sprintf(
+		return r.refuse(apply, kept, infrastructurev1beta1.ReasonRenderFailed, fmt.Sprintf(
 			"WorkspaceTemplate %s asks for a namespaced Workspace, and provider-terraform v1 (tf.m.upbound.io) is not installed (or was installed after the manager started)", tmplKey)), nil
 	}
 	tree, err := render(tmpl, apply, namespaced)
 	if isTemplateError(err) {
-		return r.refuse(apply, infrastructurev1beta1.ReasonRenderFailed, err.Error()), nil
+		return r.refuse(apply, kept, infrastructurev1beta1.ReasonRenderFailed, err.Error()), nil
 	}
 	if err != nil {
 		return outcome{}, err
@@ -192,7 +205,14 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 	if namespaced {
 		served = r.servedNamespaced
 	}
-	if refused := r.unserved(apply, served, tree); refused != nil {
+	if refused := r.unserved(apply, kept, served, tree); refused != nil {
+		return *refused, nil
+	}
+	refused, err := r.notGranted(apply, kept, granted, tree, namespaced)
+	if err != nil {
+		return outcome{}, err
+	}
+	if refused != nil {
 		return *refused, nil
 	}
 	if namespaced {
@@ -213,6 +233,17 @@ func isTemplateError(err error) bool {
 type liveWorkspaces struct {
 	cluster    *tfv1beta1.Workspace
 	namespaced *tfmv1beta1.Workspace
+}
+
+// boundTo is the one of them apply rendered; nil when neither.
+func (l liveWorkspaces) boundTo(apply *infrastructurev1beta1.WorkspaceTemplateApply) tfv1beta1.AnyWorkspace {
+	switch {
+	case l.cluster != nil && ownership.BoundTo(l.cluster, apply):
+		return l.cluster
+	case l.namespaced != nil && ownership.BoundTo(l.namespaced, apply):
+		return l.namespaced
+	}
+	return nil
 }
 
 func (r *Reconciler) liveWorkspaces(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (liveWorkspaces, error) {
@@ -243,11 +274,9 @@ func (r *Reconciler) liveWorkspaces(ctx context.Context, apply *infrastructurev1
 // by default the namespaced kind where it is served. An apply whose status
 // says it rendered a Workspace keeps that kind even while it is gone.
 func (r *Reconciler) rendersNamespaced(tmpl *infrastructurev1beta1.WorkspaceTemplate, apply *infrastructurev1beta1.WorkspaceTemplateApply, live liveWorkspaces) bool {
-	switch {
-	case live.cluster != nil && ownership.BoundTo(live.cluster, apply):
-		return false
-	case live.namespaced != nil && ownership.BoundTo(live.namespaced, apply):
-		return true
+	switch ws := live.boundTo(apply); {
+	case ws != nil:
+		return ws.GetNamespace() != ""
 	case apply.Status.WorkspaceName != "":
 		return apply.Status.WorkspaceNamespace != ""
 	}
@@ -272,7 +301,7 @@ func (r *Reconciler) applyClusterScoped(ctx context.Context, apply *infrastructu
 		if owner, ok := ownership.ApplyOf(live); ok && owner != client.ObjectKeyFromObject(apply) {
 			message = fmt.Sprintf("workspace %s belongs to WorkspaceTemplateApply %s", name, owner)
 		}
-		return r.refuse(apply, infrastructurev1beta1.ReasonWorkspaceNameConflict, message), nil
+		return r.refuse(apply, nil, infrastructurev1beta1.ReasonWorkspaceNameConflict, message), nil
 	}
 	spec, err := decodeSpec[tfac.WorkspaceSpecApplyConfiguration](tree)
 	if err != nil {
@@ -297,7 +326,7 @@ func (r *Reconciler) applyNamespaced(ctx context.Context, apply *infrastructurev
 	tree map[string]any, live *tfmv1beta1.Workspace) (outcome, error) {
 	name := apply.WorkspaceName()
 	if live != nil && !ownership.BoundTo(live, apply) {
-		return r.refuse(apply, infrastructurev1beta1.ReasonWorkspaceNameConflict,
+		return r.refuse(apply, nil, infrastructurev1beta1.ReasonWorkspaceNameConflict,
 			fmt.Sprintf("workspace %s/%s is not controlled by this WorkspaceTemplateApply", apply.Namespace, name)), nil
 	}
 	spec, err := decodeSpec[tfmac.WorkspaceSpecApplyConfiguration](tree)
@@ -343,7 +372,7 @@ func (r *Reconciler) sendWorkspace(ctx context.Context, desired, owned runtime.A
 // served) lacks; nil when there is none. When the schema cannot be read
 // (an API server without an OpenAPI v3 document) nothing is refused, as
 // before this check.
-func (r *Reconciler) unserved(apply *infrastructurev1beta1.WorkspaceTemplateApply, served *providerterraform.Discoverer, tree map[string]any) *outcome {
+func (r *Reconciler) unserved(apply *infrastructurev1beta1.WorkspaceTemplateApply, kept tfv1beta1.AnyWorkspace, served *providerterraform.Discoverer, tree map[string]any) *outcome {
 	if served == nil {
 		return nil
 	}
@@ -352,10 +381,41 @@ func (r *Reconciler) unserved(apply *infrastructurev1beta1.WorkspaceTemplateAppl
 		return nil // unknown schema: render as before
 	}
 	if paths := s.Unserved(tree); len(paths) > 0 {
-		refused := r.refuse(apply, infrastructurev1beta1.ReasonFieldNotServed, providerterraform.UnservedMessage(served.GVK, paths))
+		refused := r.refuse(apply, kept, infrastructurev1beta1.ReasonFieldNotServed, providerterraform.UnservedMessage(served.GVK, paths))
 		return &refused
 	}
 	return nil
+}
+
+// notGranted refuses a rendered spec whose cluster-scoped provider
+// configuration no grant allows the apply's namespace; nil when allowed.
+// kept, the apply's own Workspace, may keep the configuration it had from
+// before grants (grants.View.Allows).
+func (r *Reconciler) notGranted(apply *infrastructurev1beta1.WorkspaceTemplateApply, kept tfv1beta1.AnyWorkspace,
+	granted *grants.View, tree map[string]any, namespaced bool) (*outcome, error) {
+	var desired tfv1beta1.AnyWorkspace
+	if namespaced {
+		spec, err := decodeSpec[tfmv1beta1.WorkspaceSpec](tree)
+		if err != nil {
+			return nil, err
+		}
+		desired = &tfmv1beta1.Workspace{Spec: *spec}
+	} else {
+		spec, err := decodeSpec[tfv1beta1.WorkspaceSpec](tree)
+		if err != nil {
+			return nil, err
+		}
+		desired = &tfv1beta1.Workspace{Spec: *spec}
+	}
+	cfg, needsGrant := grants.ConfigOf(desired)
+	if !needsGrant {
+		return nil, nil
+	}
+	if err := granted.Allows(cfg, kept); err != nil {
+		refused := r.refuse(apply, kept, infrastructurev1beta1.ReasonProviderConfigNotGranted, err.Error())
+		return &refused, nil
+	}
+	return nil, nil
 }
 
 func waiting(reason, message string) outcome {
@@ -367,9 +427,10 @@ func waiting(reason, message string) outcome {
 
 // refuse reports an input error in the Synced condition and an Event; the
 // apply is retried when its inputs change (they are watched), not in a loop.
-func (r *Reconciler) refuse(apply *infrastructurev1beta1.WorkspaceTemplateApply, reason, message string) outcome {
+// kept is the apply's own Workspace, left as it is (nil when none).
+func (r *Reconciler) refuse(apply *infrastructurev1beta1.WorkspaceTemplateApply, kept tfv1beta1.AnyWorkspace, reason, message string) outcome {
 	r.Recorder.Eventf(apply, nil, corev1.EventTypeWarning, reason, "Render", "%s", message)
-	return outcome{synced: &tfv1beta1.Condition{Type: tfv1beta1.TypeSynced, Status: metav1.ConditionFalse, Reason: reason, Message: message}}
+	return outcome{workspace: kept, synced: &tfv1beta1.Condition{Type: tfv1beta1.TypeSynced, Status: metav1.ConditionFalse, Reason: reason, Message: message}}
 }
 
 func (r *Reconciler) missingSecrets(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) ([]string, error) {

@@ -56,6 +56,8 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		Watches(&infrastructurev1beta1.WorkspaceTemplate{}, handler.EnqueueRequestsFromMapFunc(r.appliesForTemplate)).
 		// Unpausing a control plane or a Cluster resumes its applies.
 		Watches(&controlplanev1beta1.CAPTControlPlane{}, handler.EnqueueRequestsFromMapFunc(applyOfControlPlane), builder.WithPredicates(skeleton.PauseChanged)).
+		// A grant given or taken back decides again for every apply.
+		Watches(&infrastructurev1beta1.ProviderConfigGrant{}, handler.EnqueueRequestsFromMapFunc(r.everyApply)).
 		WithOptions(options)
 	r.clusterAPI = clusterapi.Discover(mgr.GetRESTMapper())
 	r.served = &providerterraform.Discoverer{Config: mgr.GetConfig(), GVK: tfv1beta1.GroupVersion.WithKind("Workspace")}
@@ -81,6 +83,14 @@ func (r *Reconciler) appliesForTemplate(ctx context.Context, obj client.Object) 
 		client.MatchingFields{indexTemplate: obj.GetNamespace() + "/" + obj.GetName()})
 	if err != nil {
 		r.log(ctx).Error(err, "listing the applies of a template", "template", client.ObjectKeyFromObject(obj))
+	}
+	return requests
+}
+
+func (r *Reconciler) everyApply(ctx context.Context, _ client.Object) []reconcile.Request {
+	requests, err := mapping.ListRequests(ctx, r.Client, &infrastructurev1beta1.WorkspaceTemplateApplyList{})
+	if err != nil {
+		r.log(ctx).Error(err, "listing the applies for a ProviderConfigGrant")
 	}
 	return requests
 }

@@ -145,6 +145,9 @@ func runHarness(o options) error {
 	if err != nil {
 		return err
 	}
+	if err := testenv.GrantEveryNamespace(ctx, c, "default"); err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp("", "capt-bench")
 	if err != nil {
 		return err

@@ -150,6 +150,9 @@ func (h *harness) setup(ctx context.Context) ([]string, error) {
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil {
 		return nil, err
 	}
+	if err := testenv.GrantEveryNamespace(ctx, c, "default"); err != nil {
+		return nil, err
+	}
 	tmpl := &infrastructurev1beta1.WorkspaceTemplate{
 		ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: namespace},
 		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: testenv.WorkspaceScope(), Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{

@@ -221,8 +221,8 @@ func (d *demo) walkThrough(ctx context.Context, o options) error {
 	defer func() { _ = mgr.Process.Signal(syscall.SIGTERM); _ = mgr.Wait() }()
 	fmt.Printf("  %s (log: %s)\n", o.manager, logPath)
 
-	step("Creating the sample WorkspaceTemplate and CAPTControlPlane")
-	for _, f := range []string{"config/samples/infrastructure_v1beta1_workspacetemplate.yaml", "config/samples/controlplane_v1beta1_captcontrolplane.yaml"} {
+	step("Granting the sample's provider configuration to namespace default, then creating the sample WorkspaceTemplate and CAPTControlPlane")
+	for _, f := range []string{"config/samples/infrastructure_v1beta1_providerconfiggrant.yaml", "config/samples/infrastructure_v1beta1_workspacetemplate.yaml", "config/samples/controlplane_v1beta1_captcontrolplane.yaml"} {
 		if err := d.run(nil, "apply", "-f", f); err != nil {
 			return err
 		}

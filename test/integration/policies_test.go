@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/grants"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
@@ -81,4 +83,21 @@ func TestModuleSourcesPolicy(t *testing.T) {
 		g.Expect(err).To(HaveOccurred())
 		g.Expect(err.Error()).To(ContainSubstring("is not from a source allowed in namespace policy-restricted"))
 	})
+}
+
+// TestSingleTenantGrantsFile: config/grants/single-tenant.yaml, applied as
+// an admin does, allows the configuration default, of both kinds, from
+// any namespace, and nothing else.
+func TestSingleTenantGrantsFile(t *testing.T) {
+	g := NewWithT(t)
+	testenv.KubectlApply(t, env, "-f", filepath.Join(testenv.RepoRoot(), "config", "grants", "single-tenant.yaml"))
+	t.Cleanup(func() {
+		_ = env.Client.DeleteAllOf(context.Background(), &infrastructurev1beta1.ProviderConfigGrant{})
+	})
+	view, err := grants.Read(t.Context(), env.Client, "any-namespace", time.Time{}, nil)
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, kind := range []infrastructurev1beta1.GrantedKind{infrastructurev1beta1.GrantedProviderConfigKind, infrastructurev1beta1.GrantedClusterProviderConfigKind} {
+		g.Expect(view.Allows(grants.Config{Kind: kind, Name: "default"}, nil)).To(Succeed(), "%s default", kind)
+		g.Expect(view.Allows(grants.Config{Kind: kind, Name: "platform"}, nil)).NotTo(Succeed(), "%s platform", kind)
+	}
 }

@@ -125,6 +125,7 @@ func TestTokenRenewal(t *testing.T) {
 func TestMissingCredentials(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t, "token-credentials")
+	g.Expect(testenv.GrantEveryNamespace(t.Context(), env.Client, "nowhere")).To(Succeed())
 	newTemplate(t, ns, "eks")
 	mergePatch(t, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eks"}},
 		`{"spec":{"template":{"spec":{"providerConfigRef":{"name":"nowhere"}}}}}`)
@@ -154,6 +155,7 @@ func TestBrokenCredentialsKeepTheOldSecret(t *testing.T) {
 	g := NewWithT(t)
 	ns, cp, key := readyWithToken(t, "token-broken", "broken")
 	token, expires, version := tokenOf(g, key)
+	g.Expect(testenv.GrantEveryNamespace(t.Context(), env.Client, "gone")).To(Succeed())
 
 	mergePatch(t, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eks"}},
 		`{"spec":{"template":{"spec":{"providerConfigRef":{"name":"gone"}}}}}`)
@@ -186,6 +188,7 @@ func TestBrokenCredentialsKeepTheOldSecret(t *testing.T) {
 func TestCredentialsSecretRefOverrides(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t, "token-override")
+	g.Expect(testenv.GrantEveryNamespace(t.Context(), env.Client, "nowhere")).To(Succeed())
 	newTemplate(t, ns, "eks")
 	mergePatch(t, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eks"}},
 		`{"spec":{"template":{"spec":{"providerConfigRef":{"name":"nowhere"}}}}}`)

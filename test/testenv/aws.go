@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	corev1 "k8s.io/api/core/v1"
@@ -12,6 +13,7 @@ import (
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 )
 
 // AWSCredentials are the fixed credentials the tests sign EKS tokens with;
@@ -20,7 +22,9 @@ var AWSCredentials = aws.Credentials{AccessKeyID: "AKIDCAPTTEST", SecretAccessKe
 
 // ProvideAWSCredentials installs what a CAPT user already has for
 // provider-terraform: the ProviderConfig providerConfig whose credentials
-// are an AWS ini in the Secret crossplane-system/aws-credentials.
+// are an AWS ini in the Secret crossplane-system/aws-credentials, and the
+// ClusterProviderConfig of that name where it is served, granted to every
+// namespace (GrantEveryNamespace).
 func ProvideAWSCredentials(ctx context.Context, c client.Client, providerConfig string) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "crossplane-system"}}
 	if err := c.Create(ctx, ns); client.IgnoreAlreadyExists(err) != nil {
@@ -49,6 +53,26 @@ func ProvideAWSCredentials(ctx context.Context, c client.Client, providerConfig 
 	cpc := &tfmv1beta1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: providerConfig}, Spec: pc.Spec}
 	if err := c.Create(ctx, cpc); client.IgnoreAlreadyExists(err) != nil && !meta.IsNoMatchError(err) {
 		return err
+	}
+	return GrantEveryNamespace(ctx, c, providerConfig)
+}
+
+// GrantEveryNamespace is the one step that turns grants off for a
+// single-tenant management cluster, as docs/security.md gives it: the
+// ProviderConfig and the ClusterProviderConfig providerConfig may be used
+// from every namespace (allowedNamespaces: {}).
+func GrantEveryNamespace(ctx context.Context, c client.Client, providerConfig string) error {
+	for _, kind := range []infrastructurev1beta1.GrantedKind{infrastructurev1beta1.GrantedProviderConfigKind, infrastructurev1beta1.GrantedClusterProviderConfigKind} {
+		grant := &infrastructurev1beta1.ProviderConfigGrant{
+			ObjectMeta: metav1.ObjectMeta{Name: strings.ToLower(string(kind)) + "-" + providerConfig + "-everywhere"},
+			Spec: infrastructurev1beta1.ProviderConfigGrantSpec{
+				ProviderConfigRef: infrastructurev1beta1.GrantedProviderConfig{Kind: kind, Name: providerConfig},
+				AllowedNamespaces: &infrastructurev1beta1.AllowedNamespaces{},
+			},
+		}
+		if err := c.Create(ctx, grant); client.IgnoreAlreadyExists(err) != nil {
+			return fmt.Errorf("granting %s %s to every namespace: %w", kind, providerConfig, err)
+		}
 	}
 	return nil
 }

@@ -4,8 +4,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/onsi/gomega"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 )
 
 // InstallConfigDefault installs config/default (namespace, RBAC, CRDs) with
@@ -24,4 +31,24 @@ func KubectlApply(t testing.TB, env *Env, args ...string) {
 	g.Expect(err).NotTo(gomega.HaveOccurred())
 	out, err := exec.Command(Kubectl(), append([]string{"--kubeconfig", kubeconfig, "apply", "--server-side"}, args...)...).CombinedOutput()
 	g.Expect(err).NotTo(gomega.HaveOccurred(), string(out))
+}
+
+// InstallGrantsNow deletes the ProviderConfigGrant CRD (and every grant
+// with it) and installs it again from config/crd/bases: an API server
+// where the objects created so far predate grants, as after an upgrade
+// from a release without them.
+func InstallGrantsNow(t testing.TB, env *Env) {
+	t.Helper()
+	g := gomega.NewWithT(t)
+	crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: infrastructurev1beta1.ProviderConfigGrantCRD}}
+	g.Expect(env.Client.Delete(t.Context(), crd)).To(gomega.Succeed())
+	g.Eventually(func() bool {
+		return apierrors.IsNotFound(env.Client.Get(t.Context(), client.ObjectKeyFromObject(crd), crd))
+	}, time.Minute, 100*time.Millisecond).Should(gomega.BeTrue())
+	// Creation times have a one-second grain.
+	time.Sleep(1100 * time.Millisecond)
+	KubectlApply(t, env, "-f", filepath.Join(RepoRoot(), "config", "crd", "bases", "infrastructure.cluster.x-k8s.io_providerconfiggrants.yaml"))
+	g.Eventually(func() error {
+		return env.Client.List(t.Context(), &infrastructurev1beta1.ProviderConfigGrantList{})
+	}, time.Minute, 100*time.Millisecond).Should(gomega.Succeed(), "grants served again")
 }

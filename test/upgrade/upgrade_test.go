@@ -12,6 +12,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -63,6 +64,10 @@ func TestUpgradeFromUpstream(t *testing.T) {
 	g.Expect(testenv.Provide(t.Context(), c, types.NamespacedName{Name: workspaceName}, testenv.Observation{
 		Ready: true, Reason: tfv1beta1.ReasonAvailable, Checksum: atProvider["checksum"].(string), Outputs: outputs,
 	})).To(Succeed())
+
+	// The upgrade installs this release's CRDs: grants are new, and none
+	// exists (upstream had none).
+	testenv.InstallGrantsNow(t, env)
 
 	// The manager replaces upstream's.
 	manager, metricsURL := testenv.StartManagerBinary(t, env, syncPeriod)
@@ -132,6 +137,22 @@ func TestUpgradeFromUpstream(t *testing.T) {
 		events, err := testenv.Events(t.Context(), c, namespace, controlPlaneName, controlplanev1beta1.ReasonEndpointChanged)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(events).To(BeEmpty())
+	})
+	t.Run("the running cluster keeps its provider configuration without a grant", func(t *testing.T) {
+		// Its Workspace predates grants: the kubeconfig is signed (above:
+		// an EKS token replaced upstream's) and the apply renders.
+		g := NewWithT(t)
+		ready := meta.FindStatusCondition(got.Status.Conditions, controlplanev1beta1.ConditionKubeconfigReady)
+		g.Expect(ready).NotTo(BeNil())
+		g.Expect(ready.Status).To(Equal(metav1.ConditionTrue), ready.Message)
+		gotApply := &infrastructurev1beta1.WorkspaceTemplateApply{}
+		g.Expect(c.Get(t.Context(), types.NamespacedName{Namespace: namespace, Name: applyName}, gotApply)).To(Succeed())
+		for _, cond := range gotApply.Status.Conditions {
+			g.Expect(cond.Reason).NotTo(Equal(infrastructurev1beta1.ReasonProviderConfigNotGranted))
+		}
+		list := &infrastructurev1beta1.ProviderConfigGrantList{}
+		g.Expect(c.List(t.Context(), list)).To(Succeed())
+		g.Expect(list.Items).To(BeEmpty(), "the upgrade writes no grant")
 	})
 	t.Run("kubeconfig Secret ownership", func(t *testing.T) {
 		g := NewWithT(t)

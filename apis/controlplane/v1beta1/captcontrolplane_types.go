@@ -76,6 +76,10 @@ const (
 	ReasonClusterAPIUnsupported  = "ClusterAPIUnsupported"
 	ReasonTokenIssued            = "TokenIssued"
 	ReasonCredentialsUnavailable = "CredentialsUnavailable"
+	// ReasonProviderConfigNotGranted: the token would be signed with a
+	// cluster-scoped provider configuration no ProviderConfigGrant allows
+	// the control plane's namespace to use.
+	ReasonProviderConfigNotGranted = "ProviderConfigNotGranted"
 )
 
 // CAPTControlPlaneSpec is the desired state of an EKS control plane.

@@ -155,6 +155,10 @@ const (
 	ReasonFieldNotServed = "FieldNotServed"
 	// ReasonWorkspaceNameConflict: the Workspace name belongs to another apply.
 	ReasonWorkspaceNameConflict = "WorkspaceNameConflict"
+	// ReasonProviderConfigNotGranted: the Workspace would name a
+	// cluster-scoped ProviderConfig or ClusterProviderConfig that no
+	// ProviderConfigGrant allows the apply's namespace to use.
+	ReasonProviderConfigNotGranted = "ProviderConfigNotGranted"
 	// ReasonWorkspaceApplied: the Workspace was rendered and applied.
 	ReasonWorkspaceApplied = "WorkspaceApplied"
 )

@@ -282,6 +282,29 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: writeConnectionSecretToRef
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.external.tf.v1beta1.SecretReference
+- name: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.AllowedNamespaces
+  map:
+    fields:
+    - name: list
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: associative
+    - name: selector
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
+- name: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.GrantedKind
+  scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.GrantedProviderConfig
+  map:
+    fields:
+    - name: kind
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.GrantedKind
+    - name: name
+      type:
+        scalar: string
 - name: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.ObjectReference
   map:
     fields:
@@ -291,6 +314,30 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: namespace
       type:
         scalar: string
+- name: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.ProviderConfigGrant
+  map:
+    fields:
+    - name: apiVersion
+      type:
+        scalar: string
+    - name: kind
+      type:
+        scalar: string
+    - name: metadata
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+    - name: spec
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.ProviderConfigGrantSpec
+- name: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.ProviderConfigGrantSpec
+  map:
+    fields:
+    - name: allowedNamespaces
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.AllowedNamespaces
+    - name: providerConfigRef
+      type:
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.GrantedProviderConfig
 - name: com.github.capt-controlplane.capt-controlplane.apis.infrastructure.v1beta1.SecretReference
   map:
     fields:
@@ -478,6 +525,38 @@ var schemaYAML = typed.YAMLObject(`types:
         elementType:
           namedType: __untyped_deduced_
         elementRelationship: separable
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
+  map:
+    fields:
+    - name: matchExpressions
+      type:
+        list:
+          elementType:
+            namedType: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement
+          elementRelationship: atomic
+    - name: matchLabels
+      type:
+        map:
+          elementType:
+            scalar: string
+    elementRelationship: atomic
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorOperator
+  scalar: string
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement
+  map:
+    fields:
+    - name: key
+      type:
+        scalar: string
+    - name: operator
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorOperator
+    - name: values
+      type:
+        list:
+          elementType:
+            scalar: string
+          elementRelationship: atomic
 - name: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry
   map:
     fields:
