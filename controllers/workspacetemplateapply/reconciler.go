@@ -126,6 +126,7 @@ func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.Works
 // outcome is what one reconcile found, for the status.
 type outcome struct {
 	synced    *tfv1beta1.Condition   // nil: take the Workspace's own Synced
+	refused   bool                   // synced is a refusal of the inputs
 	workspace tfv1beta1.AnyWorkspace // the rendered Workspace, once it exists
 	appliedAt *metav1.Time           // set when this reconcile sent the Workspace
 	requeue   time.Duration
@@ -148,6 +149,11 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev
 	statusSent, err := r.applyStatus(ctx, apply, out)
 	if err != nil {
 		return ctrl.Result{}, false, err
+	}
+	if out.refused && statusSent {
+		// Said once per new refusal: the reconcile of the status's echo
+		// refuses again and sends nothing.
+		r.Recorder.Eventf(apply, nil, corev1.EventTypeWarning, out.synced.Reason, "Render", "%s", out.synced.Message)
 	}
 	return ctrl.Result{RequeueAfter: out.requeue}, finalizerSent || out.appliedAt != nil || statusSent, nil
 }
@@ -180,23 +186,23 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 	if tmplKey.Namespace != apply.Namespace && (apierrors.IsNotFound(err) || err == nil && !slices.Contains(tmpl.Spec.SharedWithNamespaces, apply.Namespace)) {
 		// One answer whether the template exists or not: another
 		// namespace's objects are not a tenant's to probe.
-		return r.refuse(apply, kept, infrastructurev1beta1.ReasonTemplateNotShared, fmt.Sprintf(
+		return refusal(kept, infrastructurev1beta1.ReasonTemplateNotShared, fmt.Sprintf(
 			"WorkspaceTemplate %s is not shared with namespace %s (its spec.sharedWithNamespaces)", tmplKey, apply.Namespace)), nil
 	}
 	if err != nil {
 		if apierrors.IsNotFound(err) {
-			return r.refuse(apply, kept, infrastructurev1beta1.ReasonTemplateNotFound, fmt.Sprintf("WorkspaceTemplate %s not found", tmplKey)), nil
+			return refusal(kept, infrastructurev1beta1.ReasonTemplateNotFound, fmt.Sprintf("WorkspaceTemplate %s not found", tmplKey)), nil
 		}
 		return outcome{}, err
 	}
 	namespaced := r.rendersNamespaced(tmpl, apply, live)
 	if namespaced && !r.namespaced {
-		return r.refuse(apply, kept, infrastructurev1beta1.ReasonRenderFailed, fmt.Sprintf(
+		return refusal(kept, infrastructurev1beta1.ReasonRenderFailed, fmt.Sprintf(
 			"WorkspaceTemplate %s asks for a namespaced Workspace, and provider-terraform v1 (tf.m.upbound.io) is not installed (or was installed after the manager started)", tmplKey)), nil
 	}
 	tree, err := render(tmpl, apply, namespaced)
 	if isTemplateError(err) {
-		return r.refuse(apply, kept, infrastructurev1beta1.ReasonRenderFailed, err.Error()), nil
+		return refusal(kept, infrastructurev1beta1.ReasonRenderFailed, err.Error()), nil
 	}
 	if err != nil {
 		return outcome{}, err
@@ -205,10 +211,10 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 	if namespaced {
 		served = r.servedNamespaced
 	}
-	if refused := r.unserved(apply, kept, served, tree); refused != nil {
+	if refused := unserved(kept, served, tree); refused != nil {
 		return *refused, nil
 	}
-	refused, err := r.notGranted(apply, kept, granted, tree, namespaced)
+	refused, err := notGranted(kept, granted, tree, namespaced)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -301,7 +307,7 @@ func (r *Reconciler) applyClusterScoped(ctx context.Context, apply *infrastructu
 		if owner, ok := ownership.ApplyOf(live); ok && owner != client.ObjectKeyFromObject(apply) {
 			message = fmt.Sprintf("workspace %s belongs to WorkspaceTemplateApply %s", name, owner)
 		}
-		return r.refuse(apply, nil, infrastructurev1beta1.ReasonWorkspaceNameConflict, message), nil
+		return refusal(nil, infrastructurev1beta1.ReasonWorkspaceNameConflict, message), nil
 	}
 	spec, err := decodeSpec[tfac.WorkspaceSpecApplyConfiguration](tree)
 	if err != nil {
@@ -326,7 +332,7 @@ func (r *Reconciler) applyNamespaced(ctx context.Context, apply *infrastructurev
 	tree map[string]any, live *tfmv1beta1.Workspace) (outcome, error) {
 	name := apply.WorkspaceName()
 	if live != nil && !ownership.BoundTo(live, apply) {
-		return r.refuse(apply, nil, infrastructurev1beta1.ReasonWorkspaceNameConflict,
+		return refusal(nil, infrastructurev1beta1.ReasonWorkspaceNameConflict,
 			fmt.Sprintf("workspace %s/%s is not controlled by this WorkspaceTemplateApply", apply.Namespace, name)), nil
 	}
 	spec, err := decodeSpec[tfmac.WorkspaceSpecApplyConfiguration](tree)
@@ -372,7 +378,7 @@ func (r *Reconciler) sendWorkspace(ctx context.Context, desired, owned runtime.A
 // served) lacks; nil when there is none. When the schema cannot be read
 // (an API server without an OpenAPI v3 document) nothing is refused, as
 // before this check.
-func (r *Reconciler) unserved(apply *infrastructurev1beta1.WorkspaceTemplateApply, kept tfv1beta1.AnyWorkspace, served *providerterraform.Discoverer, tree map[string]any) *outcome {
+func unserved(kept tfv1beta1.AnyWorkspace, served *providerterraform.Discoverer, tree map[string]any) *outcome {
 	if served == nil {
 		return nil
 	}
@@ -381,7 +387,7 @@ func (r *Reconciler) unserved(apply *infrastructurev1beta1.WorkspaceTemplateAppl
 		return nil // unknown schema: render as before
 	}
 	if paths := s.Unserved(tree); len(paths) > 0 {
-		refused := r.refuse(apply, kept, infrastructurev1beta1.ReasonFieldNotServed, providerterraform.UnservedMessage(served.GVK, paths))
+		refused := refusal(kept, infrastructurev1beta1.ReasonFieldNotServed, providerterraform.UnservedMessage(served.GVK, paths))
 		return &refused
 	}
 	return nil
@@ -391,8 +397,7 @@ func (r *Reconciler) unserved(apply *infrastructurev1beta1.WorkspaceTemplateAppl
 // configuration no grant allows the apply's namespace; nil when allowed.
 // kept, the apply's own Workspace, may keep the configuration it had from
 // before grants (grants.View.Allows).
-func (r *Reconciler) notGranted(apply *infrastructurev1beta1.WorkspaceTemplateApply, kept tfv1beta1.AnyWorkspace,
-	granted *grants.View, tree map[string]any, namespaced bool) (*outcome, error) {
+func notGranted(kept tfv1beta1.AnyWorkspace, granted *grants.View, tree map[string]any, namespaced bool) (*outcome, error) {
 	var desired tfv1beta1.AnyWorkspace
 	if namespaced {
 		spec, err := decodeSpec[tfmv1beta1.WorkspaceSpec](tree)
@@ -412,7 +417,7 @@ func (r *Reconciler) notGranted(apply *infrastructurev1beta1.WorkspaceTemplateAp
 		return nil, nil
 	}
 	if err := granted.Allows(cfg, kept); err != nil {
-		refused := r.refuse(apply, kept, infrastructurev1beta1.ReasonProviderConfigNotGranted, err.Error())
+		refused := refusal(kept, infrastructurev1beta1.ReasonProviderConfigNotGranted, err.Error())
 		return &refused, nil
 	}
 	return nil, nil
@@ -425,12 +430,12 @@ func waiting(reason, message string) outcome {
 	}
 }
 
-// refuse reports an input error in the Synced condition and an Event; the
-// apply is retried when its inputs change (they are watched), not in a loop.
-// kept is the apply's own Workspace, left as it is (nil when none).
-func (r *Reconciler) refuse(apply *infrastructurev1beta1.WorkspaceTemplateApply, kept tfv1beta1.AnyWorkspace, reason, message string) outcome {
-	r.Recorder.Eventf(apply, nil, corev1.EventTypeWarning, reason, "Render", "%s", message)
-	return outcome{workspace: kept, synced: &tfv1beta1.Condition{Type: tfv1beta1.TypeSynced, Status: metav1.ConditionFalse, Reason: reason, Message: message}}
+// refusal reports an input error in the Synced condition and, when that is
+// sent, an Event; the apply is retried when its inputs change (they are
+// watched), not in a loop. kept is the apply's own Workspace, left as it is
+// (nil when none).
+func refusal(kept tfv1beta1.AnyWorkspace, reason, message string) outcome {
+	return outcome{refused: true, workspace: kept, synced: &tfv1beta1.Condition{Type: tfv1beta1.TypeSynced, Status: metav1.ConditionFalse, Reason: reason, Message: message}}
 }
 
 func (r *Reconciler) missingSecrets(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) ([]string, error) {

@@ -218,7 +218,8 @@ func createWorkspace(t *testing.T, c client.Client, apply *unstructured.Unstruct
 	}
 	ws := &tfv1beta1.Workspace{
 		ObjectMeta: metav1.ObjectMeta{Name: workspaceName},
-		Spec: tfv1beta1.WorkspaceSpec{ForProvider: tfv1beta1.WorkspaceParameters{
+		// The sample template's ProviderConfig, as upstream renders it.
+		Spec: tfv1beta1.WorkspaceSpec{ProviderConfigReference: &tfv1beta1.ProviderConfigReference{Name: "aws-provider-config"}, ForProvider: tfv1beta1.WorkspaceParameters{
 			Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://github.com/terraform-aws-modules/terraform-aws-eks.git?ref=v20.31.0", Vars: vars,
 		}},
 	}
