@@ -8,7 +8,6 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -90,11 +89,7 @@ type observed struct {
 
 // Reconcile is skeleton.Reconcile with Observe and Act below.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, emptyControlPlane, r)
-}
-
-func emptyControlPlane() *controlplanev1beta1.CAPTControlPlane {
-	return &controlplanev1beta1.CAPTControlPlane{}
+	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, r)
 }
 
 // Name is the controller's name in metrics.
@@ -179,19 +174,10 @@ func (r *Reconciler) holds(obs *observed) bool { return obs.paused || obs.cluste
 
 func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, in *skeleton.Inputs) (*observed, error) {
 	obs := &observed{clusterAPI: r.clusterAPI}
-	if name := controlplanev1beta1.OwnerClusterName(cp); name != "" {
-		cluster := &clusterv1.Cluster{}
-		err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: name}, cluster)
-		switch {
-		case err == nil:
-			obs.cluster = cluster
-		case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
-		default:
-			return obs, err
-		}
-	}
-
 	var err error
+	if obs.cluster, err = ownership.OwnerCluster(ctx, r.Client, cp); err != nil {
+		return obs, err
+	}
 	obs.apply, obs.workspace, err = ownership.WorkspaceOf(ctx, r.Client, cp)
 	if foreign := (ownership.ForeignWorkspaceError{}); err != nil && !errors.As(err, &foreign) {
 		return obs, err // another control plane's Workspace of the same name is none of ours

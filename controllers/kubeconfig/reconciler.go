@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
-
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -79,11 +77,7 @@ type Reconciler struct {
 // when the token is due for renewal (skeleton.Reconcile, with Observe and
 // Act).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, emptyControlPlane, r)
-}
-
-func emptyControlPlane() *controlplanev1beta1.CAPTControlPlane {
-	return &controlplanev1beta1.CAPTControlPlane{}
+	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, r)
 }
 
 // Name is the controller's name in metrics.
@@ -96,14 +90,12 @@ func (r *Reconciler) Forget(client.ObjectKey) {}
 // plane as its annotation does; the rest is read by Act.
 func (r *Reconciler) Observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, in *skeleton.Inputs) (struct{}, skeleton.PauseSources, error) {
 	var sources skeleton.PauseSources
-	if name := controlplanev1beta1.OwnerClusterName(cp); name != "" && r.clusterAPI.Served {
-		cluster := &clusterv1.Cluster{}
-		switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: name}, cluster); {
-		case err == nil:
-			sources.Cluster = cluster
-		case !apierrors.IsNotFound(err):
+	if r.clusterAPI.Served {
+		cluster, err := ownership.OwnerCluster(ctx, r.Client, cp)
+		if err != nil {
 			return struct{}{}, sources, err
 		}
+		sources.Cluster = cluster
 	}
 	in.Add("cluster", sources.Cluster)
 	return struct{}{}, sources, nil

@@ -82,11 +82,7 @@ type Reconciler struct {
 // the object holds for FieldManager, and sends nothing when it does not
 // (skeleton.Reconcile, with Observe and Act below).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, emptyControlPlane, r)
-}
-
-func emptyControlPlane() *controlplanev1beta1.CAPTControlPlane {
-	return &controlplanev1beta1.CAPTControlPlane{}
+	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, r)
 }
 
 // observed is what the mirror decides from.
@@ -118,7 +114,7 @@ func (r *Reconciler) Observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 	} else if err != nil {
 		return obs, skeleton.PauseSources{}, fmt.Errorf("finding the workspace of %s/%s: %w", cp.Namespace, cp.Name, err)
 	}
-	if obs.migration, err = upstream.ControlPlaneStatus().Patch(cp); err != nil {
+	if obs.migration, err = upstream.ControlPlaneStatus().PatchFor(cp); err != nil {
 		return obs, skeleton.PauseSources{}, err
 	}
 	obs.record(in)

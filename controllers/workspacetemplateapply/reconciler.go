@@ -94,11 +94,7 @@ type Reconciler struct {
 // Reconcile renders and applies the Workspace, then reports on it
 // (skeleton.Reconcile, with Observe and Act).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, emptyApply, r)
-}
-
-func emptyApply() *infrastructurev1beta1.WorkspaceTemplateApply {
-	return &infrastructurev1beta1.WorkspaceTemplateApply{}
+	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, r)
 }
 
 // Name is the controller's name in metrics.

@@ -56,12 +56,15 @@ type Outcome struct {
 	SettledOn *Inputs
 }
 
-// Reconcile is the reconcile of every controller: get obj by req (newObj
-// makes an empty one), forget it once it is gone, observe it, skip it when
-// it is not being deleted and its inputs are those it last settled on,
-// compute its pause, act, and remember the inputs when Act settled.
-func Reconcile[T client.Object, O any](ctx context.Context, c client.Reader, memory *Memory, req ctrl.Request, newObj func() T, ctl Controller[T, O]) (ctrl.Result, error) {
-	obj := newObj()
+// Reconcile is the reconcile of every controller: get obj by req (into a
+// new E), forget it once it is gone, observe it, skip it when it is not
+// being deleted and its inputs are those it last settled on, compute its
+// pause, act, and remember the inputs when Act settled.
+func Reconcile[T interface {
+	*E
+	client.Object
+}, E, O any](ctx context.Context, c client.Reader, memory *Memory, req ctrl.Request, ctl Controller[T, O]) (ctrl.Result, error) {
+	obj := T(new(E))
 	if err := c.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
 			memory.Forget(req.NamespacedName)

@@ -148,10 +148,9 @@ func (reader) List(context.Context, client.ObjectList, ...client.ListOption) err
 func TestReconcile(t *testing.T) {
 	ctx := context.Background()
 	req := ctrl.Request{NamespacedName: key}
-	empty := func() *corev1.ConfigMap { return &corev1.ConfigMap{} }
 	run := func(m *Memory, obj *corev1.ConfigMap, r *recorder) {
 		t.Helper()
-		if _, err := Reconcile(ctx, reader{obj}, m, req, empty, r); err != nil && !errors.Is(err, r.observeErr) {
+		if _, err := Reconcile(ctx, reader{obj}, m, req, r); err != nil && !errors.Is(err, r.observeErr) {
 			t.Fatal(err)
 		}
 	}

@@ -32,7 +32,7 @@ type Migration struct {
 	Migrates func(manager string, fields *fieldpath.Set) bool
 }
 
-// Patch computes the JSON patch of managedFields that carries out the
+// PatchFor computes the JSON patch of managedFields that carries out the
 // migration on obj. client-go's csaupgrade does the merging; since it hands
 // a legacy manager's fields to one manager only, each migrated entry is
 // split by handover first. The patch replaces resourceVersion too, so it
@@ -40,7 +40,7 @@ type Migration struct {
 //
 // It returns nil when no field changes hands: the migration has run, or
 // there was nothing to migrate.
-func (m Migration) Patch(obj client.Object) (client.Patch, error) {
+func (m Migration) PatchFor(obj client.Object) (client.Patch, error) {
 	managers := m.managers()
 	applyManagers := sets.New(managers...)
 
@@ -240,14 +240,14 @@ func OwnsUnder(set *fieldpath.Set, prefix fieldpath.Path) bool {
 // metadata). A conflict counts as sent: the newer object is on its way
 // through the watch, and the migration is computed again from it.
 func Migrate(ctx context.Context, c client.Client, obj client.Object, m Migration) (bool, error) {
-	patch, err := m.Patch(obj)
+	patch, err := m.PatchFor(obj)
 	if err != nil || patch == nil {
 		return false, err
 	}
 	return SendMigration(ctx, c, obj, patch)
 }
 
-// SendMigration sends a patch Migration.Patch computed of obj, as Migrate
+// SendMigration sends a patch Migration.PatchFor computed of obj, as Migrate
 // does.
 func SendMigration(ctx context.Context, c client.Client, obj client.Object, patch client.Patch) (bool, error) {
 	if err := c.Patch(ctx, obj.DeepCopyObject().(client.Object), patch); err != nil {

@@ -19,7 +19,7 @@ func migrated(t *testing.T, fields string, m Migration) map[string]string {
 	obj := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s", ResourceVersion: "1", ManagedFields: []metav1.ManagedFieldsEntry{{
 		Manager: "legacy", Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "v1", FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields),
 	}}}}
-	patch, err := m.Patch(obj)
+	patch, err := m.PatchFor(obj)
 	if err != nil {
 		t.Fatal(err)
 	}

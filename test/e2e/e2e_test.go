@@ -136,6 +136,7 @@ func TestOperatorWorkflow(t *testing.T) {
 	}()
 
 	// The sample flow, with the test playing provider-terraform.
+	c.mustKubectl("apply", "-f", filepath.Join(root, "config", "samples", "infrastructure_v1beta1_providerconfiggrant.yaml"))
 	c.mustKubectl("apply", "-f", filepath.Join(root, "config", "samples", "infrastructure_v1beta1_workspacetemplate.yaml"))
 	c.mustKubectl("apply", "-f", filepath.Join(root, "config", "samples", "controlplane_v1beta1_captcontrolplane.yaml"))
 	g.Eventually(func() error {

@@ -179,11 +179,11 @@ func (w *world) neverGetsAnything(t *testing.T, cp *controlplanev1beta1.CAPTCont
 }
 
 // noWorkspace checks, for a while, that no Workspace of either kind named
-// name exists for namespace ns.
-func (w *world) noWorkspace(t *testing.T, ns, name string) {
+// name exists for team-a, which every refused attack comes from.
+func (w *world) noWorkspace(t *testing.T, name string) {
 	t.Helper()
 	NewWithT(t).Consistently(func(g Gomega) {
-		for _, key := range []types.NamespacedName{{Name: name}, {Namespace: ns, Name: name}} {
+		for _, key := range []types.NamespacedName{{Name: name}, {Namespace: teamA, Name: name}} {
 			err := w.admin.Get(t.Context(), key, testenv.NewWorkspace(key))
 			g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "Workspace %s: %v", key, err)
 		}
@@ -208,7 +208,7 @@ func (w *world) platformProviderConfigIsRefused(t *testing.T) {
 				g.Expect(c.Reason).To(Equal(infrastructurev1beta1.ReasonProviderConfigNotGranted))
 				g.Expect(c.Message).To(ContainSubstring(kind + " " + platformConfig + " is not granted to namespace " + teamA))
 			})
-			w.noWorkspace(t, teamA, name+"-eks-controlplane")
+			w.noWorkspace(t, name+"-eks-controlplane")
 			w.neverGetsAnything(t, cp)
 		})
 	}
@@ -360,13 +360,15 @@ func (w *world) referencesStayLocal(t *testing.T) {
 				g.Expect(c.Reason).To(Equal(infrastructurev1beta1.ReasonRenderFailed))
 				g.Expect(c.Message).To(ContainSubstring("namespace"))
 			})
-			w.noWorkspace(t, teamA, cp.Name+"-eks-controlplane")
+			w.noWorkspace(t, cp.Name+"-eks-controlplane")
 		})
 	}
 	// A control plane's apply names its own connection Secret; an apply
 	// created directly takes the template's or names one.
 	stolen := &infrastructurev1beta1.SecretReference{Name: "stolen", Namespace: "kube-system"}
-	for name, refs := range map[string]struct{ template, apply *infrastructurev1beta1.SecretReference }{
+	for name, refs := range map[string]struct {
+		template, apply *infrastructurev1beta1.SecretReference
+	}{
 		"template's connection Secret": {template: stolen},
 		"apply's connection Secret":    {apply: stolen},
 	} {
@@ -389,7 +391,7 @@ func (w *world) referencesStayLocal(t *testing.T) {
 				g.Expect(synced.Reason).To(Equal(infrastructurev1beta1.ReasonRenderFailed))
 				g.Expect(synced.Message).To(ContainSubstring("kube-system"))
 			}, timeout, poll).Should(Succeed())
-			w.noWorkspace(t, teamA, id)
+			w.noWorkspace(t, id)
 		})
 	}
 }
@@ -408,7 +410,7 @@ func (w *world) templatesOnlyWhereShared(t *testing.T) {
 			g.Expect(c.Reason).To(Equal(infrastructurev1beta1.ReasonTemplateNotShared))
 			messages[name] = strings.ReplaceAll(strings.ReplaceAll(c.Message, "uses-"+name, "uses-X"), "/"+name, "/X")
 		})
-		w.noWorkspace(t, teamA, cp.Name+"-eks-controlplane")
+		w.noWorkspace(t, cp.Name+"-eks-controlplane")
 	}
 	g.Expect(messages["private"]).To(Equal(messages["nothing"]), "the refusal tells whether team-b's template exists")
 }
