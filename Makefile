@@ -177,6 +177,14 @@ build-installer: k8s-binaries ## Write dist/install.yaml: CRDs, RBAC, namespace 
 	mkdir -p dist
 	$(KUBECTL) kustomize config/default > dist/install.yaml
 
+RELEASE_DIR ?= out
+
+.PHONY: release-artifacts
+release-artifacts: k8s-binaries ## Write clusterctl's release assets to $(RELEASE_DIR): control-plane-components.yaml (the image is the variable CAPT_IMAGE) and metadata.yaml.
+	mkdir -p $(RELEASE_DIR)
+	$(KUBECTL) kustomize config/release > $(RELEASE_DIR)/control-plane-components.yaml
+	cp metadata.yaml $(RELEASE_DIR)/metadata.yaml
+
 .PHONY: docker-build
 docker-build: ## Build the manager image (needs a Docker engine).
 	docker build -t $(IMG) .

@@ -150,7 +150,8 @@ func semanticVersion(v string) string {
 func refusedInput(reason string) bool {
 	switch reason {
 	case infrastructurev1beta1.ReasonTemplateNotFound, infrastructurev1beta1.ReasonTemplateNotShared, infrastructurev1beta1.ReasonRenderFailed, infrastructurev1beta1.ReasonFieldNotServed,
-		infrastructurev1beta1.ReasonWorkspaceNameConflict, infrastructurev1beta1.ReasonProviderConfigNotGranted:
+		infrastructurev1beta1.ReasonWorkspaceNameConflict, infrastructurev1beta1.ReasonProviderConfigNotGranted,
+		infrastructurev1beta1.ReasonWorkspaceMissing:
 		return true
 	}
 	return false

@@ -14,8 +14,13 @@ import (
 // reconcileDelete deletes the rendered Workspace, of either kind, unless it
 // is retained, waits until it is gone, and then drops the finalizer. A
 // Workspace of the apply's name that the apply did not render
-// (ownership.BoundTo) is never deleted.
+// (ownership.BoundTo) is never deleted. The pause this controller carried
+// to the Workspace goes first: a paused managed resource is never
+// finalized by its provider, and a retained one would stay paused.
 func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) error {
+	if _, err := r.holdWorkspace(ctx, apply, false); err != nil {
+		return err
+	}
 	if !apply.Spec.RetainWorkspaceOnDelete {
 		live, err := r.liveWorkspaces(ctx, apply)
 		if err != nil {

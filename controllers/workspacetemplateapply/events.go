@@ -10,7 +10,7 @@ import (
 )
 
 // workspaceChanged passes on a Workspace update only when something this
-// controller reads changed: its labels, its deletion, its spec (the
+// controller reads changed: its labels, Crossplane's pause, its deletion, its spec (the
 // generation) or the Ready and Synced conditions the apply reports. A new
 // atProvider alone is the workspacestatus controller's. Resyncs of
 // Workspaces are dropped: the apply's own resync covers them.
@@ -21,6 +21,7 @@ var workspaceChanged = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) boo
 		return true
 	}
 	return old.GetGeneration() != cur.GetGeneration() || !maps.Equal(old.GetLabels(), cur.GetLabels()) ||
+		old.GetAnnotations()[tfv1beta1.AnnotationPaused] != cur.GetAnnotations()[tfv1beta1.AnnotationPaused] ||
 		!old.GetDeletionTimestamp().Equal(cur.GetDeletionTimestamp()) ||
 		!tfv1beta1.SameConditions(old.Observed().Conditions, cur.Observed().Conditions)
 }}

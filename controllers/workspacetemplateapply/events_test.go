@@ -29,6 +29,8 @@ func TestWorkspaceChanged(t *testing.T) {
 			ws.Status.Conditions = append(ws.Status.Conditions, tfv1beta1.Condition{Type: tfv1beta1.TypeReady, Status: metav1.ConditionTrue})
 		}, Want: true},
 		{Name: "labels", Edit: func(ws *tfv1beta1.Workspace) { ws.Labels["a"] = "c" }, Want: true},
+		{Name: "Crossplane's pause", Edit: func(ws *tfv1beta1.Workspace) { ws.Annotations = map[string]string{tfv1beta1.AnnotationPaused: "true"} }, Want: true},
+		{Name: "another annotation", Edit: func(ws *tfv1beta1.Workspace) { ws.Annotations = map[string]string{"a": "b"} }, Want: false},
 		{Name: "deletion", Edit: func(ws *tfv1beta1.Workspace) { now := metav1.Now(); ws.DeletionTimestamp = &now }, Want: true},
 	})
 }

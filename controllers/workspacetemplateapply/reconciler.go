@@ -105,17 +105,22 @@ func (r *Reconciler) Forget(client.ObjectKey) {}
 
 // Act runs reconcileDelete or reconcileNormal. A paused apply gets no
 // action, not even on deletion: it is what stands between a paused
-// cluster and terraform destroy. Unpausing is an event of the apply, its
-// control plane or its Cluster, all watched; an older Cluster API's
-// upgrade needs a restart.
+// cluster and terraform destroy; it only carries the pause to its
+// Workspace (holdWorkspace), for provider-terraform. Unpausing is an event
+// of the apply, its control plane or its Cluster, all watched; an older
+// Cluster API's upgrade needs a restart.
 func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, obs *observed, state skeleton.State) (skeleton.Outcome, error) {
-	if state.Paused || r.clusterAPI.Unsupported() {
+	if r.clusterAPI.Unsupported() {
 		return skeleton.Outcome{}, nil
+	}
+	if state.Paused {
+		sent, err := r.holdWorkspace(ctx, apply, true)
+		return skeleton.Outcome{Settled: obs.settleable && !sent}, err
 	}
 	if state.Deleting {
 		return skeleton.Outcome{}, r.reconcileDelete(ctx, apply)
 	}
-	result, sent, err := r.reconcileNormal(ctx, apply, obs.grants)
+	result, sent, err := r.reconcileNormal(ctx, apply, obs)
 	return skeleton.Outcome{Result: result, Settled: obs.settleable && !sent && result.RequeueAfter == 0}, err
 }
 
@@ -130,7 +135,7 @@ type outcome struct {
 
 // reconcileNormal applies the finalizer, the Workspace and the status, and
 // reports whether it sent any of them.
-func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, granted *grants.View) (ctrl.Result, bool, error) {
+func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, obs *observed) (ctrl.Result, bool, error) {
 	if migrated, err := r.migrateFromUpstream(ctx, apply); err != nil || migrated {
 		return ctrl.Result{}, migrated, err
 	}
@@ -138,9 +143,17 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev
 	if err != nil {
 		return ctrl.Result{}, false, err
 	}
-	out, err := r.renderWorkspace(ctx, apply, granted)
+	out, err := r.renderWorkspace(ctx, apply, obs.controlPlane, obs.grants)
 	if err != nil {
 		return ctrl.Result{}, false, err
+	}
+	released := false
+	if out.refused {
+		// A render takes the pause away; a refused one sends nothing, and
+		// must not leave the Workspace paused for good.
+		if released, err = r.holdWorkspace(ctx, apply, false); err != nil {
+			return ctrl.Result{}, false, err
+		}
 	}
 	statusSent, err := r.applyStatus(ctx, apply, out)
 	if err != nil {
@@ -151,13 +164,13 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev
 		// refuses again and sends nothing.
 		r.Recorder.Eventf(apply, nil, corev1.EventTypeWarning, out.synced.Reason, "Render", "%s", out.synced.Message)
 	}
-	return ctrl.Result{RequeueAfter: out.requeue}, finalizerSent || out.appliedAt != nil || statusSent, nil
+	return ctrl.Result{RequeueAfter: out.requeue}, finalizerSent || out.appliedAt != nil || released || statusSent, nil
 }
 
 // renderWorkspace waits for what the apply waits for, renders the template
 // and applies the Workspace when it differs from the desired one and runs
 // with a provider configuration the apply's namespace is granted.
-func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, granted *grants.View) (outcome, error) {
+func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, controlPlane *controlplanev1beta1.CAPTControlPlane, granted *grants.View) (outcome, error) {
 	if missing, err := r.missingSecrets(ctx, apply); err != nil || len(missing) > 0 {
 		return waiting(infrastructurev1beta1.ReasonWaitingForSecrets, "waiting for secrets: "+strings.Join(missing, ", ")), err
 	}
@@ -172,6 +185,14 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 	// A refusal leaves the apply's own Workspace as it is, and the status
 	// keeps naming it.
 	kept := live.boundTo(apply)
+	if live.cluster == nil && live.namespaced == nil && missingWorkspace(controlPlane) {
+		return refusal(nil, infrastructurev1beta1.ReasonWorkspaceMissing, fmt.Sprintf(
+			"control plane %s/%s has the endpoint %s, so its cluster exists, and its Workspace %s is gone: a new one would be a new Terraform run, "+
+				"which creates a second cluster unless the Terraform state came with it (a remote backend, or the state Secret moved: docs/move.md); "+
+				"restore the Workspace, or annotate the control plane %s=true to render it",
+			controlPlane.Namespace, controlPlane.Name, controlPlane.Spec.ControlPlaneEndpoint.Host, apply.WorkspaceName(),
+			controlplanev1beta1.AnnotationRenderMissingWorkspace)), nil
+	}
 
 	tmpl := &infrastructurev1beta1.WorkspaceTemplate{}
 	tmplKey := types.NamespacedName{Namespace: apply.Spec.TemplateRef.Namespace, Name: apply.Spec.TemplateRef.Name}
@@ -221,6 +242,15 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 		return r.applyNamespaced(ctx, apply, tree, live.namespaced)
 	}
 	return r.applyClusterScoped(ctx, apply, tree, live.cluster)
+}
+
+// missingWorkspace reports whether the apply's control plane (nil when
+// none) has an endpoint, so that its cluster exists, and has not said to
+// render a new Workspace: a move that left the Workspace and its state
+// behind, say.
+func missingWorkspace(cp *controlplanev1beta1.CAPTControlPlane) bool {
+	return cp != nil && cp.Spec.ControlPlaneEndpoint.Host != "" &&
+		cp.Annotations[controlplanev1beta1.AnnotationRenderMissingWorkspace] != "true"
 }
 
 // isTemplateError reports whether a render failed on the template's

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
@@ -54,8 +55,10 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		For(&infrastructurev1beta1.WorkspaceTemplateApply{}).
 		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(applyForWorkspace), builder.WithPredicates(workspaceChanged)).
 		Watches(&infrastructurev1beta1.WorkspaceTemplate{}, handler.EnqueueRequestsFromMapFunc(r.appliesForTemplate)).
-		// Unpausing a control plane or a Cluster resumes its applies.
-		Watches(&controlplanev1beta1.CAPTControlPlane{}, handler.EnqueueRequestsFromMapFunc(applyOfControlPlane), builder.WithPredicates(skeleton.PauseChanged)).
+		// Unpausing a control plane or a Cluster resumes its applies; a
+		// control plane's word renders a missing Workspace.
+		Watches(&controlplanev1beta1.CAPTControlPlane{}, handler.EnqueueRequestsFromMapFunc(applyOfControlPlane),
+			builder.WithPredicates(predicate.Or(skeleton.PauseChanged, predicate.AnnotationChangedPredicate{}))).
 		// A grant given or taken back decides again for every apply.
 		Watches(&infrastructurev1beta1.ProviderConfigGrant{}, handler.EnqueueRequestsFromMapFunc(r.everyApply)).
 		WithOptions(options)

@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/value"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 )
 
@@ -70,6 +71,8 @@ var (
 	// controller owner.
 	WorkspaceMain = Fields{Kind: "Workspace",
 		Owners: []Field{
+			// Crossplane's pause, while the apply's Cluster is paused.
+			{Manager: WorkspaceTemplateApply, Path: path("metadata", "annotations", tfv1beta1.AnnotationPaused), Leaf: true},
 			{Manager: WorkspaceTemplateApply, Path: path("metadata", "labels")},
 			{Manager: WorkspaceTemplateApply, Path: path("metadata", "ownerReferences")},
 			{Manager: WorkspaceTemplateApply, Path: path("spec")},

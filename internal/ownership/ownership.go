@@ -18,8 +18,9 @@ const (
 	// condition.
 	Kubeconfig = "capt-kubeconfig"
 
-	// WorkspaceTemplateApply owns the rendered Workspaces (spec and labels),
-	// the apply's finalizer and the apply's status.
+	// WorkspaceTemplateApply owns the rendered Workspaces (spec and labels,
+	// and Crossplane's pause annotation while the Cluster is paused), the
+	// apply's finalizer and the apply's status.
 	WorkspaceTemplateApply = "capt-workspacetemplateapply"
 )
 

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
@@ -94,4 +95,62 @@ func TestPausedClusterHoldsItsApplies(t *testing.T) {
 		g.Expect(got.GetUID()).NotTo(Equal(ws.GetUID()))
 		g.Expect(specOf(g, got)["forProvider"]).To(HaveKeyWithValue("module", "git::https://example.com/eks-v2.git"))
 	}, timeout, poll).Should(Succeed())
+}
+
+// TestPauseReachesTheWorkspace: provider-terraform ignores Cluster API's
+// pause, so a paused Cluster's apply puts Crossplane's crossplane.io/paused
+// on its Workspace, owned by the apply's manager beside what it owned
+// already and changing nothing else, and takes it away when the Cluster is
+// unpaused. An admin's own pause of a Workspace is never taken away.
+func TestPauseReachesTheWorkspace(t *testing.T) {
+	g := NewWithT(t)
+	ns := newNamespace(t, "paused-crossplane")
+	newTemplate(t, ns, "eks")
+	cluster := newCluster(t, ns, "crossplane")
+	newControlPlane(t, ns, "crossplane", cluster)
+	ws := waitWorkspace(t, ns, "crossplane-eks-controlplane")
+	var before map[string]any
+	var spec map[string]any
+	g.Eventually(func(g Gomega) {
+		got := getWorkspace(g, ws)
+		g.Expect(got.GetLabels()).To(HaveKey(controlplanev1beta1.LabelControlPlaneName))
+		before, spec = fieldsOf(g, got, "capt-workspacetemplateapply", ""), specOf(g, got)
+	}, timeout, poll).Should(Succeed())
+	paused := map[string]any{}
+	for k, v := range before {
+		paused[k] = v
+	}
+	metadata := map[string]any{"f:annotations": map[string]any{"f:" + tfv1beta1.AnnotationPaused: map[string]any{}}}
+	for k, v := range before["f:metadata"].(map[string]any) {
+		metadata[k] = v
+	}
+	paused["f:metadata"] = metadata
+
+	mergePatch(t, cluster, `{"spec":{"paused":true}}`)
+	g.Eventually(func(g Gomega) {
+		got := getWorkspace(g, ws)
+		g.Expect(got.GetAnnotations()).To(HaveKeyWithValue(tfv1beta1.AnnotationPaused, "true"))
+		g.Expect(fieldsOf(g, got, "capt-workspacetemplateapply", "")).To(Equal(paused))
+		g.Expect(specOf(g, got)).To(Equal(spec), "the pause changed the spec")
+	}, timeout, poll).Should(Succeed())
+
+	mergePatch(t, cluster, `{"spec":{"paused":false}}`)
+	g.Eventually(func(g Gomega) {
+		got := getWorkspace(g, ws)
+		g.Expect(got.GetAnnotations()).NotTo(HaveKey(tfv1beta1.AnnotationPaused))
+		g.Expect(fieldsOf(g, got, "capt-workspacetemplateapply", "")).To(Equal(before))
+	}, timeout, poll).Should(Succeed())
+
+	// The admin pauses the Workspace by hand: it stays paused.
+	g.Expect(env.Client.Patch(t.Context(), testenv.WorkspaceObject(client.ObjectKeyFromObject(ws), nil),
+		client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"`+tfv1beta1.AnnotationPaused+`":"true"}}}`)),
+		client.FieldOwner("platform-admin"))).To(Succeed())
+	mergePatch(t, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "eks"}},
+		`{"spec":{"template":{"spec":{"forProvider":{"module":"git::https://example.com/eks-v3.git"}}}}}`)
+	g.Eventually(func(g Gomega) {
+		g.Expect(specOf(g, getWorkspace(g, ws))["forProvider"]).To(HaveKeyWithValue("module", "git::https://example.com/eks-v3.git"))
+	}, timeout, poll).Should(Succeed())
+	g.Consistently(func(g Gomega) {
+		g.Expect(getWorkspace(g, ws).GetAnnotations()).To(HaveKeyWithValue(tfv1beta1.AnnotationPaused, "true"), "the admin's pause was taken away")
+	}, held, poll).Should(Succeed())
 }

@@ -20,6 +20,13 @@ const (
 // Secret that says when its token expires (RFC 3339).
 const AnnotationTokenExpires = "controlplane.cluster.x-k8s.io/token-expires"
 
+// AnnotationRenderMissingWorkspace set to "true" on a control plane whose
+// endpoint is set (its cluster exists) and whose Workspace is gone, lets the
+// manager render a new Workspace: a new Terraform run, which creates a
+// second cluster unless the Terraform state came along (docs/move.md).
+// Without it nothing is rendered; remove it once the Workspace exists.
+const AnnotationRenderMissingWorkspace = "controlplane.cluster.x-k8s.io/render-missing-workspace"
+
 // Names of the kubeconfig Secrets of a cluster: Cluster API's (a bearer
 // token) and the people's (aws eks get-token).
 const (

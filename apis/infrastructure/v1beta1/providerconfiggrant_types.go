@@ -62,10 +62,11 @@ type AllowedNamespaces struct {
 // cluster-scoped ProviderConfig or ClusterProviderConfig. Without a grant
 // naming it, such a configuration is used by no control plane (except one
 // whose Workspace was rendered before grants were installed: see
-// docs/upgrade.md).
+// docs/upgrade.md). clusterctl move carries every grant to the target.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:path=providerconfiggrants,scope=Cluster,categories=cluster-api
+// +kubebuilder:metadata:labels="clusterctl.cluster.x-k8s.io/move-hierarchy="
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/provider=control-plane-capt"
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta1=v1beta1"
 // +kubebuilder:printcolumn:name="Kind",type=string,JSONPath=`.spec.providerConfigRef.kind`

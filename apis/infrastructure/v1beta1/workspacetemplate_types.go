@@ -8,7 +8,7 @@ import (
 
 // WorkspaceTemplateSpec is a reusable Terraform Workspace.
 type WorkspaceTemplateSpec struct {
-	// Template is the Workspace to render. String values may hold ${var}
+	// Template is the Workspace to render. String values may hold variable
 	// placeholders that a WorkspaceTemplateApply fills from its variables.
 	Template WorkspaceTemplateDefinition `json:"template"`
 
@@ -51,7 +51,8 @@ type WorkspaceTemplateDefinition struct {
 	// +optional
 	Metadata *WorkspaceTemplateMetadata `json:"metadata,omitempty"`
 
-	// Spec is the Workspace spec with ${var} placeholders.
+	// Spec is the Workspace spec with variable placeholders (a variable's
+	// name in braces after a dollar sign).
 	Spec tfv1beta1.WorkspaceSpec `json:"spec"`
 }
 
@@ -86,11 +87,13 @@ type WorkspaceTemplateStatus struct {
 	Conditions []tfv1beta1.Condition `json:"conditions,omitempty"`
 }
 
-// WorkspaceTemplate is a reusable Terraform Workspace.
+// WorkspaceTemplate is a reusable Terraform Workspace. clusterctl move
+// moves every template of the namespaces it moves (no Cluster owns one).
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:path=workspacetemplates,scope=Namespaced,categories=cluster-api
+// +kubebuilder:metadata:labels="clusterctl.cluster.x-k8s.io/move="
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/provider=control-plane-capt"
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta1=v1beta1"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

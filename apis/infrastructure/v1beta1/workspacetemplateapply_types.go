@@ -34,7 +34,8 @@ type WorkspaceTemplateApplySpec struct {
 	// +optional
 	WriteConnectionSecretToRef *SecretReference `json:"writeConnectionSecretToRef,omitempty"`
 
-	// Variables fill the template's ${var} placeholders.
+	// Variables fill the template's placeholders (a variable's name in
+	// braces after a dollar sign).
 	// +optional
 	Variables map[string]string `json:"variables,omitempty"`
 
@@ -159,6 +160,10 @@ const (
 	// cluster-scoped ProviderConfig or ClusterProviderConfig that no
 	// ProviderConfigGrant allows the apply's namespace to use.
 	ReasonProviderConfigNotGranted = "ProviderConfigNotGranted"
+	// ReasonWorkspaceMissing: the apply's control plane has an endpoint
+	// (its cluster exists) and its Workspace is gone; nothing is rendered
+	// until the control plane says so (AnnotationRenderMissingWorkspace).
+	ReasonWorkspaceMissing = "WorkspaceMissing"
 	// ReasonWorkspaceApplied: the Workspace was rendered and applied.
 	ReasonWorkspaceApplied = "WorkspaceApplied"
 )

@@ -69,3 +69,7 @@ func SameConditions(a, b []Condition) bool {
 	}
 	return true
 }
+
+// AnnotationPaused stops Crossplane's reconciliation of a managed resource
+// (deletion included) while it is "true".
+const AnnotationPaused = "crossplane.io/paused"

@@ -34,7 +34,7 @@ import (
 // cluster-scoped ProviderConfig or ClusterProviderConfig. Without a grant
 // naming it, such a configuration is used by no control plane (except one
 // whose Workspace was rendered before grants were installed: see
-// docs/upgrade.md).
+// docs/upgrade.md). clusterctl move carries every grant to the target.
 type ProviderConfigGrantApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`

@@ -30,7 +30,8 @@ import (
 // WorkspaceTemplateApplyConfiguration represents a declarative configuration of the WorkspaceTemplate type for use
 // with apply.
 //
-// WorkspaceTemplate is a reusable Terraform Workspace.
+// WorkspaceTemplate is a reusable Terraform Workspace. clusterctl move
+// moves every template of the namespaces it moves (no Cluster owns one).
 type WorkspaceTemplateApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`

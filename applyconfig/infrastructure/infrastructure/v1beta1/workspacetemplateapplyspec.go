@@ -27,7 +27,8 @@ type WorkspaceTemplateApplySpecApplyConfiguration struct {
 	TemplateRef *WorkspaceTemplateReferenceApplyConfiguration `json:"templateRef,omitempty"`
 	// WriteConnectionSecretToRef overrides the template's connection Secret.
 	WriteConnectionSecretToRef *SecretReferenceApplyConfiguration `json:"writeConnectionSecretToRef,omitempty"`
-	// Variables fill the template's ${var} placeholders.
+	// Variables fill the template's placeholders (a variable's name in
+	// braces after a dollar sign).
 	Variables map[string]string `json:"variables,omitempty"`
 	// WaitForSecrets are Secrets that must exist before the Workspace is
 	// rendered.

@@ -29,7 +29,8 @@ import (
 type WorkspaceTemplateDefinitionApplyConfiguration struct {
 	// Metadata describes the template.
 	Metadata *WorkspaceTemplateMetadataApplyConfiguration `json:"metadata,omitempty"`
-	// Spec is the Workspace spec with ${var} placeholders.
+	// Spec is the Workspace spec with variable placeholders (a variable's
+	// name in braces after a dollar sign).
 	Spec *tfv1beta1.WorkspaceSpec `json:"spec,omitempty"`
 }
 

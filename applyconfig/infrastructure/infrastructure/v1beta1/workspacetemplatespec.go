@@ -27,7 +27,7 @@ import (
 //
 // WorkspaceTemplateSpec is a reusable Terraform Workspace.
 type WorkspaceTemplateSpecApplyConfiguration struct {
-	// Template is the Workspace to render. String values may hold ${var}
+	// Template is the Workspace to render. String values may hold variable
 	// placeholders that a WorkspaceTemplateApply fills from its variables.
 	Template *WorkspaceTemplateDefinitionApplyConfiguration `json:"template,omitempty"`
 	// WriteConnectionSecretToRef names the Secret that receives the
