@@ -31,7 +31,7 @@ func clusterctlYAML(t *testing.T, in []byte, env []string, args ...string) (stri
 	NewWithT(t).Expect(os.WriteFile(config, []byte("{}\n"), 0o600)).To(Succeed())
 	cmd := exec.Command(filepath.Join(testenv.ClusterAPIDir(), "clusterctl"), append([]string{"generate", "yaml", "--config", config}, args...)...)
 	cmd.Stdin = bytes.NewReader(in)
-	cmd.Env = append(env, "HOME="+t.TempDir())
+	cmd.Env = append([]string{"HOME=" + t.TempDir()}, env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
