@@ -50,7 +50,7 @@ func (r *Reconciler) holdWorkspace(ctx context.Context, apply *infrastructurev1b
 			return false, err
 		}
 		held.Annotations = pausedAnnotations(held.Annotations, hold)
-		desired, owned = held, have
+		desired, owned = held.WithUID(ws.UID), have
 	case *tfmv1beta1.Workspace:
 		have, err := tfmac.ExtractWorkspaceFrom(ws, FieldManager, "")
 		if err != nil {
@@ -61,10 +61,13 @@ func (r *Reconciler) holdWorkspace(ctx context.Context, apply *infrastructurev1b
 			return false, err
 		}
 		held.Annotations = pausedAnnotations(held.Annotations, hold)
-		desired, owned = held, have
+		desired, owned = held.WithUID(ws.UID), have
 	default:
 		return false, nil
 	}
+	// The UID makes the apply fail, not create the Workspace again, when it
+	// was deleted since the cache saw it (clusterctl move deletes it while
+	// its Cluster is paused).
 	sent, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned)
 	if err != nil {
 		return false, fmt.Errorf("carrying the pause to workspace %s: %w", apply.WorkspaceName(), err)
