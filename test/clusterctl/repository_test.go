@@ -1,0 +1,140 @@
+//go:build clusterctlmove
+
+package clusterctl
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
+)
+
+// Versions in the local repository: Cluster API's as built, this
+// provider's as metadata.yaml's release series says.
+const (
+	clusterAPIVersion = "v1.14.2"
+	captVersion       = "v0.1.0"
+)
+
+// repository writes a clusterctl local repository and its config into dir
+// and returns the config's path: this provider's release artifacts (`make
+// release-artifacts`), Cluster API's core CRDs as built (its conversion
+// webhook off: no serving certificate here) and a kubeadm bootstrap
+// provider of nothing but its namespace, which clusterctl's first init
+// installs with any control plane provider. cert-manager is not in it:
+// its API is stood in for by its CRDs (certManagerStandIn).
+func repository(t *testing.T, dir string) string {
+	t.Helper()
+	g := NewWithT(t)
+	root := testenv.RepoRoot()
+	write := func(path string, data []byte) {
+		g.Expect(os.MkdirAll(filepath.Dir(path), 0o755)).To(Succeed())
+		g.Expect(os.WriteFile(path, data, 0o644)).To(Succeed())
+	}
+
+	// This provider, as released.
+	artifacts := filepath.Join(dir, "control-plane-capt", captVersion)
+	out, err := exec.Command("make", "-C", root, "release-artifacts", "RELEASE_DIR="+artifacts).CombinedOutput()
+	g.Expect(err).NotTo(HaveOccurred(), string(out))
+
+	// Cluster API's core: its namespace and CRDs.
+	crds, err := testenv.ClusterAPICRDs()
+	g.Expect(err).NotTo(HaveOccurred())
+	core := manifest(t, &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: "capi-system"}})
+	for _, crd := range crds {
+		crd.TypeMeta = metav1.TypeMeta{APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition"}
+		core = append(core, manifest(t, crd)...)
+	}
+	coreDir := filepath.Join(dir, "cluster-api", clusterAPIVersion)
+	write(filepath.Join(coreDir, "core-components.yaml"), core)
+	metadata, err := os.ReadFile(filepath.Join(clusterAPIModule(t), "metadata.yaml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	write(filepath.Join(coreDir, "metadata.yaml"), metadata)
+
+	kubeadmDir := filepath.Join(dir, "bootstrap-kubeadm", clusterAPIVersion)
+	write(filepath.Join(kubeadmDir, "bootstrap-components.yaml"),
+		manifest(t, &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: "capi-kubeadm-bootstrap-system"}}))
+	write(filepath.Join(kubeadmDir, "metadata.yaml"), metadata)
+
+	config := fmt.Sprintf(`providers:
+- name: cluster-api
+  type: CoreProvider
+  url: file://%s/core-components.yaml
+- name: kubeadm
+  type: BootstrapProvider
+  url: file://%s/bootstrap-components.yaml
+- name: capt
+  type: ControlPlaneProvider
+  url: file://%s/control-plane-components.yaml
+cert-manager:
+  url: file://%s/cert-manager/v1.19.1/cert-manager.yaml
+  version: v1.19.1
+`, coreDir, kubeadmDir, artifacts, dir)
+	path := filepath.Join(dir, "clusterctl.yaml")
+	write(path, []byte(config))
+	return path
+}
+
+// clusterAPIModule is Cluster API's module in the module cache, as
+// hack/cluster-api builds it.
+func clusterAPIModule(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/cluster-api")
+	cmd.Dir = filepath.Join(testenv.RepoRoot(), "hack", "cluster-api")
+	out, err := cmd.Output()
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	return string(bytes.TrimSpace(out))
+}
+
+// manifest is obj as a YAML document.
+func manifest(t *testing.T, obj any) []byte {
+	t.Helper()
+	raw, err := yaml.Marshal(obj)
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	return append([]byte("---\n"), raw...)
+}
+
+// certManagerStandIn installs cert-manager's Issuer and Certificate kinds,
+// which is all clusterctl checks of cert-manager (it creates a test Issuer
+// and Certificate): nothing here serves a webhook that needs a
+// certificate.
+func certManagerStandIn(t *testing.T, c client.Client) {
+	t.Helper()
+	for _, kind := range []string{"Issuer", "Certificate"} {
+		plural := map[string]string{"Issuer": "issuers", "Certificate": "certificates"}[kind]
+		preserve := true
+		crd := &apiextensionsv1.CustomResourceDefinition{
+			ObjectMeta: metav1.ObjectMeta{Name: plural + ".cert-manager.io"},
+			Spec: apiextensionsv1.CustomResourceDefinitionSpec{
+				Group: "cert-manager.io", Scope: apiextensionsv1.NamespaceScoped,
+				Names: apiextensionsv1.CustomResourceDefinitionNames{Kind: kind, ListKind: kind + "List", Plural: plural, Singular: plural[:len(plural)-1]},
+				Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{Name: "v1", Served: true, Storage: true,
+					Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{
+						Type: "object", XPreserveUnknownFields: &preserve}}}},
+			},
+		}
+		NewWithT(t).Expect(c.Create(t.Context(), crd)).To(Succeed())
+	}
+}
+
+// clusterctl runs clusterctl, as built from Cluster API's module, with the
+// local repository's config.
+func clusterctl(t *testing.T, config string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(testenv.ClusterAPIDir(), "clusterctl"), append(args, "--config", config, "-v", "2")...)
+	cmd.Env = append(os.Environ(), "HOME="+filepath.Dir(config))
+	out, err := cmd.CombinedOutput()
+	NewWithT(t).Expect(err).NotTo(HaveOccurred(), "clusterctl %v:\n%s", args, out)
+	return string(out)
+}
