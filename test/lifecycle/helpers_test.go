@@ -65,13 +65,7 @@ func newTemplateUnservedField(t *testing.T, ns, name string) (string, string) {
 		},
 	}
 	tmpl.Spec.WorkspaceScope = testenv.WorkspaceScope()
-	field := "spec.publishConnectionDetailsTo"
-	if testenv.ProviderTerraformGeneration() == "v0" {
-		field = "spec.forProvider.remotePullPolicy"
-		tmpl.Spec.Template.Spec.ForProvider.RemotePullPolicy = "IfNotPresent"
-	} else {
-		tmpl.Spec.Template.Spec.PublishConnectionDetailsTo = &tfv1beta1.PublishConnectionDetailsTo{Name: "${WORKSPACE_NAME}"}
-	}
+	field := testenv.WithUnservedField(&tmpl.Spec.Template.Spec)
 	NewWithT(t).Expect(env.Client.Create(t.Context(), tmpl)).To(Succeed())
 	return name, field
 }

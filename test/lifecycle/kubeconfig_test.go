@@ -62,23 +62,13 @@ func readyWithToken(t *testing.T, namespace, name string) (string, *controlplane
 // mirror does not.
 func TestSensitiveCAFromTheConnectionSecret(t *testing.T) {
 	g := NewWithT(t)
-	ns, cp, key := readyWithToken(t, "sensitive-ca", "sensitive")
+	ns, cp, _ := readyWithToken(t, "sensitive-ca", "sensitive")
 	wantCA, err := base64.StdEncoding.DecodeString(readyOutputs[kubeconfigs.OutputCA].(string))
 	g.Expect(err).NotTo(HaveOccurred())
 
 	mirrored := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{})
 	g.Expect(string(mirrored.Status.WorkspaceStatus.AtProvider.Raw)).NotTo(ContainSubstring(kubeconfigs.OutputCA))
-	for _, name := range []string{key.Name, "sensitive" + controlplanev1beta1.UserKubeconfigSecretSuffix} {
-		g.Eventually(func(g Gomega) {
-			secret := get(g, types.NamespacedName{Namespace: ns, Name: name}, &corev1.Secret{})
-			cfg, err := clientcmd.Load(secret.Data["value"])
-			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect(cfg.Clusters).NotTo(BeEmpty())
-			for _, c := range cfg.Clusters {
-				g.Expect(c.CertificateAuthorityData).To(Equal(wantCA), "the CA of %s", name)
-			}
-		}, timeout, poll).Should(Succeed())
-	}
+	testenv.WaitKubeconfigCAs(t, env.Client, ns, "sensitive", wantCA, timeout, poll)
 }
 
 // TestTokenRenewal: the token is written once, not again while it is good

@@ -208,18 +208,7 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope, p
 			}
 		}, timeout, poll).Should(Succeed(), "Cluster API reads the control plane")
 		// The CA is only in the connection Secret; both kubeconfigs have it.
-		for _, secret := range []string{name + controlplanev1beta1.KubeconfigSecretSuffix, name + controlplanev1beta1.UserKubeconfigSecretSuffix} {
-			g.Eventually(func(g Gomega) {
-				s := &corev1.Secret{}
-				g.Expect(c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: secret}, s)).To(Succeed())
-				cfg, err := clientcmd.Load(s.Data["value"])
-				g.Expect(err).NotTo(HaveOccurred())
-				g.Expect(cfg.Clusters).NotTo(BeEmpty())
-				for _, cl := range cfg.Clusters {
-					g.Expect(string(cl.CertificateAuthorityData)).To(Equal(caPEM), "the CA of %s", secret)
-				}
-			}, timeout, poll).Should(Succeed())
-		}
+		testenv.WaitKubeconfigCAs(t, c, namespace, name, []byte(caPEM), timeout, poll)
 		// The user kubeconfig's token is signed with the credentials of
 		// the ProviderConfig that Terraform ran with.
 		g.Eventually(func(g Gomega) {

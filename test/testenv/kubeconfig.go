@@ -1,7 +1,16 @@
 package testenv
 
 import (
+	"testing"
+	"time"
+
+	"github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 )
 
 // ManagerServiceAccount is the user the manager runs as when installed from
@@ -31,4 +40,23 @@ func ImpersonatingKubeconfigAs(admin []byte, sa ServiceAccount) ([]byte, error) 
 		auth.ImpersonateGroups = []string{"system:serviceaccounts", "system:serviceaccounts:" + sa.Namespace, "system:authenticated"}
 	}
 	return clientcmd.Write(*cfg)
+}
+
+// WaitKubeconfigCAs waits until both kubeconfig Secrets of the cluster
+// named cluster in namespace — Cluster API's and the people's — name ca
+// as the CA of every cluster they hold.
+func WaitKubeconfigCAs(t testing.TB, c client.Client, namespace, cluster string, ca []byte, timeout, poll time.Duration) {
+	t.Helper()
+	for _, name := range []string{cluster + controlplanev1beta1.KubeconfigSecretSuffix, cluster + controlplanev1beta1.UserKubeconfigSecretSuffix} {
+		gomega.NewWithT(t).Eventually(func(g gomega.Gomega) {
+			secret := &corev1.Secret{}
+			g.Expect(c.Get(t.Context(), types.NamespacedName{Namespace: namespace, Name: name}, secret)).To(gomega.Succeed())
+			cfg, err := clientcmd.Load(secret.Data["value"])
+			g.Expect(err).NotTo(gomega.HaveOccurred())
+			g.Expect(cfg.Clusters).NotTo(gomega.BeEmpty())
+			for _, cl := range cfg.Clusters {
+				g.Expect(string(cl.CertificateAuthorityData)).To(gomega.Equal(string(ca)), "the CA of %s", name)
+			}
+		}, timeout, poll).Should(gomega.Succeed())
+	}
 }

@@ -117,3 +117,16 @@ func BindToApply(ws tfv1beta1.AnyWorkspace, apply *infrastructurev1beta1.Workspa
 	}
 	return ws
 }
+
+// WithUnservedField sets in spec the one field the installed generation of
+// provider-terraform (ProviderTerraformGeneration) does not serve —
+// publishConnectionDetailsTo on v1, forProvider.remotePullPolicy on v0 —
+// and returns its path, as a FieldNotServed refusal names it.
+func WithUnservedField(spec *tfv1beta1.WorkspaceSpec) string {
+	if ProviderTerraformGeneration() == "v0" {
+		spec.ForProvider.RemotePullPolicy = "IfNotPresent"
+		return "spec.forProvider.remotePullPolicy"
+	}
+	spec.PublishConnectionDetailsTo = &tfv1beta1.PublishConnectionDetailsTo{Name: "${WORKSPACE_NAME}"}
+	return "spec.publishConnectionDetailsTo"
+}

@@ -6,12 +6,10 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/clientcmd"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -53,13 +51,7 @@ func TestProviderTerraformAsServed(t *testing.T) {
 			ForProvider: tfv1beta1.WorkspaceParameters{Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://example.com/eks.git"},
 		}}},
 	}
-	field := "spec.publishConnectionDetailsTo"
-	if testenv.ProviderTerraformGeneration() == "v0" {
-		field = "spec.forProvider.remotePullPolicy"
-		unserved.Spec.Template.Spec.ForProvider.RemotePullPolicy = "IfNotPresent"
-	} else {
-		unserved.Spec.Template.Spec.PublishConnectionDetailsTo = &tfv1beta1.PublishConnectionDetailsTo{Name: "${WORKSPACE_NAME}"}
-	}
+	field := testenv.WithUnservedField(&unserved.Spec.Template.Spec)
 	g.Expect(env.Client.Create(ctx, unserved)).To(Succeed())
 	cluster := infrastructurev1beta1.WorkspaceScopeCluster
 	kept := &infrastructurev1beta1.WorkspaceTemplate{
@@ -112,18 +104,7 @@ func TestProviderTerraformAsServed(t *testing.T) {
 			Ready: true, Reason: tfv1beta1.ReasonAvailable, Checksum: "v1", Sensitive: []string{kubeconfigs.OutputCA},
 			Outputs: map[string]any{"cluster_endpoint": "https://sensitive.example.com", kubeconfigs.OutputCA: base64.StdEncoding.EncodeToString([]byte(ca))},
 		})).To(Succeed())
-		for _, secret := range []string{"sensitive" + controlplanev1beta1.KubeconfigSecretSuffix, "sensitive" + controlplanev1beta1.UserKubeconfigSecretSuffix} {
-			g.Eventually(func(g Gomega) {
-				s := &corev1.Secret{}
-				g.Expect(env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: secret}, s)).To(Succeed())
-				cfg, err := clientcmd.Load(s.Data["value"])
-				g.Expect(err).NotTo(HaveOccurred())
-				g.Expect(cfg.Clusters).NotTo(BeEmpty())
-				for _, c := range cfg.Clusters {
-					g.Expect(string(c.CertificateAuthorityData)).To(Equal(ca), "the CA of %s", secret)
-				}
-			}, timeout, poll).Should(Succeed())
-		}
+		testenv.WaitKubeconfigCAs(t, env.Client, ns, "sensitive", []byte(ca), timeout, poll)
 		// Settled: several resyncs of every control plane of the shard
 		// (three), with no write and no read of a Secret.
 		testenv.WaitReconciles(t, metricsURL, 3, timeout)
