@@ -18,14 +18,14 @@ import (
 // to the Workspace goes first: a paused managed resource is never
 // finalized by its provider, and a retained one would stay paused.
 func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) error {
-	if _, err := r.holdWorkspace(ctx, apply, false); err != nil {
+	live, err := r.liveWorkspaces(ctx, apply)
+	if err != nil {
+		return err
+	}
+	if _, err := r.holdWorkspace(ctx, live.boundTo(apply), false); err != nil {
 		return err
 	}
 	if !apply.Spec.RetainWorkspaceOnDelete {
-		live, err := r.liveWorkspaces(ctx, apply)
-		if err != nil {
-			return err
-		}
 		var own []client.Object
 		if live.cluster != nil && ownership.BoundTo(live.cluster, apply) {
 			own = append(own, live.cluster)
@@ -45,6 +45,6 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev
 			return nil // the Workspace watch brings us back when it is gone
 		}
 	}
-	_, err := r.applyFinalizer(ctx, apply, false)
+	_, err = r.applyFinalizer(ctx, apply, false)
 	return err
 }

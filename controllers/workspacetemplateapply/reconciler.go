@@ -114,7 +114,11 @@ func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.Works
 		return skeleton.Outcome{}, nil
 	}
 	if state.Paused {
-		sent, err := r.holdWorkspace(ctx, apply, true)
+		live, err := r.liveWorkspaces(ctx, apply)
+		if err != nil {
+			return skeleton.Outcome{}, err
+		}
+		sent, err := r.holdWorkspace(ctx, live.boundTo(apply), true)
 		return skeleton.Outcome{Settled: obs.settleable && !sent}, err
 	}
 	if state.Deleting {
@@ -151,7 +155,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev
 	if out.refused {
 		// A render takes the pause away; a refused one sends nothing, and
 		// must not leave the Workspace paused for good.
-		if released, err = r.holdWorkspace(ctx, apply, false); err != nil {
+		if released, err = r.holdWorkspace(ctx, out.workspace, false); err != nil {
 			return ctrl.Result{}, false, err
 		}
 	}
@@ -424,15 +428,18 @@ func unserved(kept tfv1beta1.AnyWorkspace, served *providerterraform.Discoverer,
 // kept, the apply's own Workspace, may keep the configuration it had from
 // before grants (grants.View.Allows).
 func notGranted(kept tfv1beta1.AnyWorkspace, granted *grants.View, tree map[string]any, namespaced bool) (*outcome, error) {
+	// The reference alone decides; the rest of the spec is decoded once,
+	// when it is sent.
+	ref := map[string]any{"providerConfigRef": tree["providerConfigRef"]}
 	var desired tfv1beta1.AnyWorkspace
 	if namespaced {
-		spec, err := decodeSpec[tfmv1beta1.WorkspaceSpec](tree)
+		spec, err := decodeSpec[tfmv1beta1.WorkspaceSpec](ref)
 		if err != nil {
 			return nil, err
 		}
 		desired = &tfmv1beta1.Workspace{Spec: *spec}
 	} else {
-		spec, err := decodeSpec[tfv1beta1.WorkspaceSpec](tree)
+		spec, err := decodeSpec[tfv1beta1.WorkspaceSpec](ref)
 		if err != nil {
 			return nil, err
 		}
