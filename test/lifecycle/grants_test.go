@@ -1,10 +1,10 @@
 package lifecycle
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,8 +16,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
-	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
-	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/kubeconfig"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
@@ -25,29 +23,13 @@ import (
 
 // platformCredentials are those of the platform's own provider
 // configuration, which no namespace may use until it is granted.
-var platformCredentials = func() (c struct{ ID, Secret string }) {
-	c.ID, c.Secret = "AKIDPLATFORM", "platform-secret-key"
-	return c
-}()
+var platformCredentials = aws.Credentials{AccessKeyID: "AKIDPLATFORM", SecretAccessKey: "platform-secret-key"}
 
 // newPlatformProviderConfig creates the cluster-scoped ProviderConfig and
 // ClusterProviderConfig name, with the platform's credentials.
 func newPlatformProviderConfig(t *testing.T, name string) {
 	t.Helper()
-	g := NewWithT(t)
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: name + "-credentials", Namespace: "crossplane-system"},
-		Data: map[string][]byte{"credentials": fmt.Appendf(nil, "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-			platformCredentials.ID, platformCredentials.Secret)},
-	}
-	g.Expect(env.Client.Create(t.Context(), secret)).To(Succeed())
-	spec := tfv1beta1.ProviderConfigSpec{Credentials: []tfv1beta1.ProviderCredentials{{
-		Filename: "aws-creds.ini", Source: tfv1beta1.CredentialsSourceSecret,
-		SecretRef: &tfv1beta1.KeyReference{Namespace: secret.Namespace, Name: secret.Name, Key: "credentials"},
-	}}}
-	g.Expect(env.Client.Create(t.Context(), &tfv1beta1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: spec})).To(Succeed())
-	err := env.Client.Create(t.Context(), &tfmv1beta1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: spec})
-	g.Expect(err == nil || meta.IsNoMatchError(err)).To(BeTrue(), "%v", err)
+	NewWithT(t).Expect(testenv.ProvideProviderConfig(t.Context(), env.Client, name, name+"-credentials", platformCredentials)).To(Succeed())
 }
 
 // grantTo grants the provider configuration name, of both kinds, as
@@ -120,9 +102,7 @@ func TestProviderConfigsOnlyWhereGranted(t *testing.T) {
 	var token string
 	var expires time.Time
 	g.Eventually(func(g Gomega) { token, expires, _ = tokenOf(g, key) }, timeout, poll).Should(Succeed())
-	platform := testenv.AWSCredentials
-	platform.AccessKeyID, platform.SecretAccessKey = platformCredentials.ID, platformCredentials.Secret
-	g.Expect(testenv.VerifyEKSToken(token, platform, "flow-eks", time.Now())).To(Succeed())
+	g.Expect(testenv.VerifyEKSToken(token, platformCredentials, "flow-eks", time.Now())).To(Succeed())
 	mirrored := get(g, client.ObjectKeyFromObject(cp), &controlplanev1beta1.CAPTControlPlane{}).Status.WorkspaceStatus
 
 	// Taken back: a change of the template is not rendered, the Workspace

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,7 +24,6 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
-	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
@@ -72,7 +72,8 @@ func TestTenantsThroughTheManager(t *testing.T) {
 	// The platform shares "default" with every namespace and keeps
 	// "platform" for itself.
 	g.Expect(testenv.ProvideAWSCredentials(t.Context(), env.Client, "default")).To(Succeed())
-	platformConfigWithCredentials(t, env.Client)
+	g.Expect(testenv.ProvideProviderConfig(t.Context(), env.Client, platformConfig, "platform-credentials",
+		aws.Credentials{AccessKeyID: "AKIDPLATFORM", SecretAccessKey: "platform"})).To(Succeed())
 	w := &world{admin: env.Client, teamA: testenv.Tenant(t, env, teamA), teamB: testenv.Tenant(t, env, teamB)}
 	_, metricsURL := testenv.StartManagerBinary(t, env, syncPeriod)
 	testenv.WaitControllersStarted(t, metricsURL)
@@ -85,22 +86,6 @@ func TestTenantsThroughTheManager(t *testing.T) {
 	t.Run("references stay in the tenant's namespace", w.referencesStayLocal)
 	t.Run("another namespace's template only where shared", w.templatesOnlyWhereShared)
 	t.Run("names that cannot be labels are refused at creation", w.longNamesAreRefused)
-}
-
-// platformConfigWithCredentials creates the platform's ProviderConfig and
-// ClusterProviderConfig with credentials of its own.
-func platformConfigWithCredentials(t *testing.T, admin client.Client) {
-	t.Helper()
-	g := NewWithT(t)
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "platform-credentials", Namespace: "crossplane-system"},
-		Data: map[string][]byte{"credentials": []byte("[default]\naws_access_key_id = AKIDPLATFORM\naws_secret_access_key = platform\n")}}
-	g.Expect(admin.Create(t.Context(), secret)).To(Succeed())
-	spec := tfv1beta1.ProviderConfigSpec{Credentials: []tfv1beta1.ProviderCredentials{{
-		Filename: "aws-creds.ini", Source: tfv1beta1.CredentialsSourceSecret,
-		SecretRef: &tfv1beta1.KeyReference{Namespace: secret.Namespace, Name: secret.Name, Key: "credentials"},
-	}}}
-	g.Expect(admin.Create(t.Context(), &tfv1beta1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: platformConfig}, Spec: spec})).To(Succeed())
-	g.Expect(admin.Create(t.Context(), &tfmv1beta1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: platformConfig}, Spec: spec})).To(Succeed())
 }
 
 // template creates, as the tenant c, a template in ns of the given scope.
@@ -158,6 +143,19 @@ func waitCondition(t *testing.T, c client.Client, cp *controlplanev1beta1.CAPTCo
 		cond := meta.FindStatusCondition(got.Status.Conditions, conditionType)
 		g.Expect(cond).NotTo(BeNil(), "no %s condition", conditionType)
 		check(g, cond)
+	}, timeout, poll).Should(Succeed())
+}
+
+// waitSynced waits until the tenant c reads the apply's Synced condition
+// and check passes on it.
+func waitSynced(t *testing.T, c client.Client, apply *infrastructurev1beta1.WorkspaceTemplateApply, check func(Gomega, *tfv1beta1.Condition)) {
+	t.Helper()
+	NewWithT(t).Eventually(func(g Gomega) {
+		got := &infrastructurev1beta1.WorkspaceTemplateApply{}
+		g.Expect(c.Get(t.Context(), client.ObjectKeyFromObject(apply), got)).To(Succeed())
+		synced := tfv1beta1.FindCondition(got.Status.Conditions, tfv1beta1.TypeSynced)
+		g.Expect(synced).NotTo(BeNil(), "no Synced condition")
+		check(g, synced)
 	}, timeout, poll).Should(Succeed())
 }
 
@@ -289,13 +287,9 @@ func (w *world) adminsWorkspaceIsNeverTaken(t *testing.T) {
 			Variables: map[string]string{"cluster_name": "x"}},
 	}
 	g.Expect(w.teamA.Create(t.Context(), apply)).To(Succeed())
-	g.Eventually(func(g Gomega) {
-		got := &infrastructurev1beta1.WorkspaceTemplateApply{}
-		g.Expect(w.teamA.Get(t.Context(), client.ObjectKeyFromObject(apply), got)).To(Succeed())
-		synced := tfv1beta1.FindCondition(got.Status.Conditions, tfv1beta1.TypeSynced)
-		g.Expect(synced).NotTo(BeNil())
+	waitSynced(t, w.teamA, apply, func(g Gomega, synced *tfv1beta1.Condition) {
 		g.Expect(synced.Reason).To(Equal(infrastructurev1beta1.ReasonWorkspaceNameConflict))
-	}, timeout, poll).Should(Succeed())
+	})
 
 	g.Expect(w.teamA.Delete(t.Context(), apply)).To(Succeed())
 	g.Eventually(func() bool {
@@ -383,14 +377,10 @@ func (w *world) referencesStayLocal(t *testing.T) {
 					Variables: map[string]string{"cluster_name": "x"}, WriteConnectionSecretToRef: refs.apply},
 			}
 			g.Expect(w.teamA.Create(t.Context(), apply)).To(Succeed())
-			g.Eventually(func(g Gomega) {
-				got := &infrastructurev1beta1.WorkspaceTemplateApply{}
-				g.Expect(w.teamA.Get(t.Context(), client.ObjectKeyFromObject(apply), got)).To(Succeed())
-				synced := tfv1beta1.FindCondition(got.Status.Conditions, tfv1beta1.TypeSynced)
-				g.Expect(synced).NotTo(BeNil())
+			waitSynced(t, w.teamA, apply, func(g Gomega, synced *tfv1beta1.Condition) {
 				g.Expect(synced.Reason).To(Equal(infrastructurev1beta1.ReasonRenderFailed))
 				g.Expect(synced.Message).To(ContainSubstring("kube-system"))
-			}, timeout, poll).Should(Succeed())
+			})
 			w.noWorkspace(t, id)
 		})
 	}

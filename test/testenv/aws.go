@@ -22,27 +22,39 @@ var AWSCredentials = aws.Credentials{AccessKeyID: "AKIDCAPTTEST", SecretAccessKe
 
 // ProvideAWSCredentials installs what a CAPT user already has for
 // provider-terraform: the ProviderConfig providerConfig whose credentials
-// are an AWS ini in the Secret crossplane-system/aws-credentials, and the
-// ClusterProviderConfig of that name where it is served, granted to every
-// namespace (GrantEveryNamespace).
+// are AWSCredentials in the Secret crossplane-system/aws-credentials, and
+// the ClusterProviderConfig of that name where it is served, granted to
+// every namespace (GrantEveryNamespace).
 func ProvideAWSCredentials(ctx context.Context, c client.Client, providerConfig string) error {
+	if err := ProvideProviderConfig(ctx, c, providerConfig, "aws-credentials", AWSCredentials); err != nil {
+		return err
+	}
+	return GrantEveryNamespace(ctx, c, providerConfig)
+}
+
+// ProvideProviderConfig installs the ProviderConfig name whose credentials
+// are creds, an AWS ini in the Secret crossplane-system/secret, and the
+// ClusterProviderConfig of that name with the same credentials where
+// provider-terraform v1 serves it. It grants nothing. Objects that exist
+// already are left as they are.
+func ProvideProviderConfig(ctx context.Context, c client.Client, name, secret string, creds aws.Credentials) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "crossplane-system"}}
 	if err := c.Create(ctx, ns); client.IgnoreAlreadyExists(err) != nil {
 		return err
 	}
-	ini := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", AWSCredentials.AccessKeyID, AWSCredentials.SecretAccessKey)
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "aws-credentials", Namespace: ns.Name},
+	ini := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", creds.AccessKeyID, creds.SecretAccessKey)
+	credentials := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: secret, Namespace: ns.Name},
 		Data:       map[string][]byte{"credentials": []byte(ini)},
 	}
-	if err := c.Create(ctx, secret); client.IgnoreAlreadyExists(err) != nil {
+	if err := c.Create(ctx, credentials); client.IgnoreAlreadyExists(err) != nil {
 		return err
 	}
 	pc := &tfv1beta1.ProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Name: providerConfig},
+		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: tfv1beta1.ProviderConfigSpec{Credentials: []tfv1beta1.ProviderCredentials{{
 			Filename: "aws-creds.ini", Source: tfv1beta1.CredentialsSourceSecret,
-			SecretRef: &tfv1beta1.KeyReference{Namespace: ns.Name, Name: secret.Name, Key: "credentials"},
+			SecretRef: &tfv1beta1.KeyReference{Namespace: ns.Name, Name: credentials.Name, Key: "credentials"},
 		}}},
 	}
 	if err := c.Create(ctx, pc); client.IgnoreAlreadyExists(err) != nil {
@@ -50,11 +62,11 @@ func ProvideAWSCredentials(ctx context.Context, c client.Client, providerConfig 
 	}
 	// provider-terraform v1's namespaced Workspaces name a
 	// ClusterProviderConfig: the same credentials, where it is served.
-	cpc := &tfmv1beta1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: providerConfig}, Spec: pc.Spec}
+	cpc := &tfmv1beta1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: pc.Spec}
 	if err := c.Create(ctx, cpc); client.IgnoreAlreadyExists(err) != nil && !meta.IsNoMatchError(err) {
 		return err
 	}
-	return GrantEveryNamespace(ctx, c, providerConfig)
+	return nil
 }
 
 // GrantEveryNamespace is the one step that turns grants off for a
