@@ -29,6 +29,12 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, cp *controlplanev1beta
 	if obs.workspace != nil && !obs.workspace.GetDeletionTimestamp().IsZero() {
 		return nil // the Workspace watch brings us back
 	}
+	return r.releaseFinalizer(ctx, cp)
+}
+
+// releaseFinalizer applies the spec this controller owns without the
+// finalizer.
+func (r *Reconciler) releaseFinalizer(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane) error {
 	if !slices.Contains(cp.Finalizers, controlplanev1beta1.CAPTControlPlaneFinalizer) {
 		return nil
 	}

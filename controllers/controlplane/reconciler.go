@@ -112,9 +112,14 @@ func (r *Reconciler) Observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 // paused control plane gets no action, its deletion included (clusterctl
 // move pauses, then deletes the source objects: acting would destroy the
 // cluster being moved). It only reports its status, with the Paused
-// condition.
+// condition. A control plane clusterctl move deletes only drops its
+// finalizer.
 func (r *Reconciler) Act(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs *observed, state skeleton.State) (skeleton.Outcome, error) {
 	obs.paused = state.Paused
+	if state.Moving {
+		// Its apply moves with it: never deleted from here.
+		return skeleton.Outcome{}, r.releaseFinalizer(ctx, cp)
+	}
 	if state.Deleting && !r.holds(obs) {
 		return skeleton.Outcome{}, r.reconcileDelete(ctx, cp, *obs)
 	}

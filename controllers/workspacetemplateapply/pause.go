@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -61,7 +62,11 @@ func (r *Reconciler) holdWorkspace(ctx context.Context, ws tfv1beta1.AnyWorkspac
 	// The UID makes the apply fail, not create the Workspace again, when it
 	// was deleted since the cache saw it (clusterctl move deletes it while
 	// its Cluster is paused).
-	if err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+	err := r.Client.Apply(ctx, desired, client.FieldOwner(FieldManager), client.ForceOwnership)
+	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		return false, nil // gone: nothing left to hold, and its deletion is an event
+	}
+	if err != nil {
 		return false, fmt.Errorf("carrying the pause to workspace %s: %w", tfv1beta1.NameOf(ws), err)
 	}
 	return true, nil

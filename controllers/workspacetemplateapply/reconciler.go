@@ -103,7 +103,8 @@ func (r *Reconciler) Name() string { return ControllerName }
 // Forget has nothing to drop beyond the settled inputs.
 func (r *Reconciler) Forget(client.ObjectKey) {}
 
-// Act runs reconcileDelete or reconcileNormal. A paused apply gets no
+// Act runs reconcileDelete or reconcileNormal. An apply clusterctl move
+// deletes only drops its finalizer. A paused apply gets no
 // action, not even on deletion: it is what stands between a paused
 // cluster and terraform destroy; it only carries the pause to its
 // Workspace (holdWorkspace), for provider-terraform. Unpausing is an event
@@ -112,6 +113,16 @@ func (r *Reconciler) Forget(client.ObjectKey) {}
 func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, obs *observed, state skeleton.State) (skeleton.Outcome, error) {
 	if r.clusterAPI.Unsupported() {
 		return skeleton.Outcome{}, nil
+	}
+	if state.Moving {
+		// The Workspace lives on in the target cluster (or, cluster-scoped,
+		// stays here paused for the admin to carry): neither its pause nor
+		// the Workspace is touched.
+		_, err := r.applyFinalizer(ctx, apply, false)
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			err = nil // clusterctl took the finalizers away first: gone
+		}
+		return skeleton.Outcome{}, err
 	}
 	if state.Paused {
 		live, err := r.liveWorkspaces(ctx, apply)

@@ -42,6 +42,9 @@ type PauseSources struct {
 type State struct {
 	Paused   bool // by Paused
 	Deleting bool // its deletionTimestamp is set
+	// Moving: clusterctl move is deleting it (DeletedForMove); it lets go
+	// of what it manages and changes nothing.
+	Moving bool
 }
 
 // Outcome is what Act did.
@@ -81,6 +84,7 @@ func Reconcile[T interface {
 	state := State{
 		Paused:   Paused(sources.Cluster, append([]client.Object{obj}, sources.Objects...)...),
 		Deleting: !obj.GetDeletionTimestamp().IsZero(),
+		Moving:   DeletedForMove(obj),
 	}
 	if !state.Deleting && memory.Holds(req.NamespacedName, in) {
 		settledSkips.WithLabelValues(ctl.Name()).Inc()

@@ -1,5 +1,3 @@
-//go:build clusterctlmove
-
 package clusterctl
 
 import (
@@ -25,14 +23,19 @@ import (
 const (
 	clusterAPIVersion = "v1.14.2"
 	captVersion       = "v0.1.0"
+	// captNextVersion is the next release: the same components with its
+	// own image, and metadata.yaml with its release series added, as a
+	// release adds it.
+	captNextVersion = "v0.2.0"
 )
 
 // repository writes a clusterctl local repository and its config into dir
 // and returns the config's path: this provider's release artifacts (`make
 // release-artifacts`), Cluster API's core CRDs as built (its conversion
 // webhook off: no serving certificate here) and a kubeadm bootstrap
-// provider of nothing but its namespace, which clusterctl's first init
-// installs with any control plane provider. cert-manager is not in it:
+// and control plane provider of nothing but their namespaces (clusterctl's
+// first init installs kubeadm's bootstrap provider with any control plane
+// provider, and kubeadm's control plane provider when none is named). cert-manager is not in it:
 // its API is stood in for by its CRDs (certManagerStandIn).
 func repository(t *testing.T, dir string) string {
 	t.Helper()
@@ -66,6 +69,20 @@ func repository(t *testing.T, dir string) string {
 	write(filepath.Join(kubeadmDir, "bootstrap-components.yaml"),
 		manifest(t, &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: "capi-kubeadm-bootstrap-system"}}))
 	write(filepath.Join(kubeadmDir, "metadata.yaml"), metadata)
+	kcpDir := filepath.Join(dir, "control-plane-kubeadm", clusterAPIVersion)
+	write(filepath.Join(kcpDir, "control-plane-components.yaml"),
+		manifest(t, &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: "capi-kubeadm-control-plane-system"}}))
+	write(filepath.Join(kcpDir, "metadata.yaml"), metadata)
+
+	// This provider's next release.
+	next := filepath.Join(dir, "control-plane-capt", captNextVersion)
+	components, err := os.ReadFile(filepath.Join(artifacts, "control-plane-components.yaml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(string(components)).To(ContainSubstring(":" + captVersion + "}"))
+	write(filepath.Join(next, "control-plane-components.yaml"), bytes.ReplaceAll(components, []byte(":"+captVersion+"}"), []byte(":"+captNextVersion+"}")))
+	captMetadata, err := os.ReadFile(filepath.Join(artifacts, "metadata.yaml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	write(filepath.Join(next, "metadata.yaml"), append(captMetadata, []byte("- major: 0\n  minor: 2\n  contract: v1beta2\n")...))
 
 	config := fmt.Sprintf(`providers:
 - name: cluster-api
@@ -74,13 +91,16 @@ func repository(t *testing.T, dir string) string {
 - name: kubeadm
   type: BootstrapProvider
   url: file://%s/bootstrap-components.yaml
+- name: kubeadm
+  type: ControlPlaneProvider
+  url: file://%s/control-plane-components.yaml
 - name: capt
   type: ControlPlaneProvider
   url: file://%s/control-plane-components.yaml
 cert-manager:
   url: file://%s/cert-manager/v1.19.1/cert-manager.yaml
   version: v1.19.1
-`, coreDir, kubeadmDir, artifacts, dir)
+`, coreDir, kubeadmDir, kcpDir, artifacts, dir)
 	path := filepath.Join(dir, "clusterctl.yaml")
 	write(path, []byte(config))
 	return path
@@ -126,15 +146,4 @@ func certManagerStandIn(t *testing.T, c client.Client) {
 		}
 		NewWithT(t).Expect(c.Create(t.Context(), crd)).To(Succeed())
 	}
-}
-
-// clusterctl runs clusterctl, as built from Cluster API's module, with the
-// local repository's config.
-func clusterctl(t *testing.T, config string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(testenv.ClusterAPIDir(), "clusterctl"), append(args, "--config", config, "-v", "2")...)
-	cmd.Env = append(os.Environ(), "HOME="+filepath.Dir(config))
-	out, err := cmd.CombinedOutput()
-	NewWithT(t).Expect(err).NotTo(HaveOccurred(), "clusterctl %v:\n%s", args, out)
-	return string(out)
 }
