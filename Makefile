@@ -111,7 +111,7 @@ RACE_PACKAGES = ./controllers/... ./internal/skeleton ./internal/ssa ./test/life
 SCOPE_PACKAGES = ./controllers/workspacestatus ./test/lifecycle ./test/wholemanager ./test/capi
 
 .PHONY: test
-test: k8s-binaries provider-terraform cluster-api-crds capi-binaries build ## The demo walk-through, chaos runs (60 s with namespaced Workspaces, 40 s with cluster-scoped ones), 5000 inputs of each fuzz test, then unit, envtest integration (the in-process controller suites under -race), whole-manager, Cluster API conformance and end-to-end tests.
+test: k8s-binaries provider-terraform cluster-api-crds capi-binaries build ## The demo walk-through, chaos runs (60 s with namespaced Workspaces, 40 s with cluster-scoped ones), 5000 inputs of each fuzz test, then unit, envtest integration (the in-process controller suites under -race), whole-manager, tenancy, clusterctl (init, move, upgrade, delete), Cluster API conformance and end-to-end tests.
 	$(MAKE) demo-check
 	# Chaos with each kind of Workspace: namespaced (the default where
 	# provider-terraform v1 is installed), then cluster-scoped.
