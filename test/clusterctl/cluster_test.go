@@ -62,10 +62,10 @@ type cluster struct {
 }
 
 // managementCluster starts an API server with provider-terraform's CRDs and
-// Cluster API's, installs the provider at version (installed as how says)
+// Cluster API's, installs the provider at captVersion (installed as how says)
 // from the local repository at config, and runs bin/manager as the
 // ServiceAccount that installed.
-func managementCluster(t *testing.T, config string, how installation, version string) *cluster {
+func managementCluster(t *testing.T, config string, how installation) *cluster {
 	t.Helper()
 	g := NewWithT(t)
 	crds, err := testenv.ClusterAPICRDs()
@@ -80,7 +80,7 @@ func managementCluster(t *testing.T, config string, how installation, version st
 	switch how {
 	case withClusterctl:
 		c.clusterctl(t, "init", "--core", "cluster-api:"+clusterAPIVersion, "--bootstrap", "kubeadm:"+clusterAPIVersion,
-			"--control-plane", "capt:"+version)
+			"--control-plane", "capt:"+captVersion)
 	case withKubectl:
 		c.clusterctl(t, "init", "--core", "cluster-api:"+clusterAPIVersion, "--bootstrap", "kubeadm:"+clusterAPIVersion,
 			"--control-plane", "kubeadm:"+clusterAPIVersion)

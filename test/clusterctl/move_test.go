@@ -46,8 +46,8 @@ func TestMoveKeepsTheCluster(t *testing.T) {
 func moveNamespaced(t *testing.T, config string, how installation) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	source := managementCluster(t, config, how, captVersion)
-	target := managementCluster(t, config, how, captVersion)
+	source := managementCluster(t, config, how)
+	target := managementCluster(t, config, how)
 	src, dst := source.env.Client, target.env.Client
 
 	t.Run("every CRD of the provider is labelled for move", func(t *testing.T) {
@@ -141,8 +141,8 @@ func TestMoveKeepsAClusterScopedWorkspace(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
 	config := repository(t, t.TempDir())
-	source := managementCluster(t, config, withClusterctl, captVersion)
-	target := managementCluster(t, config, withClusterctl, captVersion)
+	source := managementCluster(t, config, withClusterctl)
+	target := managementCluster(t, config, withClusterctl)
 	src, dst := source.env.Client, target.env.Client
 
 	wsKey := provision(t, src, infrastructurev1beta1.WorkspaceScopeCluster)

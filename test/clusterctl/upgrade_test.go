@@ -34,7 +34,7 @@ func TestUpgradeAndDeleteKeepTheCluster(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
 	config := repository(t, t.TempDir())
-	mgmt := managementCluster(t, config, withClusterctl, captVersion)
+	mgmt := managementCluster(t, config, withClusterctl)
 	c := mgmt.env.Client
 	provision(t, c, infrastructurev1beta1.WorkspaceScopeNamespaced)
 	kept := keptObjects(t, c)
