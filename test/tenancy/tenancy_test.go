@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/clientcmd"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -43,6 +44,10 @@ const (
 	syncPeriod  = time.Second
 	clusterName = "tenancy-eks"
 )
+
+// platformCredentials are the platform's AWS credentials, behind its
+// ProviderConfig.
+var platformCredentials = aws.Credentials{AccessKeyID: "AKIDPLATFORM", SecretAccessKey: "platform"}
 
 // outputs make a control plane ready with an endpoint and a CA.
 var outputs = map[string]any{
@@ -72,8 +77,7 @@ func TestTenantsThroughTheManager(t *testing.T) {
 	// The platform shares "default" with every namespace and keeps
 	// "platform" for itself.
 	g.Expect(testenv.ProvideAWSCredentials(t.Context(), env.Client, "default")).To(Succeed())
-	g.Expect(testenv.ProvideProviderConfig(t.Context(), env.Client, platformConfig, "platform-credentials",
-		aws.Credentials{AccessKeyID: "AKIDPLATFORM", SecretAccessKey: "platform"})).To(Succeed())
+	g.Expect(testenv.ProvideProviderConfig(t.Context(), env.Client, platformConfig, "platform-credentials", platformCredentials)).To(Succeed())
 	w := &world{admin: env.Client, teamA: testenv.Tenant(t, env, teamA), teamB: testenv.Tenant(t, env, teamB)}
 	_, metricsURL := testenv.StartManagerBinary(t, env, syncPeriod)
 	testenv.WaitControllersStarted(t, metricsURL)
@@ -81,6 +85,7 @@ func TestTenantsThroughTheManager(t *testing.T) {
 	t.Run("the platform's ProviderConfig is not a tenant's", w.platformProviderConfigIsRefused)
 	t.Run("another namespace's credentials Secret is not a tenant's", w.otherNamespacesCredentialsAreRefused)
 	t.Run("a tenant cannot grant itself", w.tenantCannotGrant)
+	t.Run("a grant lets the granted team alone, and taken back destroys nothing", w.grantAllowsOnlyTheGrantedTeam)
 	t.Run("an admin's Workspace is never taken over or destroyed", w.adminsWorkspaceIsNeverTaken)
 	t.Run("a squatted Workspace name gives another team nothing", w.squattedNameGivesNothing)
 	t.Run("references stay in the tenant's namespace", w.referencesStayLocal)
@@ -265,6 +270,75 @@ func (w *world) tenantCannotGrant(t *testing.T) {
 		},
 	})
 	NewWithT(t).Expect(apierrors.IsForbidden(err)).To(BeTrue(), "a tenant wrote a grant: %v", err)
+}
+
+// 1. The platform grants its configuration to team-b by name: team-b's
+// control plane renders with it and gets a token signed with the
+// platform's credentials, team-a (still not granted) nothing. Taken back,
+// team-b's Workspace stays as rendered — not deleted, not changed by a
+// template change — its control plane stays Ready saying changes are not
+// applied, and its mirror and token are kept (the token is not renewed:
+// TestProviderConfigsOnlyWhereGranted, whose clock can be moved).
+func (w *world) grantAllowsOnlyTheGrantedTeam(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	grant := &infrastructurev1beta1.ProviderConfigGrant{
+		ObjectMeta: metav1.ObjectMeta{Name: "platform-to-team-b"},
+		Spec: infrastructurev1beta1.ProviderConfigGrantSpec{
+			ProviderConfigRef: infrastructurev1beta1.GrantedProviderConfig{Kind: infrastructurev1beta1.GrantedProviderConfigKind, Name: platformConfig},
+			AllowedNamespaces: &infrastructurev1beta1.AllowedNamespaces{List: []string{teamB}},
+		},
+	}
+	g.Expect(w.admin.Create(ctx, grant)).To(Succeed())
+	const name = "granted"
+	template(t, w.teamB, teamB, name, infrastructurev1beta1.WorkspaceScopeCluster, func(tmpl *infrastructurev1beta1.WorkspaceTemplate) {
+		tmpl.Spec.Template.Spec.ProviderConfigReference = &tfv1beta1.ProviderConfigReference{Name: platformConfig}
+	})
+	cp := controlPlane(t, w.teamB, teamB, name, name)
+	wsKey := waitRendered(t, w.admin, teamB, name+"-eks-controlplane")
+	g.Expect(testenv.Provide(ctx, w.admin, wsKey, testenv.Observation{Ready: true, Reason: tfv1beta1.ReasonAvailable, Outputs: outputs})).To(Succeed())
+	waitCondition(t, w.teamB, cp, controlplanev1beta1.ConditionKubeconfigReady, func(g Gomega, c *metav1.Condition) {
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
+	})
+	secretKey := types.NamespacedName{Namespace: teamB, Name: name + "-kubeconfig"}
+	token := tokenOf(t, w.teamB, secretKey)
+	g.Expect(testenv.VerifyEKSToken(token, platformCredentials, clusterName, time.Now())).To(Succeed())
+	// team-a's control plane naming the same configuration: still refused.
+	w.noWorkspace(t, "borrow-cluster-eks-controlplane")
+
+	// Taken back.
+	rendered, err := testenv.GetWorkspace(ctx, w.admin, wsKey)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(w.admin.Delete(ctx, grant)).To(Succeed())
+	g.Expect(w.teamB.Patch(ctx, &infrastructurev1beta1.WorkspaceTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: teamB, Name: name}},
+		client.RawPatch(types.MergePatchType, []byte(`{"spec":{"template":{"spec":{"forProvider":{"module":"git::https://example.com/eks-next.git"}}}}}`)))).To(Succeed())
+	waitCondition(t, w.teamB, cp, controlplanev1beta1.ConditionReady, func(g Gomega, c *metav1.Condition) {
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "the cluster runs as rendered before")
+		g.Expect(c.Message).To(ContainSubstring("changes are not applied"))
+		g.Expect(c.Message).To(ContainSubstring(platformConfig + " is not granted to namespace " + teamB))
+	})
+	g.Consistently(func(g Gomega) {
+		now, err := testenv.GetWorkspace(ctx, w.admin, wsKey)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(now.GetUID()).To(Equal(rendered.GetUID()))
+		g.Expect(now.GetDeletionTimestamp()).To(BeNil(), "the Workspace is being deleted")
+		g.Expect(now.GetGeneration()).To(Equal(rendered.GetGeneration()), "the Workspace changed without a grant")
+		got := &controlplanev1beta1.CAPTControlPlane{}
+		g.Expect(w.teamB.Get(ctx, client.ObjectKeyFromObject(cp), got)).To(Succeed())
+		g.Expect(got.Status.WorkspaceStatus).NotTo(BeNil(), "the mirror is kept")
+	}, quiet, poll).Should(Succeed())
+	g.Expect(tokenOf(t, w.teamB, secretKey)).To(Equal(token), "a token signed without a grant")
+}
+
+// tokenOf is the bearer token of the kubeconfig Secret at key, read as c.
+func tokenOf(t *testing.T, c client.Client, key types.NamespacedName) string {
+	t.Helper()
+	g := NewWithT(t)
+	secret := &corev1.Secret{}
+	g.Expect(c.Get(t.Context(), key, secret)).To(Succeed())
+	cfg, err := clientcmd.Load(secret.Data["value"])
+	g.Expect(err).NotTo(HaveOccurred())
+	return cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo].Token
 }
 
 // 2. An apply rendering the name of the admin's cluster-scoped Workspace
