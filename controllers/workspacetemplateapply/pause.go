@@ -3,6 +3,8 @@ package workspacetemplateapply
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -10,6 +12,7 @@ import (
 
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	tfac "github.com/capt-controlplane/capt-controlplane/applyconfig/tf/tf/v1beta1"
 	tfmac "github.com/capt-controlplane/capt-controlplane/applyconfig/tfm/tfm/v1beta1"
 )
@@ -19,19 +22,18 @@ import (
 // then deletes the source's objects).
 
 // holdWorkspace, with hold, puts tfv1beta1.AnnotationPaused on ws, the
-// apply's own Workspace (nil: none), beside what FieldManager owns of it and
-// nothing else: no template change reaches a paused Workspace. Without hold
-// it takes the annotation away again, if FieldManager put it there: a
-// render does that itself (its Workspace has no such annotation), a refused
-// render or a deletion calls this. It reports whether it sent the
-// Workspace.
+// apply's own Workspace (nil: none), and takes Delete out of its
+// management policies (recording them in
+// infrastructurev1beta1.AnnotationHeldManagementPolicies), beside what
+// FieldManager owns of it and nothing else: no template change reaches a
+// paused Workspace, and if it is deleted while held — clusterctl move
+// replaces its annotations, pause included, just before deleting it — the
+// provider lets the external resources be. Without hold it releases the
+// Workspace: the annotations go and the recorded policies come back, if
+// FieldManager held it (a render releases it too: it sends neither). It
+// reports whether it sent the Workspace.
 func (r *Reconciler) holdWorkspace(ctx context.Context, ws tfv1beta1.AnyWorkspace, hold bool) (bool, error) {
-	if ws == nil {
-		return false, nil
-	}
-	// Already as wanted (whoever's the annotation is): nothing to extract.
-	// An admin's own pause is never FieldManager's to take away.
-	if value, set := ws.GetAnnotations()[tfv1beta1.AnnotationPaused]; set == hold && (!hold || value == "true") {
+	if ws == nil || !holdChanges(ws, hold) {
 		return false, nil
 	}
 	var desired runtime.ApplyConfiguration
@@ -41,20 +43,20 @@ func (r *Reconciler) holdWorkspace(ctx context.Context, ws tfv1beta1.AnyWorkspac
 		if err != nil {
 			return false, err
 		}
-		var changed bool
-		if owned.Annotations, changed = withPause(owned.Annotations, hold); !changed {
-			return false, nil
+		if owned.Spec == nil {
+			owned.Spec = tfac.WorkspaceSpec()
 		}
+		owned.Annotations, owned.Spec.ManagementPolicies = held(owned.Annotations, owned.Spec.ManagementPolicies, ws.Spec.ManagementPolicies, hold)
 		desired = owned.WithUID(ws.UID)
 	case *tfmv1beta1.Workspace:
 		owned, err := tfmac.ExtractWorkspaceFrom(ws, FieldManager, "")
 		if err != nil {
 			return false, err
 		}
-		var changed bool
-		if owned.Annotations, changed = withPause(owned.Annotations, hold); !changed {
-			return false, nil
+		if owned.Spec == nil {
+			owned.Spec = tfmac.WorkspaceSpec()
 		}
+		owned.Annotations, owned.Spec.ManagementPolicies = held(owned.Annotations, owned.Spec.ManagementPolicies, ws.Spec.ManagementPolicies, hold)
 		desired = owned.WithUID(ws.UID)
 	default:
 		return false, nil
@@ -72,25 +74,82 @@ func (r *Reconciler) holdWorkspace(ctx context.Context, ws tfv1beta1.AnyWorkspac
 	return true, nil
 }
 
-// withPause returns the annotations FieldManager owns with (hold) or
-// without tfv1beta1.AnnotationPaused, and whether that changes them.
-func withPause(owned map[string]string, hold bool) (map[string]string, bool) {
+// holdChanges reports whether holding (or releasing) ws changes it. Held:
+// paused, by anyone, with no Delete among its policies. Released: the
+// policies recorded by a hold are back (FieldManager's pause goes with
+// them; an admin's own pause is never taken away).
+func holdChanges(ws tfv1beta1.AnyWorkspace, hold bool) bool {
+	annotations := ws.GetAnnotations()
+	_, recorded := annotations[infrastructurev1beta1.AnnotationHeldManagementPolicies]
+	if !hold {
+		return recorded
+	}
+	return annotations[tfv1beta1.AnnotationPaused] != "true" || mayDelete(policiesOf(ws))
+}
+
+// held returns the annotations and management policies FieldManager
+// applies to hold (or release) a Workspace, from what it owns of them and
+// the Workspace's live policies.
+func held(annotations map[string]string, owned, live []tfv1beta1.ManagementAction, hold bool) (map[string]string, []tfv1beta1.ManagementAction) {
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
 	if hold {
-		if owned[tfv1beta1.AnnotationPaused] == "true" {
-			return owned, false
+		if _, recorded := annotations[infrastructurev1beta1.AnnotationHeldManagementPolicies]; !recorded {
+			annotations[infrastructurev1beta1.AnnotationHeldManagementPolicies] = joinPolicies(owned)
 		}
-		if owned == nil {
-			owned = map[string]string{}
-		}
-		owned[tfv1beta1.AnnotationPaused] = "true"
-		return owned, true
+		annotations[tfv1beta1.AnnotationPaused] = "true"
+		return annotations, withoutDelete(live)
 	}
-	if _, ours := owned[tfv1beta1.AnnotationPaused]; !ours {
-		return owned, false
+	recorded := annotations[infrastructurev1beta1.AnnotationHeldManagementPolicies]
+	delete(annotations, infrastructurev1beta1.AnnotationHeldManagementPolicies)
+	delete(annotations, tfv1beta1.AnnotationPaused)
+	if len(annotations) == 0 {
+		annotations = nil
 	}
-	delete(owned, tfv1beta1.AnnotationPaused)
-	if len(owned) == 0 {
-		return nil, true
+	return annotations, splitPolicies(recorded)
+}
+
+func policiesOf(ws tfv1beta1.AnyWorkspace) []tfv1beta1.ManagementAction {
+	switch ws := ws.(type) {
+	case *tfv1beta1.Workspace:
+		return ws.Spec.ManagementPolicies
+	case *tfmv1beta1.Workspace:
+		return ws.Spec.ManagementPolicies
 	}
-	return owned, true
+	return nil
+}
+
+// mayDelete reports whether policies let the provider destroy the
+// external resources: "*" (also what none means, by the CRDs' default) or
+// Delete.
+func mayDelete(policies []tfv1beta1.ManagementAction) bool {
+	return len(policies) == 0 || slices.Contains(policies, "*") || slices.Contains(policies, "Delete")
+}
+
+// withoutDelete is policies with everything but Delete.
+func withoutDelete(policies []tfv1beta1.ManagementAction) []tfv1beta1.ManagementAction {
+	if len(policies) == 0 || slices.Contains(policies, "*") {
+		return tfv1beta1.ManagementPoliciesWithoutDelete()
+	}
+	return slices.DeleteFunc(slices.Clone(policies), func(p tfv1beta1.ManagementAction) bool { return p == "Delete" })
+}
+
+func joinPolicies(policies []tfv1beta1.ManagementAction) string {
+	parts := make([]string, len(policies))
+	for i, p := range policies {
+		parts[i] = string(p)
+	}
+	return strings.Join(parts, ",")
+}
+
+func splitPolicies(joined string) []tfv1beta1.ManagementAction {
+	if joined == "" {
+		return nil
+	}
+	var policies []tfv1beta1.ManagementAction
+	for _, p := range strings.Split(joined, ",") {
+		policies = append(policies, tfv1beta1.ManagementAction(p))
+	}
+	return policies
 }

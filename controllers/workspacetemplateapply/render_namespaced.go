@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 )
 
@@ -24,10 +25,6 @@ func (errConflictingPolicies) Error() string {
 	return "the template sets both deletionPolicy Orphan and managementPolicies; a namespaced Workspace has only managementPolicies"
 }
 
-// Management policies of a Workspace whose external resources stay when
-// it is deleted: what deletionPolicy Orphan was before crossplane-runtime
-// v2 (which namespaced Workspaces follow) removed deletionPolicy.
-var orphanPolicies = []any{"Observe", "Create", "Update", "LateInitialize"}
 
 // localRefs checks that every ConfigMap and Secret reference of a
 // rendered spec (varFiles, env, writeConnectionSecretToRef) is in
@@ -100,7 +97,11 @@ func namespacedTree(tree map[string]any, namespace string) (map[string]any, erro
 		if _, set := tree["managementPolicies"]; set {
 			return nil, errConflictingPolicies{}
 		}
-		tree["managementPolicies"] = orphanPolicies
+		var orphan []any
+		for _, action := range tfv1beta1.ManagementPoliciesWithoutDelete() {
+			orphan = append(orphan, string(action))
+		}
+		tree["managementPolicies"] = orphan
 		fallthrough
 	default:
 		delete(tree, "deletionPolicy")

@@ -2,15 +2,11 @@ package clusterctl
 
 import (
 	"encoding/base64"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -62,7 +58,7 @@ type cluster struct {
 }
 
 // managementCluster starts an API server with provider-terraform's CRDs and
-// Cluster API's, installs the provider at captVersion (installed as how says)
+// Cluster API's, installs the provider at testenv.CAPTVersion (installed as how says)
 // from the local repository at config, and runs bin/manager as the
 // ServiceAccount that installed.
 func managementCluster(t *testing.T, config string, how installation) *cluster {
@@ -75,19 +71,11 @@ func managementCluster(t *testing.T, config string, how installation) *cluster {
 	t.Cleanup(func() { _ = env.Stop() })
 	kubeconfig, err := env.KubeconfigFile(t.TempDir())
 	g.Expect(err).NotTo(HaveOccurred())
-	certManagerStandIn(t, env.Client)
 	c := &cluster{env: env, kubeconfig: kubeconfig, config: config}
-	switch how {
-	case withClusterctl:
-		c.clusterctl(t, "init", "--core", "cluster-api:"+clusterAPIVersion, "--bootstrap", "kubeadm:"+clusterAPIVersion,
-			"--control-plane", "capt:"+captVersion)
-	case withKubectl:
-		c.clusterctl(t, "init", "--core", "cluster-api:"+clusterAPIVersion, "--bootstrap", "kubeadm:"+clusterAPIVersion,
-			"--control-plane", "kubeadm:"+clusterAPIVersion)
+	testenv.InitWithClusterctl(t, env, config, kubeconfig, how == withClusterctl)
+	if how == withKubectl {
 		testenv.InstallConfigDefault(t, env)
 	}
-	// The admin's step of docs/move.md: move finds the namespaced Workspaces.
-	labelCRD(t, env.Client, "workspaces.tf.m.upbound.io", "clusterctl.cluster.x-k8s.io")
 	g.Expect(testenv.ProvideAWSCredentials(t.Context(), env.Client, "default")).To(Succeed())
 	c.startManager(t)
 	return c
@@ -106,25 +94,7 @@ func (c *cluster) startManager(t *testing.T) {
 // this cluster with the local repository's config.
 func (c *cluster) clusterctl(t *testing.T, args ...string) string {
 	t.Helper()
-	return clusterctl(t, c.config, append(args, "--kubeconfig", c.kubeconfig)...)
-}
-
-// clusterctl runs clusterctl, as built from Cluster API's module, with the
-// local repository's config.
-func clusterctl(t *testing.T, config string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(testenv.ClusterAPIDir(), "clusterctl"), append(args, "--config", config, "-v", "2")...)
-	cmd.Env = append(os.Environ(), "HOME="+filepath.Dir(config))
-	out, err := cmd.CombinedOutput()
-	NewWithT(t).Expect(err).NotTo(HaveOccurred(), "clusterctl %v:\n%s", args, out)
-	return string(out)
-}
-
-func labelCRD(t *testing.T, c client.Client, name, label string) {
-	t.Helper()
-	crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	NewWithT(t).Expect(c.Patch(t.Context(), crd, client.RawPatch(types.MergePatchType,
-		[]byte(`{"metadata":{"labels":{"`+label+`":""}}}`)))).To(Succeed())
+	return testenv.Clusterctl(t, c.config, append(args, "--kubeconfig", c.kubeconfig)...)
 }
 
 // provision creates a CAPT cluster on c whose template renders Workspaces

@@ -37,7 +37,7 @@ import (
 // either manager; the source's Workspace was paused for provider-terraform
 // before move deleted it. clusterctl delete then clears the source.
 func TestMoveKeepsTheCluster(t *testing.T) {
-	config := repository(t, t.TempDir())
+	config := testenv.ClusterctlRepository(t, t.TempDir())
 	for _, how := range []installation{withClusterctl, withKubectl} {
 		t.Run("installed with "+string(how), func(t *testing.T) { moveNamespaced(t, config, how) })
 	}
@@ -62,7 +62,7 @@ func moveNamespaced(t *testing.T, config string, how installation) {
 
 	wsKey := provision(t, src, infrastructurev1beta1.WorkspaceScopeNamespaced)
 	mark := source.manager.Requests.Mark()
-	t.Logf("clusterctl move:\n%s", clusterctl(t, config, "move", "--kubeconfig", source.kubeconfig, "--to-kubeconfig", target.kubeconfig, "--namespace", namespace))
+	t.Logf("clusterctl move:\n%s", testenv.Clusterctl(t, config, "move", "--kubeconfig", source.kubeconfig, "--to-kubeconfig", target.kubeconfig, "--namespace", namespace))
 	logArrival(t, dst)
 
 	t.Run("the source's manager paused the Workspace and deleted nothing", func(t *testing.T) {
@@ -140,7 +140,7 @@ func moveNamespaced(t *testing.T, config string, how installation) {
 func TestMoveKeepsAClusterScopedWorkspace(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	config := repository(t, t.TempDir())
+	config := testenv.ClusterctlRepository(t, t.TempDir())
 	source := managementCluster(t, config, withClusterctl)
 	target := managementCluster(t, config, withClusterctl)
 	src, dst := source.env.Client, target.env.Client
@@ -149,7 +149,7 @@ func TestMoveKeepsAClusterScopedWorkspace(t *testing.T) {
 	before := &tfv1beta1.Workspace{}
 	g.Expect(src.Get(ctx, wsKey, before)).To(Succeed())
 	mark := source.manager.Requests.Mark()
-	t.Logf("clusterctl move:\n%s", clusterctl(t, config, "move", "--kubeconfig", source.kubeconfig, "--to-kubeconfig", target.kubeconfig, "--namespace", namespace))
+	t.Logf("clusterctl move:\n%s", testenv.Clusterctl(t, config, "move", "--kubeconfig", source.kubeconfig, "--to-kubeconfig", target.kubeconfig, "--namespace", namespace))
 
 	t.Run("the source keeps its Workspace, paused, and its manager deleted nothing", func(t *testing.T) {
 		g := NewWithT(t)

@@ -33,7 +33,7 @@ var providerCRDs = []string{"captcontrolplanes.controlplane.cluster.x-k8s.io", "
 func TestUpgradeAndDeleteKeepTheCluster(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	config := repository(t, t.TempDir())
+	config := testenv.ClusterctlRepository(t, t.TempDir())
 	mgmt := managementCluster(t, config, withClusterctl)
 	c := mgmt.env.Client
 	provision(t, c, infrastructurev1beta1.WorkspaceScopeNamespaced)
@@ -41,20 +41,20 @@ func TestUpgradeAndDeleteKeepTheCluster(t *testing.T) {
 
 	plan := mgmt.clusterctl(t, "upgrade", "plan")
 	t.Logf("clusterctl upgrade plan:\n%s", plan)
-	g.Expect(plan).To(MatchRegexp(`control-plane-capt\s+capt-system\s+ControlPlaneProvider\s+` + captVersion + `\s+` + captNextVersion))
+	g.Expect(plan).To(MatchRegexp(`control-plane-capt\s+capt-system\s+ControlPlaneProvider\s+` + testenv.CAPTVersion + `\s+` + testenv.CAPTNextVersion))
 
 	mgmt.manager.Stop() // clusterctl scales the Deployment down first
-	t.Logf("clusterctl upgrade apply:\n%s", mgmt.clusterctl(t, "upgrade", "apply", "--control-plane", "capt-system/capt:"+captNextVersion))
+	t.Logf("clusterctl upgrade apply:\n%s", mgmt.clusterctl(t, "upgrade", "apply", "--control-plane", "capt-system/capt:"+testenv.CAPTNextVersion))
 	t.Run("the next release is installed", func(t *testing.T) {
 		g := NewWithT(t)
 		inventory := &unstructured.Unstructured{}
 		inventory.SetGroupVersionKind(schema.GroupVersionKind{Group: "clusterctl.cluster.x-k8s.io", Version: "v1alpha3", Kind: "Provider"})
 		g.Expect(c.Get(ctx, types.NamespacedName{Namespace: "capt-system", Name: "control-plane-capt"}, inventory)).To(Succeed())
 		version, _, _ := unstructured.NestedString(inventory.Object, "version")
-		g.Expect(version).To(Equal(captNextVersion))
+		g.Expect(version).To(Equal(testenv.CAPTNextVersion))
 		deployment := &appsv1.Deployment{}
 		g.Expect(c.Get(ctx, types.NamespacedName{Namespace: "capt-system", Name: "capt-controller-manager"}, deployment)).To(Succeed())
-		g.Expect(deployment.Spec.Template.Spec.Containers[0].Image).To(HaveSuffix(":" + captNextVersion))
+		g.Expect(deployment.Spec.Template.Spec.Containers[0].Image).To(HaveSuffix(":" + testenv.CAPTNextVersion))
 	})
 	kept.expectSame(t, c)
 

@@ -120,25 +120,41 @@ func TestPauseReachesTheWorkspace(t *testing.T) {
 	for k, v := range before {
 		paused[k] = v
 	}
-	metadata := map[string]any{"f:annotations": map[string]any{"f:" + tfv1beta1.AnnotationPaused: map[string]any{}}}
+	metadata := map[string]any{"f:annotations": map[string]any{
+		"f:" + tfv1beta1.AnnotationPaused:                             map[string]any{},
+		"f:" + infrastructurev1beta1.AnnotationHeldManagementPolicies: map[string]any{},
+	}}
 	for k, v := range before["f:metadata"].(map[string]any) {
 		metadata[k] = v
 	}
 	paused["f:metadata"] = metadata
+	// The template's policies, as rendered: its CRD's default.
+	g.Expect(before["f:spec"]).To(HaveKey("f:managementPolicies"))
+	g.Expect(spec["managementPolicies"]).To(Equal([]any{"*"}))
+	withoutDelete := map[string]any{}
+	for k, v := range spec {
+		withoutDelete[k] = v
+	}
+	withoutDelete["managementPolicies"] = []any{"Observe", "Create", "Update", "LateInitialize"}
 
+	// Paused: the annotation, and no Delete among the policies (the
+	// rendered ones recorded), nothing else changed.
 	mergePatch(t, cluster, `{"spec":{"paused":true}}`)
 	g.Eventually(func(g Gomega) {
 		got := getWorkspace(g, ws)
 		g.Expect(got.GetAnnotations()).To(HaveKeyWithValue(tfv1beta1.AnnotationPaused, "true"))
+		g.Expect(got.GetAnnotations()).To(HaveKeyWithValue(infrastructurev1beta1.AnnotationHeldManagementPolicies, "*"))
 		g.Expect(fieldsOf(g, got, "capt-workspacetemplateapply", "")).To(Equal(paused))
-		g.Expect(specOf(g, got)).To(Equal(spec), "the pause changed the spec")
+		g.Expect(specOf(g, got)).To(Equal(withoutDelete))
 	}, timeout, poll).Should(Succeed())
 
 	mergePatch(t, cluster, `{"spec":{"paused":false}}`)
 	g.Eventually(func(g Gomega) {
 		got := getWorkspace(g, ws)
 		g.Expect(got.GetAnnotations()).NotTo(HaveKey(tfv1beta1.AnnotationPaused))
+		g.Expect(got.GetAnnotations()).NotTo(HaveKey(infrastructurev1beta1.AnnotationHeldManagementPolicies))
 		g.Expect(fieldsOf(g, got, "capt-workspacetemplateapply", "")).To(Equal(before))
+		g.Expect(specOf(g, got)).To(Equal(spec), "the policies are back")
 	}, timeout, poll).Should(Succeed())
 
 	// The admin pauses the Workspace by hand: it stays paused.

@@ -19,11 +19,7 @@
 package provider
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
-	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -277,7 +273,7 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope, p
 		stateKey := types.NamespacedName{Namespace: "default", Name: "tfstate-" + workspace.Name + "-" + stateSuffix}
 		state := &corev1.Secret{}
 		g.Expect(c.Get(ctx, stateKey, state)).To(Succeed())
-		g.Expect(stateResources(t, state)).To(HaveLen(1))
+		g.Expect(stateResourceIDs(t, state)).To(HaveLen(1))
 
 		g.Expect(c.Delete(ctx, cluster)).To(Succeed())
 		g.Eventually(func() bool {
@@ -293,7 +289,7 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope, p
 		err := c.Get(ctx, stateKey, state)
 		if !apierrors.IsNotFound(err) {
 			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect(stateResources(t, state)).To(BeEmpty())
+			g.Expect(stateResourceIDs(t, state)).To(BeEmpty())
 		}
 		g.Expect(provider.log()).To(ContainSubstring("Successfully requested deletion of external resource"))
 	})
@@ -403,22 +399,6 @@ func setBackendOnce(ctx context.Context, c client.Client, kubeconfig string, gvk
 		return err
 	}
 	return c.Update(ctx, pc)
-}
-
-// stateResources lists the resources in a kubernetes backend state Secret
-// (gzipped JSON under "tfstate").
-func stateResources(t *testing.T, state *corev1.Secret) []any {
-	t.Helper()
-	g := NewWithT(t)
-	r, err := gzip.NewReader(bytes.NewReader(state.Data["tfstate"]))
-	g.Expect(err).NotTo(HaveOccurred())
-	raw, err := io.ReadAll(r)
-	g.Expect(err).NotTo(HaveOccurred())
-	var s struct {
-		Resources []any `json:"resources"`
-	}
-	g.Expect(json.Unmarshal(raw, &s)).To(Succeed())
-	return s.Resources
 }
 
 // providerProcess is provider-terraform running out of cluster as the

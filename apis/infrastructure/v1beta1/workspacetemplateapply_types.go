@@ -130,6 +130,15 @@ const (
 	LabelApplyUID = "infrastructure.cluster.x-k8s.io/workspacetemplateapply-uid"
 )
 
+// AnnotationHeldManagementPolicies is on a Workspace its apply holds for a
+// paused Cluster: the management policies the apply gave it before the
+// hold (comma-separated; empty for none), which the release restores. The
+// hold takes Delete out of them, so that a Workspace deleted while held is
+// never destroyed, even when its crossplane.io/paused is gone: clusterctl
+// move replaces every annotation of a source object just before deleting
+// it.
+const AnnotationHeldManagementPolicies = "infrastructure.cluster.x-k8s.io/held-management-policies"
+
 // WorkspaceTemplateApplyFinalizer lets the controller delete the Workspace
 // before the apply goes away.
 const WorkspaceTemplateApplyFinalizer = "infrastructure.cluster.x-k8s.io/workspacetemplateapply"

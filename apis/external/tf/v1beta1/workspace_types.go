@@ -194,6 +194,13 @@ type ConnectionSecretMetadata struct {
 // +kubebuilder:validation:Enum=Observe;Create;Update;Delete;LateInitialize;*
 type ManagementAction string
 
+// ManagementPoliciesWithoutDelete let the provider do everything but
+// destroy: what deletionPolicy Orphan was before crossplane-runtime v2
+// (which namespaced Workspaces follow) removed deletionPolicy.
+func ManagementPoliciesWithoutDelete() []ManagementAction {
+	return []ManagementAction{"Observe", "Create", "Update", "LateInitialize"}
+}
+
 // SecretReference names a Secret.
 type SecretReference struct {
 	Name      string `json:"name"`
