@@ -25,7 +25,6 @@ func (errConflictingPolicies) Error() string {
 	return "the template sets both deletionPolicy Orphan and managementPolicies; a namespaced Workspace has only managementPolicies"
 }
 
-
 // localRefs checks that every ConfigMap and Secret reference of a
 // rendered spec (varFiles, env, writeConnectionSecretToRef) is in
 // namespace, the apply's, or names none; keep says whether a reference
