@@ -159,6 +159,18 @@ func forProvider(ws tfv1beta1.AnyWorkspace) tfv1beta1.WorkspaceParameters {
 	return obj.Spec.ForProvider
 }
 
+// specOf is the Workspace's spec as JSON values.
+func specOf(t *testing.T, ws tfv1beta1.AnyWorkspace) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(ws)
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	var obj struct {
+		Spec map[string]any `json:"spec"`
+	}
+	NewWithT(t).Expect(json.Unmarshal(raw, &obj)).To(Succeed())
+	return obj.Spec
+}
+
 // clusterNameVar is the Workspace's cluster_name input.
 func clusterNameVar(ws tfv1beta1.AnyWorkspace) string {
 	for _, v := range forProvider(ws).Vars {
