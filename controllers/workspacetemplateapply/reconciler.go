@@ -119,9 +119,6 @@ func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.Works
 		// stays here paused for the admin to carry): neither its pause nor
 		// the Workspace is touched.
 		_, err := r.applyFinalizer(ctx, apply, false)
-		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-			err = nil // clusterctl took the finalizers away first: gone
-		}
 		return skeleton.Outcome{}, err
 	}
 	if state.Paused {
@@ -536,8 +533,8 @@ func workspaceLabels(apply *infrastructurev1beta1.WorkspaceTemplateApply) map[st
 }
 
 // applyFinalizer applies the apply's main resource under FieldManager: with
-// the finalizer, or with nothing, which removes it. It reports whether it
-// sent the apply.
+// the finalizer, or with nothing, which removes it (done, too, when the
+// apply is already gone). It reports whether it sent the apply.
 func (r *Reconciler) applyFinalizer(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, keep bool) (bool, error) {
 	owned, err := infraac.ExtractWorkspaceTemplateApply(apply, FieldManager)
 	if err != nil {
@@ -550,6 +547,9 @@ func (r *Reconciler) applyFinalizer(ctx context.Context, apply *infrastructurev1
 		desired.WithFinalizers(infrastructurev1beta1.WorkspaceTemplateApplyFinalizer)
 	}
 	sent, err := ssa.ApplyIfChanged(ctx, r.Client, FieldManager, desired, owned)
+	if !keep && (apierrors.IsConflict(err) || apierrors.IsNotFound(err)) {
+		return false, nil // already gone (clusterctl move takes finalizers away itself)
+	}
 	if err != nil {
 		return false, fmt.Errorf("the finalizer of %s/%s: %w", apply.Namespace, apply.Name, err)
 	}

@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
@@ -117,20 +116,7 @@ func provision(t *testing.T, c client.Client, scope infrastructurev1beta1.Worksp
 			WriteConnectionSecretToRef: &infrastructurev1beta1.SecretReference{Name: "${WORKSPACE_NAME}-outputs"},
 		},
 	})).To(Succeed())
-	paused := false
-	capi := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Spec: clusterv1.ClusterSpec{
-		Paused:          &paused,
-		ControlPlaneRef: clusterv1.ContractVersionedObjectReference{APIGroup: controlplanev1beta1.GroupVersion.Group, Kind: "CAPTControlPlane", Name: name},
-	}}
-	g.Expect(c.Create(ctx, capi)).To(Succeed())
-	g.Expect(c.Create(ctx, &controlplanev1beta1.CAPTControlPlane{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, OwnerReferences: []metav1.OwnerReference{{
-			APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: capi.Name, UID: capi.UID,
-		}}},
-		Spec: controlplanev1beta1.CAPTControlPlaneSpec{Version: "1.31",
-			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"},
-			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"}},
-	})).To(Succeed())
+	capi := testenv.CreateCAPTCluster(t, c, namespace, name, "eks")
 	key := types.NamespacedName{Name: workspace}
 	if scope == infrastructurev1beta1.WorkspaceScopeNamespaced {
 		key.Namespace = namespace
@@ -138,11 +124,7 @@ func provision(t *testing.T, c client.Client, scope infrastructurev1beta1.Worksp
 	g.Eventually(func() error { _, err := testenv.GetWorkspace(ctx, c, key); return err }, timeout, poll).Should(Succeed())
 	g.Expect(testenv.Provide(ctx, c, key, testenv.Observation{Ready: true, Reason: tfv1beta1.ReasonAvailable, Outputs: outputs})).To(Succeed())
 	waitReady(t, c)
-	provisioned := true
-	capi.Status.Initialization = clusterv1.ClusterInitializationStatus{InfrastructureProvisioned: &provisioned, ControlPlaneInitialized: &provisioned}
-	capi.Status.Conditions = []metav1.Condition{{Type: clusterv1.ClusterControlPlaneInitializedCondition, Status: metav1.ConditionTrue,
-		Reason: clusterv1.ClusterControlPlaneInitializedReason, LastTransitionTime: metav1.Now()}}
-	g.Expect(c.Status().Update(ctx, capi)).To(Succeed())
+	testenv.ReportProvisioned(t, c, capi)
 	return key
 }
 

@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -29,11 +28,11 @@ import (
 // resourceVersion.
 func tokenOf(g Gomega, key types.NamespacedName) (string, time.Time, string) {
 	secret := get(g, key, &corev1.Secret{})
-	cfg, err := clientcmd.Load(secret.Data["value"])
+	token, err := testenv.BearerToken(secret.Data["value"])
 	g.Expect(err).NotTo(HaveOccurred())
 	expires, err := time.Parse(time.RFC3339, secret.Annotations[kubeconfig.AnnotationTokenExpires])
 	g.Expect(err).NotTo(HaveOccurred())
-	return cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo].Token, expires, secret.ResourceVersion
+	return token, expires, secret.ResourceVersion
 }
 
 // readyWithToken makes a control plane of a new Cluster ready in a new

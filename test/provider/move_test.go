@@ -16,7 +16,6 @@ import (
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
@@ -71,18 +70,12 @@ func TestMoveWithTheRealProvider(t *testing.T) {
 	source.provider = startProvider(t, "v1", source.kubeconfig)
 
 	cluster, key, workspace := provisionWithTerraform(t, src)
-	stateKey := types.NamespacedName{Namespace: "default", Name: "tfstate-" + workspace.Name + "-" + stateSuffix}
+	stateKey := stateKeyOf(workspace)
 	state := &corev1.Secret{}
 	g.Expect(src.Get(ctx, stateKey, state)).To(Succeed())
 	resources := stateResourceIDs(t, state)
 	g.Expect(resources).To(HaveLen(1))
-	// What Cluster API's controller would report; move refuses a Cluster
-	// still provisioning.
-	provisioned := true
-	cluster.Status.Initialization = clusterv1.ClusterInitializationStatus{InfrastructureProvisioned: &provisioned, ControlPlaneInitialized: &provisioned}
-	cluster.Status.Conditions = []metav1.Condition{{Type: clusterv1.ClusterControlPlaneInitializedCondition, Status: metav1.ConditionTrue,
-		Reason: clusterv1.ClusterControlPlaneInitializedReason, LastTransitionTime: metav1.Now()}}
-	g.Expect(src.Status().Update(ctx, cluster)).To(Succeed())
+	testenv.ReportProvisioned(t, src, cluster)
 
 	// docs/move.md, step 2: the in-cluster state goes to the target first.
 	g.Expect(dst.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: stateKey.Namespace, Name: stateKey.Name, Labels: state.Labels},
@@ -175,7 +168,7 @@ func TestDeletedForMoveNeverDestroys(t *testing.T) {
 	setBackend(t, c, admin)
 
 	cluster, _, workspace := provisionWithTerraform(t, c)
-	stateKey := types.NamespacedName{Namespace: "default", Name: "tfstate-" + workspace.Name + "-" + stateSuffix}
+	stateKey := stateKeyOf(workspace)
 	state := &corev1.Secret{}
 	g.Expect(c.Get(ctx, stateKey, state)).To(Succeed())
 	resources := stateResourceIDs(t, state)
@@ -230,20 +223,7 @@ func provisionWithTerraform(t *testing.T, src client.Client) (*clusterv1.Cluster
 			}},
 		}},
 	})).To(Succeed())
-	paused := false
-	cluster := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Spec: clusterv1.ClusterSpec{
-		Paused:          &paused,
-		ControlPlaneRef: clusterv1.ContractVersionedObjectReference{APIGroup: controlplanev1beta1.GroupVersion.Group, Kind: "CAPTControlPlane", Name: name},
-	}}
-	g.Expect(src.Create(ctx, cluster)).To(Succeed())
-	g.Expect(src.Create(ctx, &controlplanev1beta1.CAPTControlPlane{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, OwnerReferences: []metav1.OwnerReference{{
-			APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID,
-		}}},
-		Spec: controlplanev1beta1.CAPTControlPlaneSpec{Version: "1.31",
-			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: "eks"},
-			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"}},
-	})).To(Succeed())
+	cluster := testenv.CreateCAPTCluster(t, src, namespace, name, "eks")
 	key := types.NamespacedName{Namespace: namespace, Name: name}
 	workspace := types.NamespacedName{Namespace: namespace, Name: name + "-eks-controlplane"}
 	waitMirrorOfProvider(t, src, key, workspace, nil)

@@ -39,7 +39,6 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/retry"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -61,7 +60,7 @@ const (
 
 	namespace = "team-a"
 	name      = "real"
-	// stateSuffix names the kubernetes backend's state Secrets.
+	// stateSuffix names the kubernetes backend's state Secrets (stateKeyOf).
 	stateSuffix = "capt"
 )
 
@@ -210,9 +209,8 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope, p
 		g.Eventually(func(g Gomega) {
 			s := &corev1.Secret{}
 			g.Expect(c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name + controlplanev1beta1.KubeconfigSecretSuffix}, s)).To(Succeed())
-			cfg, err := clientcmd.Load(s.Data["value"])
+			token, err := testenv.BearerToken(s.Data["value"])
 			g.Expect(err).NotTo(HaveOccurred())
-			token := cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo].Token
 			g.Expect(testenv.VerifyEKSToken(token, signer, name, time.Now())).To(Succeed())
 			if signer != testenv.AWSCredentials {
 				g.Expect(testenv.VerifyEKSToken(token, testenv.AWSCredentials, name, time.Now())).NotTo(Succeed(), "signed with the platform's credentials")
@@ -270,7 +268,7 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope, p
 	t.Run("deleting the Cluster runs terraform destroy", func(t *testing.T) {
 		g := NewWithT(t)
 		// Terraform's state, in the local API server, holds the resource.
-		stateKey := types.NamespacedName{Namespace: "default", Name: "tfstate-" + workspace.Name + "-" + stateSuffix}
+		stateKey := stateKeyOf(workspace)
 		state := &corev1.Secret{}
 		g.Expect(c.Get(ctx, stateKey, state)).To(Succeed())
 		g.Expect(stateResourceIDs(t, state)).To(HaveLen(1))
@@ -399,6 +397,12 @@ func setBackendOnce(ctx context.Context, c client.Client, kubeconfig string, gvk
 		return err
 	}
 	return c.Update(ctx, pc)
+}
+
+// stateKeyOf is the kubernetes backend's state Secret of a Workspace (the
+// backend setBackend configures).
+func stateKeyOf(workspace types.NamespacedName) types.NamespacedName {
+	return types.NamespacedName{Namespace: "default", Name: "tfstate-" + workspace.Name + "-" + stateSuffix}
 }
 
 // providerProcess is provider-terraform running out of cluster as the

@@ -19,7 +19,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/tools/clientcmd"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -336,9 +335,9 @@ func tokenOf(t *testing.T, c client.Client, key types.NamespacedName) string {
 	g := NewWithT(t)
 	secret := &corev1.Secret{}
 	g.Expect(c.Get(t.Context(), key, secret)).To(Succeed())
-	cfg, err := clientcmd.Load(secret.Data["value"])
+	token, err := testenv.BearerToken(secret.Data["value"])
 	g.Expect(err).NotTo(HaveOccurred())
-	return cfg.AuthInfos[cfg.Contexts[cfg.CurrentContext].AuthInfo].Token
+	return token
 }
 
 // 2. An apply rendering the name of the admin's cluster-scoped Workspace

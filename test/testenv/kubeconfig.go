@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -59,4 +60,22 @@ func WaitKubeconfigCAs(t testing.TB, c client.Client, namespace, cluster string,
 			}
 		}, timeout, poll).Should(gomega.Succeed())
 	}
+}
+
+// BearerToken is the token of the current context of a kubeconfig, as in
+// the value of the manager's token kubeconfig Secrets.
+func BearerToken(kubeconfig []byte) (string, error) {
+	cfg, err := clientcmd.Load(kubeconfig)
+	if err != nil {
+		return "", err
+	}
+	context, ok := cfg.Contexts[cfg.CurrentContext]
+	if !ok {
+		return "", fmt.Errorf("no current context %q", cfg.CurrentContext)
+	}
+	auth, ok := cfg.AuthInfos[context.AuthInfo]
+	if !ok {
+		return "", fmt.Errorf("no user %q", context.AuthInfo)
+	}
+	return auth.Token, nil
 }
