@@ -16,6 +16,7 @@ import (
 	"github.com/capt-controlplane/capt-controlplane/controllers/kubeconfig"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacetemplateapply"
+	"github.com/capt-controlplane/capt-controlplane/internal/fairqueue"
 	"github.com/capt-controlplane/capt-controlplane/internal/grants"
 	"github.com/capt-controlplane/capt-controlplane/internal/manager"
 )
@@ -71,7 +72,7 @@ func newManager(ctx context.Context, cfg *rest.Config, o manager.Options) (ctrl.
 		kubeconfig.ControllerName:             &kubeconfig.Reconciler{GrantsInstalled: grantsInstalled},
 	}
 	for name, c := range controllers {
-		if err := c.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: o.Concurrency}); err != nil {
+		if err := c.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: o.Concurrency, NewQueue: fairqueue.New}); err != nil {
 			return nil, fmt.Errorf("setting up the %s controller: %w", name, err)
 		}
 	}

@@ -2,7 +2,12 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -10,6 +15,7 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 )
 
@@ -48,6 +54,25 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 		WithOwnerReferences(ssa.ControllerReference(controlplanev1beta1.GroupVersion.String(), "CAPTControlPlane", cp)).
 		WithData(map[string][]byte{kubeconfigKey: kubeconfig})
 
+	// A Secret of the name someone else created is never adopted (the
+	// cache holds the Secrets labelled for a control plane, the API server
+	// the others): said in an Event and the log; secretsReady stays false.
+	key := types.NamespacedName{Namespace: cp.Namespace, Name: name}
+	var taken error
+	if obs.kubeconfig != nil && !ownership.WrittenFor(obs.kubeconfig, cp, FieldManager) {
+		taken = ownership.SecretTakenError{Secret: key}
+	} else if obs.kubeconfig == nil {
+		if _, err := ownership.SecretFor(ctx, r.APIReader, key, cp, FieldManager); errors.As(err, new(ownership.SecretTakenError)) {
+			taken = err
+		} else if err != nil {
+			return false, false, err
+		}
+	}
+	if taken != nil {
+		r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, controlplanev1beta1.ReasonSecretNameTaken, "WriteKubeconfig", "%s", taken.Error())
+		ctrl.LoggerFrom(ctx).Info("people's kubeconfig not written", "reason", taken.Error())
+		return false, false, nil
+	}
 	var owned *corev1ac.SecretApplyConfiguration
 	if obs.kubeconfig != nil {
 		if owned, err = corev1ac.ExtractSecret(obs.kubeconfig, FieldManager); err != nil {

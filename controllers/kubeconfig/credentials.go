@@ -63,13 +63,16 @@ func (r *Reconciler) credentials(ctx context.Context, cp *controlplanev1beta1.CA
 	}
 	cfg, clusterScoped := grants.ConfigOf(runsWith)
 	if !clusterScoped {
-		// The namespaced Workspace's own namespace's ProviderConfig.
+		// The namespaced Workspace's own namespace's ProviderConfig, whose
+		// credentials Secrets are read in that namespace whatever their
+		// secretRef says: provider-terraform v1 resolves them so, and the
+		// token must be signed with what Terraform runs with.
 		key := types.NamespacedName{Namespace: runsWith.GetNamespace(), Name: runsWith.(*tfmv1beta1.Workspace).Spec.ProviderConfigReference.Name}
 		pc := &tfmv1beta1.ProviderConfig{}
 		if err := r.APIReader.Get(ctx, key, pc); err != nil {
 			return aws.Credentials{}, fmt.Errorf("reading ProviderConfig %s: %w", key, err)
 		}
-		return r.secretCredentials(ctx, pc.Spec, "ProviderConfig "+key.String())
+		return r.secretCredentials(ctx, localSecrets(pc.Spec, key.Namespace), "ProviderConfig "+key.String())
 	}
 	view, err := grants.Read(ctx, r.Client, cp.Namespace, r.GrantsInstalled, nil)
 	if err != nil {
@@ -92,6 +95,18 @@ func (r *Reconciler) credentials(ctx context.Context, cp *controlplanev1beta1.CA
 		return aws.Credentials{}, fmt.Errorf("reading %s: %w", cfg, err)
 	}
 	return r.secretCredentials(ctx, spec, cfg.String())
+}
+
+// localSecrets is spec with every credentials Secret reference moved into
+// namespace, as provider-terraform v1 reads a namespaced ProviderConfig's.
+func localSecrets(spec tfv1beta1.ProviderConfigSpec, namespace string) tfv1beta1.ProviderConfigSpec {
+	local := *spec.DeepCopy()
+	for i := range local.Credentials {
+		if ref := local.Credentials[i].SecretRef; ref != nil {
+			ref.Namespace = namespace
+		}
+	}
+	return local
 }
 
 // secretCredentials reads the first of a provider configuration's

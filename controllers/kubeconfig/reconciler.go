@@ -123,12 +123,27 @@ func (r *Reconciler) renew(ctx context.Context, cp *controlplanev1beta1.CAPTCont
 		return ctrl.Result{}, nil
 	}
 	now := r.now()
+	key := types.NamespacedName{Namespace: cp.Namespace, Name: SecretName(target.Name)}
 	current := &corev1.Secret{}
-	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: SecretName(target.Name)}, current); {
+	switch err := r.Client.Get(ctx, key, current); {
 	case apierrors.IsNotFound(err):
 		current = nil
 	case err != nil:
 		return ctrl.Result{}, err
+	case !ownership.WrittenFor(current, cp, FieldManager):
+		return r.refuse(ctx, cp, controlplanev1beta1.ReasonSecretNameTaken, ownership.SecretTakenError{Secret: key})
+	}
+	// A Secret the cache does not hold (it holds those labelled for a
+	// control plane) may still exist: upstream CAPT's, handed over before
+	// the first write, or someone else's, never adopted.
+	var live *corev1.Secret
+	if current == nil {
+		var err error
+		if live, err = ownership.SecretFor(ctx, r.APIReader, key, cp, FieldManager); errors.As(err, new(ownership.SecretTakenError)) {
+			return r.refuse(ctx, cp, controlplanev1beta1.ReasonSecretNameTaken, err)
+		} else if err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	if sensitiveCA {
 		// A good token for everything else the target names keeps the CA
@@ -154,22 +169,14 @@ func (r *Reconciler) renew(ctx context.Context, cp *controlplanev1beta1.CAPTCont
 	creds, err := r.credentials(ctx, cp)
 	if err != nil {
 		// The old Secret stays: its token may still be valid, and nothing
-		// better can be made. Said once per new reason, then retried quietly.
+		// better can be made.
 		reason := controlplanev1beta1.ReasonCredentialsUnavailable
 		if errors.As(err, new(*grants.NotGrantedError)) {
 			reason = controlplanev1beta1.ReasonProviderConfigNotGranted
 		}
-		sent, applyErr := r.applyCondition(ctx, cp, false, reason, err.Error())
-		if applyErr != nil {
-			return ctrl.Result{}, applyErr
-		}
-		if sent {
-			r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, reason, "SignToken", "%s", err.Error())
-			r.log(ctx).Info("cannot sign an EKS token", "reason", err.Error())
-		}
-		return ctrl.Result{RequeueAfter: retryCredentials}, nil
+		return r.refuse(ctx, cp, reason, err)
 	}
-	expires, err := r.applySecret(ctx, cp, target, creds, current, now)
+	expires, err := r.applySecret(ctx, cp, target, creds, live, now)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -177,6 +184,21 @@ func (r *Reconciler) renew(ctx context.Context, cp *controlplanev1beta1.CAPTCont
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{RequeueAfter: expires.Add(-RenewBefore).Sub(now)}, nil
+}
+
+// refuse says why no token is written, in KubeconfigReady and, once per
+// new reason, in an Event and the log; then it retries quietly (neither
+// credentials nor foreign Secrets are watched).
+func (r *Reconciler) refuse(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, reason string, cause error) (ctrl.Result, error) {
+	sent, err := r.applyCondition(ctx, cp, false, reason, cause.Error())
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if sent {
+		r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, reason, "SignToken", "%s", cause.Error())
+		r.log(ctx).Info("no token kubeconfig written", "reason", reason, "message", cause.Error())
+	}
+	return ctrl.Result{RequeueAfter: retryCredentials}, nil
 }
 
 // keep leaves a good token as it is and comes back for its renewal. A

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -65,23 +64,16 @@ func caOf(current *corev1.Secret) []byte {
 }
 
 // applySecret signs a new token and applies the Secret with it: one write
-// per renewal. A Secret of that name that is not ours yet (upstream CAPT
-// wrote one) has its ownership handed over first (internal/upstream); it
-// is read from the API server, as the cache holds only our Secrets. It
-// returns when the new token expires.
-func (r *Reconciler) applySecret(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, target kubeconfigs.Cluster, creds aws.Credentials, current *corev1.Secret, now time.Time) (time.Time, error) {
+// per renewal. live is the Secret of that name the cache did not hold
+// (nil when none): upstream CAPT's, whose ownership is handed over first
+// (internal/upstream). It returns when the new token expires.
+func (r *Reconciler) applySecret(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, target kubeconfigs.Cluster, creds aws.Credentials, live *corev1.Secret, now time.Time) (time.Time, error) {
 	name := SecretName(target.Name)
-	if current == nil {
-		live := &corev1.Secret{}
-		switch err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: name}, live); {
-		case err == nil:
-			if sent, err := ssa.Migrate(ctx, r.Client, live, upstream.KubeconfigSecret()); err != nil {
-				return time.Time{}, err
-			} else if sent {
-				r.log(ctx).Info("migrated upstream CAPT's ownership of the kubeconfig Secret", "secret", name)
-			}
-		case client.IgnoreNotFound(err) != nil:
+	if live != nil {
+		if sent, err := ssa.Migrate(ctx, r.Client, live, upstream.KubeconfigSecret()); err != nil {
 			return time.Time{}, err
+		} else if sent {
+			r.log(ctx).Info("migrated upstream CAPT's ownership of the kubeconfig Secret", "secret", name)
 		}
 	}
 	token, err := ekstoken.New(ctx, creds, target.Region, target.EKSName, now)

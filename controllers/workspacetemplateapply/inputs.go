@@ -48,7 +48,7 @@ func (r *Reconciler) Observe(ctx context.Context, apply *infrastructurev1beta1.W
 		{"template", tmplKey, &infrastructurev1beta1.WorkspaceTemplate{}},
 		{"workspace", types.NamespacedName{Name: apply.WorkspaceName()}, &tfv1beta1.Workspace{}},
 	}
-	if owner, isOwned := controlplanev1beta1.ControlPlaneOf(apply.Labels); isOwned {
+	if owner, isOwned := controlplanev1beta1.ControlPlaneIn(apply.Namespace, apply.Labels); isOwned {
 		reads = append(reads, read{"controlplane", owner, &controlplanev1beta1.CAPTControlPlane{}})
 	}
 	if cluster, isLabelled := apply.Labels[clusterv1.ClusterNameLabel]; isLabelled {

@@ -183,11 +183,16 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev
 // and applies the Workspace when it differs from the desired one and runs
 // with a provider configuration the apply's namespace is granted.
 func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, controlPlane *controlplanev1beta1.CAPTControlPlane, granted *grants.View) (outcome, error) {
-	if missing, err := r.missingSecrets(ctx, apply); err != nil || len(missing) > 0 {
-		return waiting(infrastructurev1beta1.ReasonWaitingForSecrets, "waiting for secrets: "+strings.Join(missing, ", ")), err
+	missing, err := r.missingSecrets(ctx, apply)
+	var notLocal notLocalError
+	if errors.As(err, &notLocal) {
+		return refusal(nil, infrastructurev1beta1.ReasonRenderFailed, notLocal.Error()), nil
+	}
+	if err != nil || len(missing) > 0 {
+		return waiting(infrastructurev1beta1.ReasonWaitingForSecrets, "waiting for secrets of namespace "+apply.Namespace+": "+strings.Join(missing, ", ")), err
 	}
 	if notReady, err := r.unreadyWorkspaces(ctx, apply); err != nil || len(notReady) > 0 {
-		return waiting(infrastructurev1beta1.ReasonWaitingForWorkspaces, "waiting for workspaces to be Ready: "+strings.Join(notReady, ", ")), err
+		return waiting(infrastructurev1beta1.ReasonWaitingForWorkspaces, "waiting for workspaces rendered for namespace "+apply.Namespace+" to be Ready: "+strings.Join(notReady, ", ")), err
 	}
 
 	live, err := r.liveWorkspaces(ctx, apply)
@@ -225,6 +230,11 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 		return outcome{}, err
 	}
 	namespaced := r.rendersNamespaced(tmpl, apply, live)
+	if !namespaced && !granted.ClusterScopeAllowed() {
+		return refusal(kept, infrastructurev1beta1.ReasonClusterScopeNotAllowed, fmt.Sprintf(
+			"namespace %s renders namespaced Workspaces only (its label %s=%s), and WorkspaceTemplate %s renders a cluster-scoped one: set its spec.workspaceScope to %s",
+			apply.Namespace, infrastructurev1beta1.LabelWorkspaceScope, infrastructurev1beta1.WorkspaceScopeNamespaced, tmplKey, infrastructurev1beta1.WorkspaceScopeNamespaced)), nil
+	}
 	if namespaced && !r.namespaced {
 		return refusal(kept, infrastructurev1beta1.ReasonRenderFailed, fmt.Sprintf(
 			"WorkspaceTemplate %s asks for a namespaced Workspace, and provider-terraform v1 (tf.m.upbound.io) is not installed (or was installed after the manager started)", tmplKey)), nil
@@ -479,6 +489,10 @@ func refusal(kept tfv1beta1.AnyWorkspace, reason, message string) outcome {
 	return outcome{refused: true, workspace: kept, synced: &tfv1beta1.Condition{Type: tfv1beta1.TypeSynced, Status: metav1.ConditionFalse, Reason: reason, Message: message}}
 }
 
+// missingSecrets lists the Secrets of spec.waitForSecrets that do not
+// exist yet. Each is in the apply's namespace: one naming another is an
+// error that says so before anything is read, so that a tenant learns
+// nothing of what exists elsewhere.
 func (r *Reconciler) missingSecrets(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) ([]string, error) {
 	var missing []string
 	for _, ref := range apply.Spec.WaitForSecrets {
@@ -486,10 +500,13 @@ func (r *Reconciler) missingSecrets(ctx context.Context, apply *infrastructurev1
 		if key.Namespace == "" {
 			key.Namespace = apply.Namespace
 		}
+		if key.Namespace != apply.Namespace {
+			return nil, notLocalError{field: "spec.waitForSecrets", namespace: key.Namespace, apply: apply.Namespace}
+		}
 		err := r.APIReader.Get(ctx, key, &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}})
 		switch {
 		case apierrors.IsNotFound(err):
-			missing = append(missing, key.String())
+			missing = append(missing, key.Name)
 		case err != nil:
 			return nil, err
 		}
@@ -497,19 +514,29 @@ func (r *Reconciler) missingSecrets(ctx context.Context, apply *infrastructurev1
 	return missing, nil
 }
 
+// notLocalError is a reference of an apply to another namespace than its
+// own; its words do not depend on what exists there.
+type notLocalError struct{ field, namespace, apply string }
+
+func (e notLocalError) Error() string {
+	return fmt.Sprintf("%s names namespace %s: an apply refers to objects of its own namespace (%s) only", e.field, e.namespace, e.apply)
+}
+
+// unreadyWorkspaces lists the Workspaces of spec.waitForWorkspaces that are
+// not Ready. Only Workspaces rendered for an apply of the same namespace
+// count (their LabelApplyNamespace): any other — another team's, the
+// platform's — is reported as not Ready, in the same words as a missing
+// one, so that a tenant learns nothing of it.
 func (r *Reconciler) unreadyWorkspaces(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) ([]string, error) {
 	var notReady []string
 	for _, ref := range apply.Spec.WaitForWorkspaces {
 		ws := &tfv1beta1.Workspace{}
 		err := r.Client.Get(ctx, types.NamespacedName{Name: ref.Name}, ws)
-		if apierrors.IsNotFound(err) {
-			notReady = append(notReady, ref.Name)
-			continue
-		}
-		if err != nil {
+		if client.IgnoreNotFound(err) != nil {
 			return nil, err
 		}
-		if c := tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady); c == nil || c.Status != metav1.ConditionTrue {
+		local := err == nil && ws.Labels[infrastructurev1beta1.LabelApplyNamespace] == apply.Namespace
+		if c := tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady); !local || c == nil || c.Status != metav1.ConditionTrue {
 			notReady = append(notReady, ref.Name)
 		}
 	}
@@ -524,10 +551,9 @@ func workspaceLabels(apply *infrastructurev1beta1.WorkspaceTemplateApply) map[st
 		infrastructurev1beta1.LabelApplyName:      apply.Name,
 		infrastructurev1beta1.LabelApplyUID:       string(apply.UID),
 	}
-	for _, key := range []string{controlplanev1beta1.LabelControlPlaneNamespace, controlplanev1beta1.LabelControlPlaneName} {
-		if v, ok := apply.Labels[key]; ok {
-			labels[key] = v
-		}
+	if owner, ok := controlplanev1beta1.ControlPlaneIn(apply.Namespace, apply.Labels); ok {
+		labels[controlplanev1beta1.LabelControlPlaneNamespace] = owner.Namespace
+		labels[controlplanev1beta1.LabelControlPlaneName] = owner.Name
 	}
 	return labels
 }

@@ -21,8 +21,10 @@ import (
 // applies and Workspaces (internal/manager), so an apply this manager
 // created, whose Workspace it renders, is never read from the API server;
 // one that upstream left is, with its Workspace: the patch replaces every
-// entry, those the cache drops included. One patch per reconcile (the next
-// would carry a stale resourceVersion); it reports whether it sent one.
+// entry, those the cache drops included. A Workspace is adopted only when
+// upstream provably rendered it for this apply (ownership.BoundTo). One
+// patch per reconcile (the next would carry a stale resourceVersion); it
+// reports whether it sent one.
 func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (bool, error) {
 	_, main := ssa.AppliedEntry(apply, FieldManager, "")
 	_, status := ssa.AppliedEntry(apply, FieldManager, "status")
@@ -30,6 +32,20 @@ func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastruct
 		return false, nil
 	}
 	if left, err := r.upstreamLeft(ctx, apply); err != nil || !left {
+		return false, err
+	}
+	// The Workspace first: upstream's record of it in the apply's status
+	// is what proves upstream rendered it for this apply, and the apply's
+	// migration hands that status over.
+	ws := &tfv1beta1.Workspace{}
+	switch err := r.APIReader.Get(ctx, types.NamespacedName{Name: apply.WorkspaceName()}, ws); {
+	case err == nil && upstream.Left(ws) && ownership.BoundTo(ws, apply):
+		sent, err := ssa.Migrate(ctx, r.Client, ws, upstream.Workspace())
+		r.logMigration(ctx, sent, "Workspace "+ws.Name)
+		if err != nil || sent {
+			return sent, err
+		}
+	case client.IgnoreNotFound(err) != nil:
 		return false, err
 	}
 	live := &infrastructurev1beta1.WorkspaceTemplateApply{}
@@ -42,16 +58,7 @@ func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastruct
 			return sent, err
 		}
 	}
-	ws := &tfv1beta1.Workspace{}
-	if err := r.APIReader.Get(ctx, types.NamespacedName{Name: apply.WorkspaceName()}, ws); err != nil {
-		return false, client.IgnoreNotFound(err)
-	}
-	if !ownership.BoundTo(ws, apply) {
-		return false, nil // not upstream's Workspace of this apply: never adopted
-	}
-	sent, err := ssa.Migrate(ctx, r.Client, ws, upstream.Workspace())
-	r.logMigration(ctx, sent, "Workspace "+ws.Name)
-	return sent, err
+	return false, nil
 }
 
 // upstreamLeft says whether the cached apply or its cached Workspace has

@@ -15,6 +15,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -85,10 +86,9 @@ type View struct {
 	installed time.Time
 }
 
-// Read reads every grant and, when one selects by label, the namespace's
-// labels, from c (the cache), and records their versions in in (nil:
-// nothing recorded). installed is when grants were installed
-// (InstalledAt).
+// Read reads every grant and the namespace's labels from c (the cache),
+// and records their versions in in (nil: nothing recorded). installed is
+// when grants were installed (InstalledAt).
 func Read(ctx context.Context, c client.Reader, namespace string, installed time.Time, in *skeleton.Inputs) (*View, error) {
 	list := &infrastructurev1beta1.ProviderConfigGrantList{}
 	if err := c.List(ctx, list); err != nil {
@@ -97,28 +97,34 @@ func Read(ctx context.Context, c client.Reader, namespace string, installed time
 	// Sorted: the recorded inputs are compared in order.
 	slices.SortFunc(list.Items, func(a, b infrastructurev1beta1.ProviderConfigGrant) int { return strings.Compare(a.Name, b.Name) })
 	v := &View{namespace: namespace, grants: list.Items, installed: installed}
-	selects := false
 	for i := range v.grants {
 		if in != nil {
 			in.Add("grant/"+v.grants[i].Name, &v.grants[i])
 		}
-		if a := v.grants[i].Spec.AllowedNamespaces; a != nil && a.Selector != nil {
-			selects = true
-		}
 	}
-	if !selects {
-		return v, nil
-	}
+	// The namespace's labels: grants may select by them, and the admin's
+	// LabelWorkspaceScope is one.
 	ns := &metav1.PartialObjectMetadata{}
 	ns.SetGroupVersionKind(namespaceGVK)
-	if err := c.Get(ctx, types.NamespacedName{Name: namespace}, ns); err != nil {
+	switch err := c.Get(ctx, types.NamespacedName{Name: namespace}, ns); {
+	case apierrors.IsNotFound(err):
+		ns = nil
+	case err != nil:
 		return nil, fmt.Errorf("reading namespace %s for its labels: %w", namespace, err)
+	default:
+		v.labels = ns.Labels
 	}
 	if in != nil {
 		in.Add("namespace", ns)
 	}
-	v.labels = ns.Labels
 	return v, nil
+}
+
+// ClusterScopeAllowed reports whether the namespace may render
+// cluster-scoped Workspaces: unless its admin labelled it
+// LabelWorkspaceScope=Namespaced.
+func (v *View) ClusterScopeAllowed() bool {
+	return v.labels[infrastructurev1beta1.LabelWorkspaceScope] != string(infrastructurev1beta1.WorkspaceScopeNamespaced)
 }
 
 // Allows returns nil when the namespace may use cfg, else a

@@ -67,11 +67,11 @@ func WorkspaceOf(ctx context.Context, c client.Reader, cp *controlplanev1beta1.C
 // controlled by it. A cluster-scoped one carries its UID (LabelApplyUID).
 // One without that label is this project's earlier release's, bound when
 // its labels name the apply and the apply controller holds an apply entry
-// on it; or, with no labels of ours, upstream CAPT's, bound when upstream's
-// manager (or, once the upgrade migration handed it over, ours) wrote it
-// and it is not older than the apply (upstream rendered it for the apply;
-// a Workspace someone created before a tenant's apply named it is not).
-// A Workspace someone else created, even one of the name the apply
+// on it; or, with no labels of ours, upstream CAPT's, bound only while
+// RenderedByUpstream proves it (the upgrade migration hands it over once,
+// after which our apply entry binds it until our labels do). Neither is
+// older than the apply. A Workspace anyone else created — with kubectl
+// apply, server-side or not, too — even one of the name the apply
 // renders, is not bound: never changed, mirrored or deleted.
 func BoundTo(ws tfv1beta1.AnyWorkspace, apply *infrastructurev1beta1.WorkspaceTemplateApply) bool {
 	if ws.GetNamespace() != "" {
@@ -86,14 +86,35 @@ func BoundTo(ws tfv1beta1.AnyWorkspace, apply *infrastructurev1beta1.WorkspaceTe
 	if owner, labelled := ApplyOf(ws); labelled {
 		return ours && owner == client.ObjectKeyFromObject(apply)
 	}
-	upstream := hasEntryOf(ws, func(e metav1.ManagedFieldsEntry) bool { return UpstreamManagers.Has(e.Manager) })
 	created, applied := ws.GetCreationTimestamp(), apply.GetCreationTimestamp()
-	return (ours || upstream) && !created.Before(&applied)
+	return (ours || RenderedByUpstream(ws, apply)) && !created.Before(&applied)
 }
 
+// RenderedByUpstream reports whether upstream CAPT's manager rendered ws
+// for apply, as far as it can be proven: its manager created the Workspace
+// with an Update of the main resource, and the same manager recorded that
+// Workspace's name in the apply's status (a status a tenant cannot write).
+// Once the upgrade migration hands the apply's status to this manager,
+// that record is gone: the migration hands the Workspace over first.
+func RenderedByUpstream(ws metav1.Object, apply *infrastructurev1beta1.WorkspaceTemplateApply) bool {
+	wrote := hasEntryOf(ws, func(e metav1.ManagedFieldsEntry) bool {
+		return e.Manager == UpstreamManager && e.Operation == metav1.ManagedFieldsOperationUpdate && e.Subresource == ""
+	})
+	recorded := apply.Status.WorkspaceName == ws.GetName() && hasEntryOf(apply, func(e metav1.ManagedFieldsEntry) bool {
+		return e.Manager == UpstreamManager && e.Operation == metav1.ManagedFieldsOperationUpdate && e.Subresource == "status"
+	})
+	return wrote && recorded
+}
+
+// UpstreamManager is the field manager of upstream CAPT's manager
+// (controller-runtime's default name).
+const UpstreamManager = "manager"
+
 // UpstreamManagers are the field managers of upstream CAPT's writes: its
-// manager (controller-runtime's default name) and kubectl's hand edits.
-var UpstreamManagers = sets.New("manager", "kubectl-client-side-apply", "kubectl-edit", "kubectl")
+// manager and kubectl's hand edits. Their entries are handed over by the
+// upgrade migration (internal/upstream); only UpstreamManager's prove that
+// upstream rendered a Workspace.
+var UpstreamManagers = sets.New(UpstreamManager, "kubectl-client-side-apply", "kubectl-edit", "kubectl")
 
 // ApplyOf is the apply a Workspace's labels name; false unless both
 // labels are set.

@@ -49,20 +49,43 @@ func TestModuleSourcesPolicy(t *testing.T) {
 		return apierrors.IsInvalid(err) || apierrors.IsForbidden(err)
 	}, 30*time.Second, 200*time.Millisecond).Should(BeTrue(), "the policy never took effect")
 
+	const allowed = "git::https://github.com/terraform-aws-modules/terraform-aws-eks.git?ref=v20.31.0"
 	for i, tc := range []struct {
 		name, ns string
 		source   tfv1beta1.ModuleSource
 		module   string
 		says     string // empty: admitted
+		env      []tfv1beta1.EnvVar
+		initArgs []string
 	}{
-		{"inline, restricted", restricted.Name, tfv1beta1.ModuleSourceInline, `output "x" { value = 1 }`, "only Remote modules may run in namespace policy-restricted"},
-		{"remote from elsewhere, restricted", restricted.Name, tfv1beta1.ModuleSourceRemote, "git::https://example.com/mine.git", "is not from a source allowed in namespace policy-restricted"},
-		{"remote from an allowed source, restricted", restricted.Name, tfv1beta1.ModuleSourceRemote, "git::https://github.com/terraform-aws-modules/terraform-aws-eks.git?ref=v20.31.0", ""},
-		{"inline, unrestricted namespace", open.Name, tfv1beta1.ModuleSourceInline, `output "x" { value = 1 }`, ""},
+		// What can lead a fetch outside the allowed prefixes.
+		{name: "dot segments after an allowed prefix", ns: restricted.Name, source: tfv1beta1.ModuleSourceRemote,
+			module: "git::https://github.com/terraform-aws-modules/../attacker/evil.git", says: "has a dot segment"},
+		{name: "encoded dot segments after an allowed prefix", ns: restricted.Name, source: tfv1beta1.ModuleSourceRemote,
+			module: "git::https://github.com/terraform-aws-modules/%2E%2E/attacker/evil.git", says: "has a dot segment"},
+		{name: "a trailing dot segment", ns: restricted.Name, source: tfv1beta1.ModuleSourceRemote,
+			module: "git::https://github.com/terraform-aws-modules/x/..", says: "has a dot segment"},
+		{name: "git configuration in the environment", ns: restricted.Name, source: tfv1beta1.ModuleSourceRemote, module: allowed,
+			env:  []tfv1beta1.EnvVar{{Name: "GIT_CONFIG_COUNT", Value: "1"}, {Name: "GIT_CONFIG_KEY_0", Value: "url.https://evil.example/.insteadOf"}},
+			says: "environment variable GIT_CONFIG_COUNT can send a module fetch elsewhere"},
+		{name: "a proxy in the environment", ns: restricted.Name, source: tfv1beta1.ModuleSourceRemote, module: allowed,
+			env: []tfv1beta1.EnvVar{{Name: "https_proxy", Value: "http://evil.example:3128"}}, says: "environment variable https_proxy"},
+		{name: "init from another module", ns: restricted.Name, source: tfv1beta1.ModuleSourceRemote, module: allowed,
+			initArgs: []string{"-from-module=git::https://evil.example/x.git"}, says: "terraform init argument -from-module"},
+		{name: "an ordinary environment and init argument", ns: restricted.Name, source: tfv1beta1.ModuleSourceRemote, module: allowed,
+			env: []tfv1beta1.EnvVar{{Name: "TF_LOG", Value: "INFO"}}, initArgs: []string{"-upgrade"}},
+
+		{name: "inline, restricted", ns: restricted.Name, source: tfv1beta1.ModuleSourceInline, module: `output "x" { value = 1 }`, says: "only Remote modules may run in namespace policy-restricted"},
+		{name: "remote from elsewhere, restricted", ns: restricted.Name, source: tfv1beta1.ModuleSourceRemote, module: "git::https://example.com/mine.git", says: "is not from a source allowed in namespace policy-restricted"},
+		{name: "remote from an allowed source, restricted", ns: restricted.Name, source: tfv1beta1.ModuleSourceRemote, module: allowed},
+		{name: "inline, unrestricted namespace", ns: open.Name, source: tfv1beta1.ModuleSourceInline, module: `output "x" { value = 1 }`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			err := env.Client.Create(ctx, template(tc.ns, fmt.Sprintf("t-%d", i), tc.source, tc.module))
+			tmpl := template(tc.ns, fmt.Sprintf("t-%d", i), tc.source, tc.module)
+			tmpl.Spec.Template.Spec.ForProvider.Env = tc.env
+			tmpl.Spec.Template.Spec.ForProvider.InitArgs = tc.initArgs
+			err := env.Client.Create(ctx, tmpl)
 			if tc.says == "" {
 				g.Expect(err).NotTo(HaveOccurred())
 				return

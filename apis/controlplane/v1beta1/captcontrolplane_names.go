@@ -42,6 +42,15 @@ func ControlPlaneOf(labels map[string]string) (types.NamespacedName, bool) {
 	return types.NamespacedName{Namespace: ns, Name: name}, okNS && okName
 }
 
+// ControlPlaneIn is ControlPlaneOf for an object of namespace, whose
+// control plane is in the same namespace: labels naming another
+// namespace's control plane (anyone who writes the object can write them)
+// name none.
+func ControlPlaneIn(namespace string, labels map[string]string) (types.NamespacedName, bool) {
+	owner, ok := ControlPlaneOf(labels)
+	return owner, ok && owner.Namespace == namespace
+}
+
 // workspaceTemplateApplySuffix makes the default WorkspaceTemplateApply name,
 // as existing CAPT does.
 const workspaceTemplateApplySuffix = "-eks-controlplane-apply"

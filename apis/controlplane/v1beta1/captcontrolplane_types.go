@@ -80,6 +80,11 @@ const (
 	// cluster-scoped provider configuration no ProviderConfigGrant allows
 	// the control plane's namespace to use.
 	ReasonProviderConfigNotGranted = "ProviderConfigNotGranted"
+	// ReasonSecretNameTaken: a Secret of the name the kubeconfig is
+	// written to exists and was not created by this manager (or, before
+	// the upgrade, by upstream CAPT's) for this control plane; it is left
+	// as it is.
+	ReasonSecretNameTaken = "SecretNameTaken"
 )
 
 // CAPTControlPlaneSpec is the desired state of an EKS control plane.

@@ -139,6 +139,13 @@ const (
 // it.
 const AnnotationHeldManagementPolicies = "infrastructure.cluster.x-k8s.io/held-management-policies"
 
+// LabelWorkspaceScope, set by an admin on a Namespace to
+// WorkspaceScopeNamespaced, makes its applies render namespaced Workspaces
+// only: cluster-scoped Workspace names are global, and a tenant that may
+// render them can take the name of another team's future Workspace.
+// Namespaces are cluster-scoped, so a tenant cannot unset it.
+const LabelWorkspaceScope = "capt.cluster.x-k8s.io/workspace-scope"
+
 // WorkspaceTemplateApplyFinalizer lets the controller delete the Workspace
 // before the apply goes away.
 const WorkspaceTemplateApplyFinalizer = "infrastructure.cluster.x-k8s.io/workspacetemplateapply"
@@ -173,6 +180,10 @@ const (
 	// (its cluster exists) and its Workspace is gone; nothing is rendered
 	// until the control plane says so (AnnotationRenderMissingWorkspace).
 	ReasonWorkspaceMissing = "WorkspaceMissing"
+	// ReasonClusterScopeNotAllowed: the apply would render a cluster-scoped
+	// Workspace in a namespace its admin labelled LabelWorkspaceScope
+	// Namespaced.
+	ReasonClusterScopeNotAllowed = "ClusterScopeNotAllowed"
 	// ReasonWorkspaceApplied: the Workspace was rendered and applied.
 	ReasonWorkspaceApplied = "WorkspaceApplied"
 )
