@@ -58,6 +58,7 @@ var outputs = map[string]any{
 // world is the shared management cluster: the admin's client, and each
 // team's own.
 type world struct {
+	env          *testenv.Env
 	admin        client.Client
 	teamA, teamB client.Client
 }
@@ -77,7 +78,7 @@ func TestTenantsThroughTheManager(t *testing.T) {
 	// "platform" for itself.
 	g.Expect(testenv.ProvideAWSCredentials(t.Context(), env.Client, "default")).To(Succeed())
 	g.Expect(testenv.ProvideProviderConfig(t.Context(), env.Client, platformConfig, "platform-credentials", platformCredentials)).To(Succeed())
-	w := &world{admin: env.Client, teamA: testenv.Tenant(t, env, teamA), teamB: testenv.Tenant(t, env, teamB)}
+	w := &world{env: env, admin: env.Client, teamA: testenv.Tenant(t, env, teamA), teamB: testenv.Tenant(t, env, teamB)}
 	_, metricsURL := testenv.StartManagerBinary(t, env, syncPeriod)
 	testenv.WaitControllersStarted(t, metricsURL)
 
@@ -90,6 +91,14 @@ func TestTenantsThroughTheManager(t *testing.T) {
 	t.Run("references stay in the tenant's namespace", w.referencesStayLocal)
 	t.Run("another namespace's template only where shared", w.templatesOnlyWhereShared)
 	t.Run("names that cannot be labels are refused at creation", w.longNamesAreRefused)
+	t.Run("a namespaced ProviderConfig's Secret is read in its namespace", w.namespacedProviderConfigReadsItsOwnNamespace)
+	t.Run("Workspaces an admin applied with kubectl are never taken", w.kubectlAppliedWorkspacesAreNeverTaken)
+	t.Run("waits say nothing of other namespaces", w.waitsSayNothingOfOtherNamespaces)
+	t.Run("labels naming another namespace's control plane name nothing", w.labelsNamingAnotherNamespaceNameNothing)
+	t.Run("Secrets the manager did not create are never adopted", w.secretsItDidNotCreateAreNeverAdopted)
+	t.Run("namespaces labelled namespaced-only render no cluster-scoped Workspace", w.namespacedOnlyNamespaces)
+	// Last: it leaves 200 control planes behind.
+	t.Run("a burst of one namespace does not starve another", w.burstOfOneNamespaceDoesNotStarveAnother)
 }
 
 // template creates, as the tenant c, a template in ns of the given scope.
@@ -120,16 +129,7 @@ func controlPlane(t *testing.T, c client.Client, ns, name, template string, muta
 	paused := false
 	cluster := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: clusterv1.ClusterSpec{Paused: &paused}}
 	g.Expect(c.Create(t.Context(), cluster)).To(Succeed())
-	cp := &controlplanev1beta1.CAPTControlPlane{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, OwnerReferences: []metav1.OwnerReference{{
-			APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID,
-		}}},
-		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
-			Version:              "1.31",
-			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: template},
-			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"},
-		},
-	}
+	cp := newControlPlane(cluster, template)
 	for _, m := range mutate {
 		m(cp)
 	}

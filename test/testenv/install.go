@@ -26,11 +26,19 @@ func InstallConfigDefault(t testing.TB, env *Env) {
 // args (a -f or -k and its path).
 func KubectlApply(t testing.TB, env *Env, args ...string) {
 	t.Helper()
+	RunKubectl(t, env, append([]string{"apply", "--server-side"}, args...)...)
+}
+
+// RunKubectl runs kubectl as the administrator with args and returns what
+// it printed; it fails the test when kubectl fails.
+func RunKubectl(t testing.TB, env *Env, args ...string) string {
+	t.Helper()
 	g := gomega.NewWithT(t)
 	kubeconfig, err := env.KubeconfigFile(t.TempDir())
 	g.Expect(err).NotTo(gomega.HaveOccurred())
-	out, err := exec.Command(Kubectl(), append([]string{"--kubeconfig", kubeconfig, "apply", "--server-side"}, args...)...).CombinedOutput()
+	out, err := exec.Command(Kubectl(), append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
 	g.Expect(err).NotTo(gomega.HaveOccurred(), string(out))
+	return string(out)
 }
 
 // InstallGrantsNow deletes the ProviderConfigGrant CRD (and every grant
