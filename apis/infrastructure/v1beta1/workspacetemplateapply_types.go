@@ -139,9 +139,9 @@ const (
 // it.
 const AnnotationHeldManagementPolicies = "infrastructure.cluster.x-k8s.io/held-management-policies"
 
-// LabelWorkspaceScope, set by an admin on a Namespace to
-// WorkspaceScopeNamespaced, makes its applies render namespaced Workspaces
-// only: cluster-scoped Workspace names are global, and a tenant that may
+// LabelWorkspaceScope is the Namespace label an admin sets to
+// WorkspaceScopeNamespaced so that its applies render namespaced
+// Workspaces only: cluster-scoped Workspace names are global, and a tenant that may
 // render them can take the name of another team's future Workspace.
 // Namespaces are cluster-scoped, so a tenant cannot unset it.
 const LabelWorkspaceScope = "capt.cluster.x-k8s.io/workspace-scope"
