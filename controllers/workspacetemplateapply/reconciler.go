@@ -189,7 +189,7 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 		return refusal(nil, infrastructurev1beta1.ReasonRenderFailed, notLocal.Error()), nil
 	}
 	if err != nil || len(missing) > 0 {
-		return waiting(infrastructurev1beta1.ReasonWaitingForSecrets, "waiting for secrets of namespace "+apply.Namespace+": "+strings.Join(missing, ", ")), err
+		return waiting(infrastructurev1beta1.ReasonWaitingForSecrets, "waiting for secrets: "+strings.Join(missing, ", ")), err
 	}
 	if notReady, err := r.unreadyWorkspaces(ctx, apply); err != nil || len(notReady) > 0 {
 		return waiting(infrastructurev1beta1.ReasonWaitingForWorkspaces, "waiting for workspaces rendered for namespace "+apply.Namespace+" to be Ready: "+strings.Join(notReady, ", ")), err
@@ -506,7 +506,7 @@ func (r *Reconciler) missingSecrets(ctx context.Context, apply *infrastructurev1
 		err := r.APIReader.Get(ctx, key, &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"}})
 		switch {
 		case apierrors.IsNotFound(err):
-			missing = append(missing, key.Name)
+			missing = append(missing, key.String())
 		case err != nil:
 			return nil, err
 		}
