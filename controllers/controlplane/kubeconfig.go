@@ -58,20 +58,12 @@ func (r *Reconciler) applyKubeconfig(ctx context.Context, cp *controlplanev1beta
 	// cache holds the Secrets labelled for a control plane, the API server
 	// the others): said in an Event and the log; secretsReady stays false.
 	key := types.NamespacedName{Namespace: cp.Namespace, Name: name}
-	var taken error
-	if obs.kubeconfig != nil && !ownership.WrittenFor(obs.kubeconfig, cp, FieldManager) {
-		taken = ownership.SecretTakenError{Secret: key}
-	} else if obs.kubeconfig == nil {
-		if _, err := ownership.SecretFor(ctx, r.APIReader, key, cp, FieldManager); errors.As(err, new(ownership.SecretTakenError)) {
-			taken = err
-		} else if err != nil {
-			return false, false, err
-		}
-	}
-	if taken != nil {
-		r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, controlplanev1beta1.ReasonSecretNameTaken, "WriteKubeconfig", "%s", taken.Error())
-		ctrl.LoggerFrom(ctx).Info("people's kubeconfig not written", "reason", taken.Error())
+	if _, err := ownership.SecretFor(ctx, r.APIReader, key, obs.kubeconfig, cp, FieldManager); errors.As(err, new(ownership.SecretTakenError)) {
+		r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, controlplanev1beta1.ReasonSecretNameTaken, "WriteKubeconfig", "%s", err.Error())
+		ctrl.LoggerFrom(ctx).Info("people's kubeconfig not written", "reason", err.Error())
 		return false, false, nil
+	} else if err != nil {
+		return false, false, err
 	}
 	var owned *corev1ac.SecretApplyConfiguration
 	if obs.kubeconfig != nil {

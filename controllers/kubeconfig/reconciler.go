@@ -130,20 +130,15 @@ func (r *Reconciler) renew(ctx context.Context, cp *controlplanev1beta1.CAPTCont
 		current = nil
 	case err != nil:
 		return ctrl.Result{}, err
-	case !ownership.WrittenFor(current, cp, FieldManager):
-		return r.refuse(ctx, cp, controlplanev1beta1.ReasonSecretNameTaken, ownership.SecretTakenError{Secret: key})
 	}
-	// A Secret the cache does not hold (it holds those labelled for a
-	// control plane) may still exist: upstream CAPT's, handed over before
-	// the first write, or someone else's, never adopted.
-	var live *corev1.Secret
-	if current == nil {
-		var err error
-		if live, err = ownership.SecretFor(ctx, r.APIReader, key, cp, FieldManager); errors.As(err, new(ownership.SecretTakenError)) {
-			return r.refuse(ctx, cp, controlplanev1beta1.ReasonSecretNameTaken, err)
-		} else if err != nil {
-			return ctrl.Result{}, err
-		}
+	// Someone else's Secret of the name is never adopted; one the cache
+	// does not hold may be upstream CAPT's, handed over before the first
+	// write (live).
+	live, err := ownership.SecretFor(ctx, r.APIReader, key, current, cp, FieldManager)
+	if errors.As(err, new(ownership.SecretTakenError)) {
+		return r.refuse(ctx, cp, controlplanev1beta1.ReasonSecretNameTaken, err)
+	} else if err != nil {
+		return ctrl.Result{}, err
 	}
 	if sensitiveCA {
 		// A good token for everything else the target names keeps the CA

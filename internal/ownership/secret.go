@@ -10,13 +10,20 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// SecretFor reads, from the API server, the Secret key that the manager
-// writes for cp under manager, when the cache did not hold it (the cache
-// holds only Secrets labelled for a control plane). It returns nil when
-// there is none, the Secret when this manager may write it
-// (WrittenFor), and a SecretTakenError otherwise: a Secret someone else
-// created is never adopted.
-func SecretFor(ctx context.Context, c client.Reader, key types.NamespacedName, cp metav1.Object, manager string) (*corev1.Secret, error) {
+// SecretFor checks the Secret key that the manager writes for cp under
+// manager: cached is the cache's copy (nil when the cache does not hold
+// it: it holds only Secrets labelled for a control plane), otherwise the
+// Secret is read from the API server. It returns the Secret read from the
+// API server when there is one this manager may write (WrittenFor; nil
+// when cached was given or there is none), and a SecretTakenError when the
+// Secret of the name is someone else's: it is never adopted.
+func SecretFor(ctx context.Context, c client.Reader, key types.NamespacedName, cached *corev1.Secret, cp metav1.Object, manager string) (*corev1.Secret, error) {
+	if cached != nil {
+		if !WrittenFor(cached, cp, manager) {
+			return nil, SecretTakenError{Secret: key}
+		}
+		return nil, nil
+	}
 	secret := &corev1.Secret{}
 	if err := c.Get(ctx, key, secret); err != nil {
 		return nil, client.IgnoreNotFound(err)

@@ -68,7 +68,7 @@ func WorkspaceOf(ctx context.Context, c client.Reader, cp *controlplanev1beta1.C
 // One without that label is this project's earlier release's, bound when
 // its labels name the apply and the apply controller holds an apply entry
 // on it; or, with no labels of ours, upstream CAPT's, bound only while
-// RenderedByUpstream proves it (the upgrade migration hands it over once,
+// renderedByUpstream proves it (the upgrade migration hands it over once,
 // after which our apply entry binds it until our labels do). Neither is
 // older than the apply. A Workspace anyone else created — with kubectl
 // apply, server-side or not, too — even one of the name the apply
@@ -87,16 +87,16 @@ func BoundTo(ws tfv1beta1.AnyWorkspace, apply *infrastructurev1beta1.WorkspaceTe
 		return ours && owner == client.ObjectKeyFromObject(apply)
 	}
 	created, applied := ws.GetCreationTimestamp(), apply.GetCreationTimestamp()
-	return (ours || RenderedByUpstream(ws, apply)) && !created.Before(&applied)
+	return (ours || renderedByUpstream(ws, apply)) && !created.Before(&applied)
 }
 
-// RenderedByUpstream reports whether upstream CAPT's manager rendered ws
+// renderedByUpstream reports whether upstream CAPT's manager rendered ws
 // for apply, as far as it can be proven: its manager created the Workspace
 // with an Update of the main resource, and the same manager recorded that
 // Workspace's name in the apply's status (a status a tenant cannot write).
 // Once the upgrade migration hands the apply's status to this manager,
 // that record is gone: the migration hands the Workspace over first.
-func RenderedByUpstream(ws metav1.Object, apply *infrastructurev1beta1.WorkspaceTemplateApply) bool {
+func renderedByUpstream(ws metav1.Object, apply *infrastructurev1beta1.WorkspaceTemplateApply) bool {
 	wrote := hasEntryOf(ws, func(e metav1.ManagedFieldsEntry) bool {
 		return e.Manager == UpstreamManager && e.Operation == metav1.ManagedFieldsOperationUpdate && e.Subresource == ""
 	})
