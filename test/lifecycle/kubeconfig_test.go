@@ -183,11 +183,7 @@ func TestCredentialsSecretRefOverrides(t *testing.T) {
 		`{"spec":{"template":{"spec":{"providerConfigRef":{"name":"nowhere"}}}}}`)
 	own := testenv.AWSCredentials
 	own.AccessKeyID, own.SecretAccessKey = "AKIDOVERRIDE", "override-secret"
-	g.Expect(env.Client.Create(t.Context(), &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "team-aws", Namespace: ns},
-		Data: map[string][]byte{"credentials": []byte("[default]\naws_access_key_id = " + own.AccessKeyID +
-			"\naws_secret_access_key = " + own.SecretAccessKey + "\n")},
-	})).To(Succeed())
+	g.Expect(env.Client.Create(t.Context(), testenv.CredentialsSecret(ns, "team-aws", own))).To(Succeed())
 	newControlPlane(t, ns, "override", nil, func(cp *controlplanev1beta1.CAPTControlPlane) {
 		cp.Spec.CredentialsSecretRef = &controlplanev1beta1.SecretKeyReference{Name: "team-aws"}
 	})
@@ -209,11 +205,7 @@ func TestCredentialsSecretRefOfAnotherNamespaceIsRefused(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t, "token-foreign-creds")
 	other := newNamespace(t, "token-foreign-creds-other")
-	g.Expect(env.Client.Create(t.Context(), &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "platform-aws", Namespace: other},
-		Data: map[string][]byte{"credentials": []byte("[default]\naws_access_key_id = " + testenv.AWSCredentials.AccessKeyID +
-			"\naws_secret_access_key = " + testenv.AWSCredentials.SecretAccessKey + "\n")},
-	})).To(Succeed())
+	g.Expect(env.Client.Create(t.Context(), testenv.CredentialsSecret(other, "platform-aws", testenv.AWSCredentials))).To(Succeed())
 	newTemplate(t, ns, "eks")
 	messages := map[string]string{}
 	// Control plane names are unique in the suite: cluster-scoped

@@ -342,21 +342,21 @@ const teamProviderConfig = "team"
 var teamCredentials = aws.Credentials{AccessKeyID: "AKIDTEAMA", SecretAccessKey: "team-a-secret-key"}
 
 // provideTeamProviderConfig creates team-a's ProviderConfig
-// (tf.m.upbound.io) with its credentials and the tests' state backend.
+// (tf.m.upbound.io) with its credentials and the tests' state backend. Its
+// secretRef names the platform's Secret (crossplane-system/aws-credentials),
+// as a tenant may write it: provider-terraform reads the Secret of that
+// name in team-a's namespace, team-a's own, and the manager must sign with
+// the same.
 func provideTeamProviderConfig(t *testing.T, c client.Client, kubeconfig string) {
 	t.Helper()
 	g := NewWithT(t)
-	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "team-aws", Namespace: namespace},
-		Data: map[string][]byte{"credentials": []byte("[default]\naws_access_key_id = " + teamCredentials.AccessKeyID +
-			"\naws_secret_access_key = " + teamCredentials.SecretAccessKey + "\n")},
-	}
+	secret := testenv.CredentialsSecret(namespace, "aws-credentials", teamCredentials)
 	g.Expect(c.Create(t.Context(), secret)).To(Succeed())
 	g.Expect(c.Create(t.Context(), &tfmv1beta1.ProviderConfig{
 		ObjectMeta: metav1.ObjectMeta{Name: teamProviderConfig, Namespace: namespace},
 		Spec: tfv1beta1.ProviderConfigSpec{Credentials: []tfv1beta1.ProviderCredentials{{
 			Filename: "aws-creds.ini", Source: tfv1beta1.CredentialsSourceSecret,
-			SecretRef: &tfv1beta1.KeyReference{Namespace: namespace, Name: secret.Name, Key: "credentials"},
+			SecretRef: &tfv1beta1.KeyReference{Namespace: "crossplane-system", Name: secret.Name, Key: "credentials"},
 		}}},
 	})).To(Succeed())
 	setBackendOf(t, c, kubeconfig, tfmv1beta1.GroupVersion.WithKind(tfmv1beta1.KindProviderConfig), client.ObjectKey{Namespace: namespace, Name: teamProviderConfig})

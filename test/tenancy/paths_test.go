@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -26,15 +25,6 @@ import (
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
-
-// teamACredentials are team-a's own AWS credentials.
-var teamACredentials = aws.Credentials{AccessKeyID: "AKIDTEAMA", SecretAccessKey: "team-a"}
-
-// credentialsSecret is an AWS ini Secret of creds.
-func credentialsSecret(ns, name string, creds aws.Credentials) *corev1.Secret {
-	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Data: map[string][]byte{
-		"credentials": fmt.Appendf(nil, "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", creds.AccessKeyID, creds.SecretAccessKey)}}
-}
 
 // skipWithoutNamespacedWorkspaces skips where provider-terraform v0's CRDs
 // serve no tf.m.upbound.io kinds.
@@ -63,7 +53,7 @@ func (w *world) namespacedProviderConfigReadsItsOwnNamespace(t *testing.T) {
 		})
 	}
 	// team-a has its own Secret of the platform's Secret's name.
-	g.Expect(w.teamA.Create(ctx, credentialsSecret(teamA, "platform-credentials", teamACredentials))).To(Succeed())
+	g.Expect(w.teamA.Create(ctx, testenv.CredentialsSecret(teamA, "platform-credentials", teamACredentials))).To(Succeed())
 	borrowed("borrowed", "platform-credentials")
 	// And none of the name of the default configuration's.
 	borrowed("borrowed-none", "aws-credentials")

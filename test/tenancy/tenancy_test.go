@@ -45,8 +45,12 @@ const (
 )
 
 // platformCredentials are the platform's AWS credentials, behind its
-// ProviderConfig.
-var platformCredentials = aws.Credentials{AccessKeyID: "AKIDPLATFORM", SecretAccessKey: "platform"}
+// ProviderConfig; teamACredentials and teamBCredentials each team's own.
+var (
+	platformCredentials = aws.Credentials{AccessKeyID: "AKIDPLATFORM", SecretAccessKey: "platform"}
+	teamACredentials    = aws.Credentials{AccessKeyID: "AKIDTEAMA", SecretAccessKey: "team-a"}
+	teamBCredentials    = aws.Credentials{AccessKeyID: "AKIDTEAMB", SecretAccessKey: "team-b"}
+)
 
 // outputs make a control plane ready with an endpoint and a CA.
 var outputs = map[string]any{
@@ -220,8 +224,7 @@ func (w *world) platformProviderConfigIsRefused(t *testing.T) {
 // Secret gets no token, and is told so without learning whether it exists.
 func (w *world) otherNamespacesCredentialsAreRefused(t *testing.T) {
 	g := NewWithT(t)
-	g.Expect(w.teamB.Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "aws", Namespace: teamB},
-		Data: map[string][]byte{"credentials": []byte("[default]\naws_access_key_id = AKIDTEAMB\naws_secret_access_key = team-b\n")}})).To(Succeed())
+	g.Expect(w.teamB.Create(t.Context(), testenv.CredentialsSecret(teamB, "aws", teamBCredentials))).To(Succeed())
 	template(t, w.teamA, teamA, "creds", "")
 	messages := map[string]string{}
 	for _, secret := range []string{"aws", "nothing"} {
@@ -394,8 +397,7 @@ func (w *world) squattedNameGivesNothing(t *testing.T) {
 	g.Expect(key.Namespace).To(BeEmpty(), "a cluster-scoped Workspace")
 	g.Expect(testenv.Provide(t.Context(), w.admin, key, testenv.Observation{Ready: true, Reason: tfv1beta1.ReasonAvailable, Outputs: outputs})).To(Succeed())
 
-	g.Expect(w.teamB.Create(t.Context(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "prod-aws", Namespace: teamB},
-		Data: map[string][]byte{"credentials": []byte("[default]\naws_access_key_id = AKIDTEAMB\naws_secret_access_key = team-b\n")}})).To(Succeed())
+	g.Expect(w.teamB.Create(t.Context(), testenv.CredentialsSecret(teamB, "prod-aws", teamBCredentials))).To(Succeed())
 	template(t, w.teamB, teamB, "eks", infrastructurev1beta1.WorkspaceScopeCluster)
 	cp := controlPlane(t, w.teamB, teamB, "prod", "eks", func(cp *controlplanev1beta1.CAPTControlPlane) {
 		cp.Spec.CredentialsSecretRef = &controlplanev1beta1.SecretKeyReference{Name: "prod-aws"}

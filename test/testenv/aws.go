@@ -42,11 +42,7 @@ func ProvideProviderConfig(ctx context.Context, c client.Client, name, secret st
 	if err := c.Create(ctx, ns); client.IgnoreAlreadyExists(err) != nil {
 		return err
 	}
-	ini := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", creds.AccessKeyID, creds.SecretAccessKey)
-	credentials := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: secret, Namespace: ns.Name},
-		Data:       map[string][]byte{"credentials": []byte(ini)},
-	}
+	credentials := CredentialsSecret(ns.Name, secret, creds)
 	if err := c.Create(ctx, credentials); client.IgnoreAlreadyExists(err) != nil {
 		return err
 	}
@@ -87,4 +83,12 @@ func GrantEveryNamespace(ctx context.Context, c client.Client, providerConfig st
 		}
 	}
 	return nil
+}
+
+// CredentialsSecret is the Secret namespace/name holding creds as an AWS
+// ini under the key "credentials", as provider-terraform's ProviderConfigs
+// and spec.credentialsSecretRef read them.
+func CredentialsSecret(namespace, name string, creds aws.Credentials) *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Data: map[string][]byte{
+		"credentials": fmt.Appendf(nil, "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n", creds.AccessKeyID, creds.SecretAccessKey)}}
 }
