@@ -55,9 +55,6 @@ type Reconciler struct {
 	// clusterAPI is what the manager found of Cluster API at start: an
 	// older one, whose pause cannot be seen, holds every control plane.
 	clusterAPI clusterapi.Support
-	// settled is skeleton.Reconcile's memory; this controller never
-	// settles (a token is renewed on a clock), so it stays empty.
-	settled skeleton.Memory
 }
 
 // +kubebuilder:rbac:groups=controlplane.cluster.x-k8s.io,resources=captcontrolplanes,verbs=get;list;watch
@@ -77,7 +74,9 @@ type Reconciler struct {
 // when the token is due for renewal (skeleton.Reconcile, with Observe and
 // Act).
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	return skeleton.Reconcile(ctx, r.Client, &r.settled, req, r)
+	// No memory: this controller never settles (a token is renewed on a
+	// clock).
+	return skeleton.Reconcile(ctx, r.Client, nil, req, r)
 }
 
 // Name is the controller's name in metrics.

@@ -1,8 +1,6 @@
 package kubeconfig
 
 import (
-	"fmt"
-
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -35,19 +33,28 @@ func targetOf(cp *controlplanev1beta1.CAPTControlPlane, connection map[string][]
 	return c, len(c.CA) > 0 && c.Region != ""
 }
 
-// inputs is everything a reconcile reads from the control plane, for the
-// event filter: what the kubeconfig is made from, the pause annotation,
-// the deletion and the KubeconfigReady condition (put back when another
-// writer removes it).
-func inputs(cp *controlplanev1beta1.CAPTControlPlane) string {
-	target, ok := targetOf(cp, nil)
-	_, paused := cp.Annotations[clusterv1.PausedAnnotation]
-	return fmt.Sprintf("%+v %t %t %t %s", target, ok, paused, cp.DeletionTimestamp != nil, conditionOf(cp.Status.Conditions))
+// controlPlaneInputs is everything a reconcile reads from the control
+// plane, for the event filter: what the kubeconfig is made from, the
+// pause annotation, the deletion and the KubeconfigReady condition (put
+// back when another writer removes it). Comparable: two are equal when
+// nothing the reconcile reads changed.
+type controlPlaneInputs struct {
+	name, eksName, server, ca, region string
+	complete, paused, deleting        bool
+	ready                             metav1.ConditionStatus
+	reason, message                   string
 }
 
-func conditionOf(conditions []metav1.Condition) string {
-	if c := meta.FindStatusCondition(conditions, controlplanev1beta1.ConditionKubeconfigReady); c != nil {
-		return string(c.Status) + c.Reason + c.Message
+// inputs are cp's controlPlaneInputs.
+func inputs(cp *controlplanev1beta1.CAPTControlPlane) controlPlaneInputs {
+	target, ok := targetOf(cp, nil)
+	_, paused := cp.Annotations[clusterv1.PausedAnnotation]
+	in := controlPlaneInputs{
+		name: target.Name, eksName: target.EKSName, server: target.Server, ca: string(target.CA), region: target.Region,
+		complete: ok, paused: paused, deleting: cp.DeletionTimestamp != nil,
 	}
-	return ""
+	if c := meta.FindStatusCondition(cp.Status.Conditions, controlplanev1beta1.ConditionKubeconfigReady); c != nil {
+		in.ready, in.reason, in.message = c.Status, c.Reason, c.Message
+	}
+	return in
 }

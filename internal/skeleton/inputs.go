@@ -52,8 +52,13 @@ func (in *Inputs) version(name string) (string, bool) {
 // write, by anyone, to any input changes a version.
 type Memory struct{ m sync.Map } // types.NamespacedName -> *Inputs
 
-// Holds reports whether key last settled on exactly in.
+// Holds reports whether key last settled on exactly in. A nil Memory is
+// that of a controller that never settles (Act never reports Settled): it
+// holds nothing.
 func (m *Memory) Holds(key types.NamespacedName, in *Inputs) bool {
+	if m == nil {
+		return false
+	}
 	v, ok := m.m.Load(key)
 	return ok && slices.Equal(v.(*Inputs).entries, in.entries)
 }
@@ -75,4 +80,8 @@ func (m *Memory) holdsVersionOf(key types.NamespacedName, obj client.Object) boo
 func (m *Memory) Store(key types.NamespacedName, in *Inputs) { m.m.Store(key, in) }
 
 // Forget drops key, for an object that is gone or decided differently.
-func (m *Memory) Forget(key types.NamespacedName) { m.m.Delete(key) }
+func (m *Memory) Forget(key types.NamespacedName) {
+	if m != nil {
+		m.m.Delete(key)
+	}
+}

@@ -62,7 +62,8 @@ type Outcome struct {
 // Reconcile is the reconcile of every controller: get obj by req (into a
 // new E), forget it once it is gone, observe it, skip it when it is not
 // being deleted and its inputs are those it last settled on, compute its
-// pause, act, and remember the inputs when Act settled.
+// pause, act, and remember the inputs when Act settled. memory is nil for
+// a controller whose Act never settles (the kubeconfig's, on a clock).
 func Reconcile[T interface {
 	*E
 	client.Object

@@ -223,6 +223,15 @@ func TestReconcile(t *testing.T) {
 			t.Fatal("the settled record survived the object")
 		}
 	})
+	t.Run("without a Memory every reconcile acts", func(t *testing.T) {
+		r := &recorder{outcome: Outcome{Settled: false}}
+		run(nil, at("u", "1"), r)
+		run(nil, at("u", "1"), r)
+		run(nil, nil, r)
+		if r.acted != 2 || r.forgotten != 1 {
+			t.Fatalf("acted %d, forgotten %d", r.acted, r.forgotten)
+		}
+	})
 	t.Run("an Observe error stops before Act", func(t *testing.T) {
 		var m Memory
 		r := &recorder{observeErr: errors.New("cache")}
