@@ -110,23 +110,38 @@ RACE_PACKAGES = ./controllers/... ./internal/skeleton ./internal/ssa ./test/life
 # The suites that run in either Workspace scope (testenv.WorkspaceScope).
 SCOPE_PACKAGES = ./controllers/workspacestatus ./test/lifecycle ./test/wholemanager ./test/capi
 
+# Each step of make test records its time in SUITE_TIMES (hack/timed.sh);
+# make suite-times prints them, as .ci/run does at its end.
+SUITE_TIMES ?= $(BIN)/suite-times.tsv
+export SUITE_TIMES
+TIMED := hack/timed.sh
+
 .PHONY: test
 test: k8s-binaries provider-terraform cluster-api-crds capi-binaries build ## The demo walk-through, chaos runs (60 s with namespaced Workspaces, 40 s with cluster-scoped ones), 5000 inputs of each fuzz test, then unit, envtest integration (the in-process controller suites under -race), whole-manager, tenancy, clusterctl (init, move, upgrade, delete), Cluster API conformance and end-to-end tests.
-	$(MAKE) demo-check
+	rm -f $(SUITE_TIMES)
+	$(TIMED) demo -- $(MAKE) demo-check
 	# Chaos with each kind of Workspace: namespaced (the default where
 	# provider-terraform v1 is installed), then cluster-scoped.
-	$(MAKE) chaos
-	CAPT_TEST_WORKSPACE_SCOPE=Cluster $(MAKE) chaos CHAOS_DURATION=40s
+	$(TIMED) chaos-namespaced -- $(MAKE) chaos
+	CAPT_TEST_WORKSPACE_SCOPE=Cluster $(TIMED) chaos-cluster -- $(MAKE) chaos CHAOS_DURATION=40s
 	# A count, not a duration: Go 1.26's fuzz coordinator can report "context
 	# deadline exceeded" when a duration runs out mid-input (go.dev/issue/75804).
-	$(MAKE) fuzz FUZZTIME=5000x
-	go test $(GO_TEST_FLAGS) -race $(RACE_PACKAGES)
-	go test $(GO_TEST_FLAGS) $$(go list ./... | grep -vxF "$$(go list $(RACE_PACKAGES))")
+	$(TIMED) fuzz -- $(MAKE) fuzz FUZZTIME=5000x
+	$(TIMED) in-process-race -- go test $(GO_TEST_FLAGS) -race $(RACE_PACKAGES)
+	$(TIMED) the-rest -- go test $(GO_TEST_FLAGS) $$(go list ./... | grep -vxF "$$(go list $(RACE_PACKAGES))")
 	# The suites above render provider-terraform v1's namespaced Workspaces
 	# (the default where v1 is installed); these render its cluster-scoped
 	# ones, then against provider-terraform v0's CRDs.
-	CAPT_TEST_WORKSPACE_SCOPE=Cluster go test $(GO_TEST_FLAGS) $(SCOPE_PACKAGES)
-	PROVIDER_TERRAFORM_GENERATION=v0 go test $(GO_TEST_FLAGS) $(SCOPE_PACKAGES)
+	CAPT_TEST_WORKSPACE_SCOPE=Cluster $(TIMED) scope-cluster -- go test $(GO_TEST_FLAGS) $(SCOPE_PACKAGES)
+	PROVIDER_TERRAFORM_GENERATION=v0 $(TIMED) provider-terraform-v0 -- go test $(GO_TEST_FLAGS) $(SCOPE_PACKAGES)
+
+.PHONY: suite-times
+suite-times: ## Print what each step of the last make test took (seconds, exit status).
+	@if [ -f $(SUITE_TIMES) ]; then awk -F'\t' 'BEGIN { print "make test, per step:" } { printf "  %-22s %5d s  exit %d\n", $$1, $$2, $$3; total += $$2 } END { printf "  %-22s %5d s\n", "total", total }' $(SUITE_TIMES); fi
+
+.PHONY: test-unit
+test-unit: k8s-binaries provider-terraform-crds cluster-api-crds capi-binaries ## The contributor's loop: unit tests and the in-process envtest suites (controllers, skeleton, ssa, lifecycle, integration) under -race; no bin/manager, chaos or whole-manager suites.
+	go test $(GO_TEST_FLAGS) -race $(RACE_PACKAGES) ./internal/... ./cmd/...
 
 .PHONY: e2e
 e2e: k8s-binaries build ## kubectl end-to-end tests and the demo walk-through.
