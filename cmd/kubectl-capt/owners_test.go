@@ -63,3 +63,25 @@ func TestOwnerRowsDepth(t *testing.T) {
 		t.Fatalf("got %v, want %v", paths, want)
 	}
 }
+
+// TestOwnerRowsOfAHeldWorkspace: every field the apply controller writes to
+// hold a Workspace (Crossplane's pause, the recorded policies, the policies
+// without Delete) is expected of it: kubectl capt owners shows no field of
+// ours as another writer's.
+func TestOwnerRowsOfAHeldWorkspace(t *testing.T) {
+	entries := []metav1.ManagedFieldsEntry{{Manager: "capt-workspacetemplateapply", Operation: metav1.ManagedFieldsOperationApply,
+		FieldsV1: metav1.NewFieldsV1(`{"f:metadata":{"f:annotations":{"f:crossplane.io/paused":{},"f:infrastructure.cluster.x-k8s.io/held-management-policies":{}},` +
+			`"f:labels":{"f:infrastructure.cluster.x-k8s.io/apply-name":{}}},"f:spec":{"f:managementPolicies":{}}}`)}}
+	rows, err := ownerRows("Workspace", "prod-eks-controlplane", entries, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 {
+		t.Fatalf("got %d rows: %+v", len(rows), rows)
+	}
+	for _, r := range rows {
+		if r.expected != "capt-workspacetemplateapply" {
+			t.Errorf("%s: expected owner %q, want capt-workspacetemplateapply", r.path, r.expected)
+		}
+	}
+}

@@ -29,7 +29,8 @@ type mirror struct {
 }
 
 // apply sends m.desired as FieldManager, the one place this controller
-// writes, remembers it, and records a repair. It returns the resourceVersion
+// applies (migrate.go's patch hands upstream's entries over, once),
+// remembers it, and records a repair. It returns the resourceVersion
 // the apply produced ("" when the control plane is gone).
 func (r *Reconciler) apply(ctx context.Context, m mirror) (string, error) {
 	key := client.ObjectKeyFromObject(m.cp)

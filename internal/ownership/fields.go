@@ -71,8 +71,10 @@ var (
 	// controller owner.
 	WorkspaceMain = Fields{Kind: "Workspace",
 		Owners: []Field{
-			// Crossplane's pause, while the apply's Cluster is paused.
+			// Crossplane's pause, while the apply's Cluster is paused, and
+			// the management policies the hold took Delete out of.
 			{Manager: WorkspaceTemplateApply, Path: path("metadata", "annotations", tfv1beta1.AnnotationPaused), Leaf: true},
+			{Manager: WorkspaceTemplateApply, Path: path("metadata", "annotations", infrastructurev1beta1.AnnotationHeldManagementPolicies), Leaf: true},
 			{Manager: WorkspaceTemplateApply, Path: path("metadata", "labels")},
 			{Manager: WorkspaceTemplateApply, Path: path("metadata", "ownerReferences")},
 			{Manager: WorkspaceTemplateApply, Path: path("spec")},

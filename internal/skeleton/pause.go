@@ -10,10 +10,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 )
 
-// Paused is the one pause policy, Cluster API's (its annotations.IsPaused):
-// the owner Cluster's spec.paused (nil when there is none), or the
-// cluster.x-k8s.io/paused annotation on any of objects (the object
-// reconciled and the objects it belongs to).
+// Paused is the one pause policy: Cluster API's (its annotations.IsPaused:
+// the owner Cluster's spec.paused, nil when there is none, or the
+// cluster.x-k8s.io/paused annotation on the object), widened to the
+// annotation on any of objects — the object reconciled and the objects it
+// belongs to (an apply is paused with its control plane).
 func Paused(cluster *clusterv1.Cluster, objects ...client.Object) bool {
 	if cluster != nil && ptr.Deref(cluster.Spec.Paused, false) {
 		return true
