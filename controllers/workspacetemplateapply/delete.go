@@ -17,11 +17,7 @@ import (
 // (ownership.BoundTo) is never deleted. The pause this controller carried
 // to the Workspace goes first: a paused managed resource is never
 // finalized by its provider, and a retained one would stay paused.
-func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) error {
-	live, err := r.liveWorkspaces(ctx, apply)
-	if err != nil {
-		return err
-	}
+func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, live liveWorkspaces) error {
 	if _, err := r.holdWorkspace(ctx, live.boundTo(apply), false); err != nil {
 		return err
 	}
@@ -45,6 +41,6 @@ func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev
 			return nil // the Workspace watch brings us back when it is gone
 		}
 	}
-	_, err = r.applyFinalizer(ctx, apply, false)
+	_, err := r.applyFinalizer(ctx, apply, false)
 	return err
 }

@@ -32,20 +32,30 @@ type observed struct {
 	controlPlane *controlplanev1beta1.CAPTControlPlane // nil when none
 	cluster      *clusterv1.Cluster                    // nil when none
 	grants       *grants.View
+	// templateKey names the apply's template; template is it, nil when
+	// there is none.
+	templateKey types.NamespacedName
+	template    *infrastructurev1beta1.WorkspaceTemplate
+	// workspaces are the Workspaces of the name the apply renders, of
+	// either kind.
+	workspaces liveWorkspaces
+	// waitFor are the cluster-scoped Workspaces spec.waitForWorkspaces
+	// names, by name; a missing one is not there.
+	waitFor map[string]*tfv1beta1.Workspace
 }
 
 // Observe reads, once each, the cached objects a reconcile of apply
-// decides from and records their versions in in: its template, its
-// Workspace, the Workspaces it waits for, and the control plane and
-// Cluster whose pause holds it.
+// decides from, records their versions in in and hands them to Act: its
+// template, its Workspace of either kind, the Workspaces it waits for, and
+// the control plane and Cluster whose pause holds it.
 func (r *Reconciler) Observe(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, in *skeleton.Inputs) (*observed, skeleton.PauseSources, error) {
-	obs := &observed{settleable: len(apply.Spec.WaitForSecrets) == 0}
-	tmplKey := types.NamespacedName{Namespace: apply.Spec.TemplateRef.Namespace, Name: apply.Spec.TemplateRef.Name}
-	if tmplKey.Namespace == "" {
-		tmplKey.Namespace = apply.Namespace
+	obs := &observed{settleable: len(apply.Spec.WaitForSecrets) == 0, waitFor: map[string]*tfv1beta1.Workspace{}}
+	obs.templateKey = types.NamespacedName{Namespace: apply.Spec.TemplateRef.Namespace, Name: apply.Spec.TemplateRef.Name}
+	if obs.templateKey.Namespace == "" {
+		obs.templateKey.Namespace = apply.Namespace
 	}
 	reads := []read{
-		{"template", tmplKey, &infrastructurev1beta1.WorkspaceTemplate{}},
+		{"template", obs.templateKey, &infrastructurev1beta1.WorkspaceTemplate{}},
 		{"workspace", types.NamespacedName{Name: apply.WorkspaceName()}, &tfv1beta1.Workspace{}},
 	}
 	if owner, isOwned := controlplanev1beta1.ControlPlaneIn(apply.Namespace, apply.Labels); isOwned {
@@ -64,12 +74,7 @@ func (r *Reconciler) Observe(ctx context.Context, apply *infrastructurev1beta1.W
 		switch err := r.Client.Get(ctx, rd.key, rd.obj); {
 		case err == nil:
 			in.Add(rd.name, rd.obj)
-			switch o := rd.obj.(type) {
-			case *controlplanev1beta1.CAPTControlPlane:
-				obs.controlPlane = o
-			case *clusterv1.Cluster:
-				obs.cluster = o
-			}
+			obs.keep(rd)
 		case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
 			in.Add(rd.name, nil)
 		default:
@@ -88,4 +93,22 @@ func (r *Reconciler) Observe(ctx context.Context, apply *infrastructurev1beta1.W
 		sources.Objects = []client.Object{obs.controlPlane}
 	}
 	return obs, sources, nil
+}
+
+// keep hands what rd read to Act.
+func (obs *observed) keep(rd read) {
+	switch rd.name {
+	case "template":
+		obs.template = rd.obj.(*infrastructurev1beta1.WorkspaceTemplate)
+	case "workspace":
+		obs.workspaces.cluster = rd.obj.(*tfv1beta1.Workspace)
+	case "namespacedworkspace":
+		obs.workspaces.namespaced = rd.obj.(*tfmv1beta1.Workspace)
+	case "waitfor":
+		obs.waitFor[rd.key.Name] = rd.obj.(*tfv1beta1.Workspace)
+	case "controlplane":
+		obs.controlPlane = rd.obj.(*controlplanev1beta1.CAPTControlPlane)
+	case "cluster":
+		obs.cluster = rd.obj.(*clusterv1.Cluster)
+	}
 }

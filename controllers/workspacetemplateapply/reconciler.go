@@ -122,15 +122,11 @@ func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.Works
 		return skeleton.Outcome{}, err
 	}
 	if state.Paused {
-		live, err := r.liveWorkspaces(ctx, apply)
-		if err != nil {
-			return skeleton.Outcome{}, err
-		}
-		sent, err := r.holdWorkspace(ctx, live.boundTo(apply), true)
+		sent, err := r.holdWorkspace(ctx, obs.workspaces.boundTo(apply), true)
 		return skeleton.Outcome{Settled: obs.settleable && !sent}, err
 	}
 	if state.Deleting {
-		return skeleton.Outcome{}, r.reconcileDelete(ctx, apply)
+		return skeleton.Outcome{}, r.reconcileDelete(ctx, apply, obs.workspaces)
 	}
 	result, sent, err := r.reconcileNormal(ctx, apply, obs)
 	return skeleton.Outcome{Result: result, Settled: obs.settleable && !sent && result.RequeueAfter == 0}, err
@@ -148,14 +144,14 @@ type outcome struct {
 // reconcileNormal applies the finalizer, the Workspace and the status, and
 // reports whether it sent any of them.
 func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, obs *observed) (ctrl.Result, bool, error) {
-	if migrated, err := r.migrateFromUpstream(ctx, apply); err != nil || migrated {
+	if migrated, err := r.migrateFromUpstream(ctx, apply, obs.workspaces.cluster); err != nil || migrated {
 		return ctrl.Result{}, migrated, err
 	}
 	finalizerSent, err := r.applyFinalizer(ctx, apply, true)
 	if err != nil {
 		return ctrl.Result{}, false, err
 	}
-	out, err := r.renderWorkspace(ctx, apply, obs.controlPlane, obs.grants)
+	out, err := r.renderWorkspace(ctx, apply, obs)
 	if err != nil {
 		return ctrl.Result{}, false, err
 	}
@@ -182,7 +178,8 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev
 // renderWorkspace waits for what the apply waits for, renders the template
 // and applies the Workspace when it differs from the desired one and runs
 // with a provider configuration the apply's namespace is granted.
-func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, controlPlane *controlplanev1beta1.CAPTControlPlane, granted *grants.View) (outcome, error) {
+func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, obs *observed) (outcome, error) {
+	controlPlane, granted, live, tmplKey := obs.controlPlane, obs.grants, obs.workspaces, obs.templateKey
 	missing, err := r.missingSecrets(ctx, apply)
 	var notLocal notLocalError
 	if errors.As(err, &notLocal) {
@@ -191,14 +188,10 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 	if err != nil || len(missing) > 0 {
 		return waiting(infrastructurev1beta1.ReasonWaitingForSecrets, "waiting for secrets: "+strings.Join(missing, ", ")), err
 	}
-	if notReady, err := r.unreadyWorkspaces(ctx, apply); err != nil || len(notReady) > 0 {
-		return waiting(infrastructurev1beta1.ReasonWaitingForWorkspaces, "waiting for workspaces rendered for namespace "+apply.Namespace+" to be Ready: "+strings.Join(notReady, ", ")), err
+	if notReady := unreadyWorkspaces(apply, obs.waitFor); len(notReady) > 0 {
+		return waiting(infrastructurev1beta1.ReasonWaitingForWorkspaces, "waiting for workspaces rendered for namespace "+apply.Namespace+" to be Ready: "+strings.Join(notReady, ", ")), nil
 	}
 
-	live, err := r.liveWorkspaces(ctx, apply)
-	if err != nil {
-		return outcome{}, err
-	}
 	// A refusal leaves the apply's own Workspace as it is, and the status
 	// keeps naming it.
 	kept := live.boundTo(apply)
@@ -211,23 +204,15 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 			controlplanev1beta1.AnnotationRenderMissingWorkspace)), nil
 	}
 
-	tmpl := &infrastructurev1beta1.WorkspaceTemplate{}
-	tmplKey := types.NamespacedName{Namespace: apply.Spec.TemplateRef.Namespace, Name: apply.Spec.TemplateRef.Name}
-	if tmplKey.Namespace == "" {
-		tmplKey.Namespace = apply.Namespace
-	}
-	err = r.Client.Get(ctx, tmplKey, tmpl)
-	if tmplKey.Namespace != apply.Namespace && (apierrors.IsNotFound(err) || err == nil && !slices.Contains(tmpl.Spec.SharedWithNamespaces, apply.Namespace)) {
+	tmpl := obs.template
+	if tmplKey.Namespace != apply.Namespace && (tmpl == nil || !slices.Contains(tmpl.Spec.SharedWithNamespaces, apply.Namespace)) {
 		// One answer whether the template exists or not: another
 		// namespace's objects are not a tenant's to probe.
 		return refusal(kept, infrastructurev1beta1.ReasonTemplateNotShared, fmt.Sprintf(
 			"WorkspaceTemplate %s is not shared with namespace %s (its spec.sharedWithNamespaces)", tmplKey, apply.Namespace)), nil
 	}
-	if err != nil {
-		if apierrors.IsNotFound(err) {
-			return refusal(kept, infrastructurev1beta1.ReasonTemplateNotFound, fmt.Sprintf("WorkspaceTemplate %s not found", tmplKey)), nil
-		}
-		return outcome{}, err
+	if tmpl == nil {
+		return refusal(kept, infrastructurev1beta1.ReasonTemplateNotFound, fmt.Sprintf("WorkspaceTemplate %s not found", tmplKey)), nil
 	}
 	namespaced := r.rendersNamespaced(tmpl, apply, live)
 	if !namespaced && !granted.ClusterScopeAllowed() {
@@ -298,28 +283,6 @@ func (l liveWorkspaces) boundTo(apply *infrastructurev1beta1.WorkspaceTemplateAp
 		return l.namespaced
 	}
 	return nil
-}
-
-func (r *Reconciler) liveWorkspaces(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (liveWorkspaces, error) {
-	var live liveWorkspaces
-	cluster := &tfv1beta1.Workspace{}
-	switch err := r.Client.Get(ctx, types.NamespacedName{Name: apply.WorkspaceName()}, cluster); {
-	case err == nil:
-		live.cluster = cluster
-	case !apierrors.IsNotFound(err):
-		return live, err
-	}
-	if !r.namespaced {
-		return live, nil
-	}
-	namespaced := &tfmv1beta1.Workspace{}
-	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: apply.Namespace, Name: apply.WorkspaceName()}, namespaced); {
-	case err == nil:
-		live.namespaced = namespaced
-	case !apierrors.IsNotFound(err):
-		return live, err
-	}
-	return live, nil
 }
 
 // rendersNamespaced decides the kind of the apply's Workspace. A Workspace
@@ -523,24 +486,25 @@ func (e notLocalError) Error() string {
 }
 
 // unreadyWorkspaces lists the Workspaces of spec.waitForWorkspaces that are
-// not Ready. Only Workspaces rendered for an apply of the same namespace
-// count (their LabelApplyNamespace): any other — another team's, the
-// platform's — is reported as not Ready, in the same words as a missing
-// one, so that a tenant learns nothing of it.
-func (r *Reconciler) unreadyWorkspaces(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) ([]string, error) {
+// not Ready, from waitFor (Observe's reads, by name). Only Workspaces
+// rendered for an apply of the same namespace count (their
+// LabelApplyNamespace): any other — another team's, the platform's — is
+// reported as not Ready, in the same words as a missing one, so that a
+// tenant learns nothing of it.
+func unreadyWorkspaces(apply *infrastructurev1beta1.WorkspaceTemplateApply, waitFor map[string]*tfv1beta1.Workspace) []string {
 	var notReady []string
 	for _, ref := range apply.Spec.WaitForWorkspaces {
-		ws := &tfv1beta1.Workspace{}
-		err := r.Client.Get(ctx, types.NamespacedName{Name: ref.Name}, ws)
-		if client.IgnoreNotFound(err) != nil {
-			return nil, err
+		ws := waitFor[ref.Name]
+		local := ws != nil && ws.Labels[infrastructurev1beta1.LabelApplyNamespace] == apply.Namespace
+		if !local {
+			notReady = append(notReady, ref.Name)
+			continue
 		}
-		local := err == nil && ws.Labels[infrastructurev1beta1.LabelApplyNamespace] == apply.Namespace
-		if c := tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady); !local || c == nil || c.Status != metav1.ConditionTrue {
+		if c := tfv1beta1.FindCondition(ws.Status.Conditions, tfv1beta1.TypeReady); c == nil || c.Status != metav1.ConditionTrue {
 			notReady = append(notReady, ref.Name)
 		}
 	}
-	return notReady, nil
+	return notReady
 }
 
 // workspaceLabels link the Workspace to its apply and, through the labels

@@ -25,14 +25,14 @@ import (
 // upstream provably rendered it for this apply (ownership.BoundTo). One
 // patch per reconcile (the next would carry a stale resourceVersion); it
 // reports whether it sent one.
-func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (bool, error) {
+func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, cached *tfv1beta1.Workspace) (bool, error) {
 	_, main := ssa.AppliedEntry(apply, FieldManager, "")
 	_, status := ssa.AppliedEntry(apply, FieldManager, "status")
 	if main && status {
 		return false, nil
 	}
-	if left, err := r.upstreamLeft(ctx, apply); err != nil || !left {
-		return false, err
+	if !upstreamLeft(apply, cached) {
+		return false, nil
 	}
 	// The Workspace first: upstream's record of it in the apply's status
 	// is what proves upstream rendered it for this apply, and the apply's
@@ -61,17 +61,10 @@ func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastruct
 	return false, nil
 }
 
-// upstreamLeft says whether the cached apply or its cached Workspace has
-// an entry of upstream's managers.
-func (r *Reconciler) upstreamLeft(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply) (bool, error) {
-	if upstream.Left(apply) {
-		return true, nil
-	}
-	ws := &tfv1beta1.Workspace{}
-	if err := r.Client.Get(ctx, types.NamespacedName{Name: apply.WorkspaceName()}, ws); err != nil {
-		return false, client.IgnoreNotFound(err)
-	}
-	return upstream.Left(ws) && ownership.BoundTo(ws, apply), nil
+// upstreamLeft says whether the cached apply or its cached Workspace
+// (Observe's; nil when none) has an entry of upstream's managers.
+func upstreamLeft(apply *infrastructurev1beta1.WorkspaceTemplateApply, cached *tfv1beta1.Workspace) bool {
+	return upstream.Left(apply) || cached != nil && upstream.Left(cached) && ownership.BoundTo(cached, apply)
 }
 
 func (r *Reconciler) logMigration(ctx context.Context, sent bool, what string) {
