@@ -36,7 +36,7 @@ type facts struct {
 	deadline          time.Time
 	timedOut          bool // not initialized by the deadline
 	waitingForCluster bool
-	paused            bool
+	pausedBy          string // "" when not paused
 }
 
 func (f facts) workspaceFailed() bool {
@@ -45,7 +45,7 @@ func (f facts) workspaceFailed() bool {
 
 // factsOf reads the facts.
 func factsOf(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now time.Time) facts {
-	f := facts{waitingForCluster: obs.waitingForCluster, paused: obs.paused, timeoutMinutes: defaultControlPlaneTimeout}
+	f := facts{waitingForCluster: obs.waitingForCluster, pausedBy: obs.pausedBy, timeoutMinutes: defaultControlPlaneTimeout}
 	if ws := obs.workspace; ws != nil {
 		f.wsReady = tfv1beta1.FindCondition(ws.Observed().Conditions, tfv1beta1.TypeReady)
 		f.wsSynced = tfv1beta1.FindCondition(ws.Observed().Conditions, tfv1beta1.TypeSynced)
@@ -187,10 +187,10 @@ func failedCondition(f facts, phase controlplanev1beta1.Phase, ready condition) 
 	return condition{reason: string(phase)}
 }
 
-// pausedCondition is Cluster API's Paused.
+// pausedCondition is Cluster API's Paused; its message names what pauses.
 func pausedCondition(f facts) condition {
-	if f.paused {
-		return condition{isTrue: true, reason: controlplanev1beta1.ReasonPaused}
+	if f.pausedBy != "" {
+		return condition{isTrue: true, reason: controlplanev1beta1.ReasonPaused, message: f.pausedBy}
 	}
 	return condition{reason: controlplanev1beta1.ReasonNotPaused}
 }

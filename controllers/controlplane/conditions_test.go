@@ -147,7 +147,7 @@ func TestInitializedCreatingFailedPausedConditions(t *testing.T) {
 		{"failed", failedCondition(facts{timedOut: true}, controlplanev1beta1.PhaseFailed, condition{message: "late"}),
 			condition{isTrue: true, reason: controlplanev1beta1.ReasonControlPlaneTimeout, message: "late"}},
 		{"not failed names the phase", failedCondition(facts{}, controlplanev1beta1.PhaseReady, condition{message: "ok"}), condition{reason: string(controlplanev1beta1.PhaseReady)}},
-		{"paused", pausedCondition(facts{paused: true}), condition{isTrue: true, reason: controlplanev1beta1.ReasonPaused}},
+		{"paused", pausedCondition(facts{pausedBy: "Cluster ns/c has spec.paused"}), condition{isTrue: true, reason: controlplanev1beta1.ReasonPaused, message: "Cluster ns/c has spec.paused"}},
 		{"not paused", pausedCondition(facts{}), condition{reason: controlplanev1beta1.ReasonNotPaused}},
 		{"endpoint moved", endpointChangedCondition(facts{endpointChanged: "moved"}), condition{isTrue: true, reason: controlplanev1beta1.ReasonEndpointChanged, message: "moved"}},
 		{"endpoint kept", endpointChangedCondition(facts{}), condition{reason: controlplanev1beta1.ReasonEndpointUnchanged}},

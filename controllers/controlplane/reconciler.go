@@ -59,7 +59,11 @@ type Reconciler struct {
 // observed is what a reconcile reads about a control plane.
 type observed struct {
 	cluster *clusterv1.Cluster // the owner Cluster, nil when none
-	paused  bool               // by skeleton.Paused
+	// pausedBy says what pauses the control plane ("" when nothing:
+	// skeleton.PausedBy), for the Paused condition; held is the decision
+	// to take no action but the status (paused, or an older Cluster API).
+	pausedBy string
+	held     bool
 	// clusterAPI is the Cluster API the manager found, for the status.
 	clusterAPI clusterapi.Support
 	// waitingForCluster: nothing is rendered until Cluster API sets the
@@ -105,36 +109,36 @@ func (r *Reconciler) Forget(client.ObjectKey) {}
 // plane's annotation pause it.
 func (r *Reconciler) Observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, in *skeleton.Inputs) (*observed, skeleton.PauseSources, error) {
 	obs, err := r.observe(ctx, cp, in)
-	return obs, skeleton.PauseSources{Cluster: obs.cluster}, err
+	return obs, skeleton.PauseSources{Cluster: obs.cluster, HeldBy: r.clusterAPI.HeldBy()}, err
 }
 
-// Act runs reconcileDelete or reconcileNormal. Cluster API's contract: a
-// paused control plane gets no action, its deletion included (clusterctl
-// move pauses, then deletes the source objects: acting would destroy the
+// Act carries out the decision. Cluster API's contract: a held (paused)
+// control plane gets no action, its deletion included (clusterctl move
+// pauses, then deletes the source objects: acting would destroy the
 // cluster being moved). It only reports its status, with the Paused
-// condition. A control plane clusterctl move deletes only drops its
-// finalizer.
+// condition naming what pauses it. A control plane clusterctl move
+// deletes only drops its finalizer.
 func (r *Reconciler) Act(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs *observed, state skeleton.State) (skeleton.Outcome, error) {
-	obs.paused = state.Paused
-	if state.Moving {
+	obs.pausedBy, obs.held = state.PausedBy, state.Decision == skeleton.Hold
+	switch state.Decision {
+	case skeleton.LetGo:
 		// Its apply moves with it: never deleted from here.
 		return skeleton.Outcome{}, r.releaseFinalizer(ctx, cp)
-	}
-	if state.Deleting && !r.holds(obs) {
+	case skeleton.Delete:
 		return skeleton.Outcome{}, r.reconcileDelete(ctx, cp, *obs)
 	}
 	return r.reconcileNormal(ctx, cp, obs)
 }
 
 func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs *observed) (skeleton.Outcome, error) {
-	if !r.holds(obs) {
+	if !obs.held {
 		if migrated, err := r.migrateFromUpstream(ctx, cp); err != nil || migrated {
 			return skeleton.Outcome{}, err
 		}
 	}
 	status := desiredStatus(cp, *obs, r.now())
 	sent := false
-	if !r.holds(obs) {
+	if !obs.held {
 		specSent, err := r.applySpec(ctx, cp, status.endpoint, true)
 		if err != nil {
 			return skeleton.Outcome{}, err
@@ -175,7 +179,6 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 
 // holds says that the control plane gets no action, only its status: it is
 // paused, or Cluster API is too old for its pause to be seen.
-func (r *Reconciler) holds(obs *observed) bool { return obs.paused || obs.clusterAPI.Unsupported() }
 
 func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, in *skeleton.Inputs) (*observed, error) {
 	obs := &observed{clusterAPI: r.clusterAPI}

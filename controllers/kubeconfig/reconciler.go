@@ -88,7 +88,7 @@ func (r *Reconciler) Forget(client.ObjectKey) {}
 // Observe reads the owner Cluster, whose spec.paused pauses the control
 // plane as its annotation does; the rest is read by Act.
 func (r *Reconciler) Observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, in *skeleton.Inputs) (struct{}, skeleton.PauseSources, error) {
-	var sources skeleton.PauseSources
+	sources := skeleton.PauseSources{HeldBy: r.clusterAPI.HeldBy()}
 	if r.clusterAPI.Served {
 		cluster, err := ownership.OwnerCluster(ctx, r.Client, cp)
 		if err != nil {
@@ -101,11 +101,11 @@ func (r *Reconciler) Observe(ctx context.Context, cp *controlplanev1beta1.CAPTCo
 }
 
 // Act writes the token kubeconfig when the one there is not good for what
-// the control plane needs now. A control plane that is deleting, paused or
-// held by an older Cluster API gets nothing. It never settles: the
+// the control plane needs now. Any decision but Normal (deleting, paused,
+// held by an older Cluster API) gets nothing. It never settles: the
 // renewal is on a clock.
 func (r *Reconciler) Act(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, _ struct{}, state skeleton.State) (skeleton.Outcome, error) {
-	if state.Deleting || state.Paused || r.clusterAPI.Unsupported() {
+	if state.Decision != skeleton.Normal {
 		return skeleton.Outcome{}, nil
 	}
 	result, err := r.renew(ctx, cp)

@@ -88,7 +88,7 @@ func (r *Reconciler) Observe(ctx context.Context, apply *infrastructurev1beta1.W
 	obs.grants = view
 	// The apply is paused with its control plane: its own annotation, the
 	// control plane's, or the Cluster's spec.paused.
-	sources := skeleton.PauseSources{Cluster: obs.cluster}
+	sources := skeleton.PauseSources{Cluster: obs.cluster, HeldBy: r.clusterAPI.HeldBy()}
 	if obs.controlPlane != nil {
 		sources.Objects = []client.Object{obs.controlPlane}
 	}

@@ -103,29 +103,28 @@ func (r *Reconciler) Name() string { return ControllerName }
 // Forget has nothing to drop beyond the settled inputs.
 func (r *Reconciler) Forget(client.ObjectKey) {}
 
-// Act runs reconcileDelete or reconcileNormal. An apply clusterctl move
-// deletes only drops its finalizer. A paused apply gets no
-// action, not even on deletion: it is what stands between a paused
-// cluster and terraform destroy; it only carries the pause to its
-// Workspace (holdWorkspace), for provider-terraform. Unpausing is an event
-// of the apply, its control plane or its Cluster, all watched; an older
-// Cluster API's upgrade needs a restart.
+// Act carries out the decision. An apply clusterctl move deletes only
+// drops its finalizer: the Workspace lives on in the target cluster (or,
+// cluster-scoped, stays here paused for the admin to carry); neither its
+// pause nor the Workspace is touched. A held apply gets no action, not even
+// on deletion: it is what stands between a paused cluster and terraform
+// destroy; a paused one only carries the pause to its Workspace
+// (holdWorkspace), for provider-terraform, while one held by an older
+// Cluster API (which cannot show the pause) touches nothing. Unpausing is
+// an event of the apply, its control plane or its Cluster, all watched;
+// an older Cluster API's upgrade needs a restart.
 func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, obs *observed, state skeleton.State) (skeleton.Outcome, error) {
-	if r.clusterAPI.Unsupported() {
-		return skeleton.Outcome{}, nil
-	}
-	if state.Moving {
-		// The Workspace lives on in the target cluster (or, cluster-scoped,
-		// stays here paused for the admin to carry): neither its pause nor
-		// the Workspace is touched.
+	switch state.Decision {
+	case skeleton.LetGo:
 		_, err := r.applyFinalizer(ctx, apply, false)
 		return skeleton.Outcome{}, err
-	}
-	if state.Paused {
+	case skeleton.Hold:
+		if state.PausedBy == "" {
+			return skeleton.Outcome{}, nil
+		}
 		sent, err := r.holdWorkspace(ctx, obs.workspaces.boundTo(apply), true)
 		return skeleton.Outcome{Settled: obs.settleable && !sent}, err
-	}
-	if state.Deleting {
+	case skeleton.Delete:
 		return skeleton.Outcome{}, r.reconcileDelete(ctx, apply, obs.workspaces)
 	}
 	result, sent, err := r.reconcileNormal(ctx, apply, obs)

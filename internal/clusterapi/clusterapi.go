@@ -43,6 +43,15 @@ func Discover(mapper meta.RESTMapper) Support {
 // not act on control planes.
 func (s Support) Unsupported() bool { return s.Installed && !s.Served }
 
+// HeldBy is why an unsupported Cluster API holds every control plane
+// (skeleton.PauseSources.HeldBy); "" when it does not.
+func (s Support) HeldBy() string {
+	if !s.Unsupported() {
+		return ""
+	}
+	return s.Message()
+}
+
 // Message explains an unsupported Cluster API to a user.
 func (s Support) Message() string {
 	return fmt.Sprintf("Cluster API serves Cluster only as %s; this manager needs %s (Cluster API v1.11 or newer, contract v1beta2) to honour Cluster.spec.paused, and takes no action until Cluster API is upgraded and the manager restarted",

@@ -1,6 +1,7 @@
 package skeleton
 
 import (
+	"fmt"
 	"reflect"
 
 	"k8s.io/utils/ptr"
@@ -16,18 +17,34 @@ import (
 // annotation on any of objects — the object reconciled and the objects it
 // belongs to (an apply is paused with its control plane).
 func Paused(cluster *clusterv1.Cluster, objects ...client.Object) bool {
+	return PausedBy(cluster, objects...) != ""
+}
+
+// PausedBy is Paused saying what pauses, as Cluster API's Paused condition
+// message does: the Cluster's spec.paused, else the first of objects with
+// the annotation; "" when nothing does.
+func PausedBy(cluster *clusterv1.Cluster, objects ...client.Object) string {
 	if cluster != nil && ptr.Deref(cluster.Spec.Paused, false) {
-		return true
+		return fmt.Sprintf("Cluster %s/%s has spec.paused", cluster.Namespace, cluster.Name)
 	}
 	for _, o := range objects {
 		if absentObject(o) {
 			continue
 		}
 		if _, ok := o.GetAnnotations()[clusterv1.PausedAnnotation]; ok {
-			return true
+			return fmt.Sprintf("%s %s/%s has the annotation %s", kindOf(o), o.GetNamespace(), o.GetName(), clusterv1.PausedAnnotation)
 		}
 	}
-	return false
+	return ""
+}
+
+// kindOf is obj's kind: its TypeMeta's, else its Go type's name (typed
+// objects from the cache carry no TypeMeta).
+func kindOf(obj client.Object) string {
+	if kind := obj.GetObjectKind().GroupVersionKind().Kind; kind != "" {
+		return kind
+	}
+	return reflect.TypeOf(obj).Elem().Name()
 }
 
 // PauseChanged passes an update only when the object's pause changed: the

@@ -24,27 +24,69 @@ type Controller[T client.Object, O any] interface {
 	// counts besides obj. What has no version (a Secret read from the API
 	// server, a clock) is Act's to read; Act then does not settle.
 	Observe(ctx context.Context, obj T, in *Inputs) (O, PauseSources, error)
-	// Act decides from obs and sends what differs. Deleting and paused
-	// objects come here too: what each gets is the controller's contract.
+	// Act sends what differs, from obs and the Decision in state: how each
+	// Decision is carried out is the controller's contract.
 	Act(ctx context.Context, obj T, obs O, state State) (Outcome, error)
 	// Forget drops what the controller remembers of an object that is gone
 	// (beyond Memory, which Reconcile clears).
 	Forget(key client.ObjectKey)
 }
 
-// PauseSources are where Paused looks for an object.
+// PauseSources are where Paused looks for an object, and what else holds
+// it.
 type PauseSources struct {
 	Cluster *clusterv1.Cluster // the owner Cluster, nil when none
 	Objects []client.Object    // owners whose annotation pauses the object too
+	// HeldBy, when set, says why the object is held although nothing
+	// pauses it: a Cluster API too old to show the pause
+	// (clusterapi.Support.HeldBy).
+	HeldBy string
 }
+
+// Decision is what an object gets: one for every controller, decided by
+// Decide in one order.
+type Decision int
+
+const (
+	// Normal is to act on the object.
+	Normal Decision = iota
+	// LetGo is for an object clusterctl move deletes (DeletedForMove); it
+	// lives on in the target: drop the finalizer, touch nothing it manages.
+	// Decided first: neither a pause nor an old Cluster API keeps it.
+	LetGo
+	// Hold is for a paused or held object (PauseSources.HeldBy): no
+	// action, its deletion included: what a paused cluster is for.
+	Hold
+	// Delete is for an object being deleted: clean up what it manages, then
+	// drop the finalizer.
+	Delete
+)
 
 // State is what Reconcile decided about an object before Act.
 type State struct {
-	Paused   bool // by Paused
-	Deleting bool // its deletionTimestamp is set
-	// Moving: clusterctl move is deleting it (DeletedForMove); it lets go
-	// of what it manages and changes nothing.
-	Moving bool
+	Decision Decision
+	// PausedBy says what pauses the object (PausedBy); "" when nothing.
+	PausedBy string
+	// HeldBy says why the decision is Hold: PausedBy, or PauseSources.HeldBy.
+	HeldBy string
+}
+
+// Decide is the one decision of what obj gets, in this order: let go when
+// clusterctl move deletes it, hold while something holds or pauses it,
+// delete when it is being deleted, else act normally.
+func Decide(obj client.Object, sources PauseSources) State {
+	s := State{PausedBy: PausedBy(sources.Cluster, append([]client.Object{obj}, sources.Objects...)...)}
+	switch {
+	case DeletedForMove(obj):
+		s.Decision = LetGo
+	case sources.HeldBy != "":
+		s.Decision, s.HeldBy = Hold, sources.HeldBy
+	case s.PausedBy != "":
+		s.Decision, s.HeldBy = Hold, s.PausedBy
+	case !obj.GetDeletionTimestamp().IsZero():
+		s.Decision = Delete
+	}
+	return s
 }
 
 // Outcome is what Act did.
@@ -60,9 +102,9 @@ type Outcome struct {
 }
 
 // Reconcile is the reconcile of every controller: get obj by req (into a
-// new E), forget it once it is gone, observe it, skip it when it is not
-// being deleted and its inputs are those it last settled on, compute its
-// pause, act, and remember the inputs when Act settled. memory is nil for
+// new E), forget it once it is gone, observe it, decide what it gets
+// (Decide), skip it when it is not being deleted and its inputs are those
+// it last settled on, act, and remember the inputs when Act settled. memory is nil for
 // a controller whose Act never settles (the kubeconfig's, on a clock).
 func Reconcile[T interface {
 	*E
@@ -82,12 +124,9 @@ func Reconcile[T interface {
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	state := State{
-		Paused:   Paused(sources.Cluster, append([]client.Object{obj}, sources.Objects...)...),
-		Deleting: !obj.GetDeletionTimestamp().IsZero(),
-		Moving:   DeletedForMove(obj),
-	}
-	if !state.Deleting && memory.Holds(req.NamespacedName, in) {
+	state := Decide(obj, sources)
+	// A deleting object is never skipped, whatever it gets.
+	if obj.GetDeletionTimestamp().IsZero() && memory.Holds(req.NamespacedName, in) {
 		settledSkips.WithLabelValues(ctl.Name()).Inc()
 		return ctrl.Result{}, nil
 	}

@@ -111,6 +111,60 @@ func TestPaused(t *testing.T) {
 	}
 }
 
+// TestDecide: what an object gets, in one order for every controller —
+// clusterctl move's deletion lets go whatever holds the object (an older
+// Cluster API included: it released the control plane and kept the apply
+// before), a hold or pause comes before a deletion, and the pause names
+// its source.
+func TestDecide(t *testing.T) {
+	paused := true
+	pausedCluster := &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "prod"}, Spec: clusterv1.ClusterSpec{Paused: &paused}}
+	const oldClusterAPI = "Cluster API serves Cluster only as v1beta1"
+	obj := func(deleting, moving, annotated bool) client.Object {
+		o := at("u", "1")
+		o.Namespace, o.Name = "team-a", "prod"
+		o.Annotations = map[string]string{}
+		if deleting {
+			now := metav1.Now()
+			o.DeletionTimestamp = &now
+		}
+		if moving {
+			o.Annotations[DeleteForMoveAnnotation] = ""
+		}
+		if annotated {
+			o.Annotations[clusterv1.PausedAnnotation] = ""
+		}
+		return o
+	}
+	owner := obj(false, false, true)
+	owner.(*corev1.ConfigMap).Name = "owner"
+	for _, c := range []struct {
+		name    string
+		obj     client.Object
+		sources PauseSources
+		want    State
+	}{
+		{"normal", obj(false, false, false), PauseSources{}, State{}},
+		{"deleting", obj(true, false, false), PauseSources{}, State{Decision: Delete}},
+		{"paused by the Cluster", obj(false, false, false), PauseSources{Cluster: pausedCluster},
+			State{Decision: Hold, PausedBy: "Cluster team-a/prod has spec.paused", HeldBy: "Cluster team-a/prod has spec.paused"}},
+		{"paused by its annotation, deleting", obj(true, false, true), PauseSources{},
+			State{Decision: Hold, PausedBy: "ConfigMap team-a/prod has the annotation cluster.x-k8s.io/paused", HeldBy: "ConfigMap team-a/prod has the annotation cluster.x-k8s.io/paused"}},
+		{"paused by an owner's annotation", obj(false, false, false), PauseSources{Objects: []client.Object{owner}},
+			State{Decision: Hold, PausedBy: "ConfigMap team-a/owner has the annotation cluster.x-k8s.io/paused", HeldBy: "ConfigMap team-a/owner has the annotation cluster.x-k8s.io/paused"}},
+		{"held by an older Cluster API", obj(false, false, false), PauseSources{HeldBy: oldClusterAPI}, State{Decision: Hold, HeldBy: oldClusterAPI}},
+		{"held by an older Cluster API, deleting", obj(true, false, false), PauseSources{HeldBy: oldClusterAPI}, State{Decision: Hold, HeldBy: oldClusterAPI}},
+		{"deleted for move under a paused Cluster", obj(true, true, false), PauseSources{Cluster: pausedCluster},
+			State{Decision: LetGo, PausedBy: "Cluster team-a/prod has spec.paused"}},
+		{"deleted for move under an older Cluster API", obj(true, true, false), PauseSources{HeldBy: oldClusterAPI}, State{Decision: LetGo}},
+		{"the move annotation without a deletion", obj(false, true, false), PauseSources{}, State{}},
+	} {
+		if got := Decide(c.obj, c.sources); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
+
 // recorder is a Controller that records what Reconcile gave it.
 type recorder struct {
 	observed, acted, forgotten int
@@ -197,7 +251,7 @@ func TestReconcile(t *testing.T) {
 		r := &recorder{outcome: Outcome{Settled: true}}
 		run(&m, deleting, r)
 		run(&m, deleting, r)
-		if r.acted != 2 || !r.state.Deleting {
+		if r.acted != 2 || r.state.Decision != Delete {
 			t.Fatalf("acted %d, state %+v", r.acted, r.state)
 		}
 	})
@@ -206,8 +260,8 @@ func TestReconcile(t *testing.T) {
 		paused := true
 		r := &recorder{sources: PauseSources{Cluster: &clusterv1.Cluster{Spec: clusterv1.ClusterSpec{Paused: &paused}}}}
 		run(&m, at("u", "1"), r)
-		if !r.state.Paused {
-			t.Fatal("not paused under a paused Cluster")
+		if r.state.Decision != Hold || r.state.PausedBy == "" {
+			t.Fatalf("not held under a paused Cluster: %+v", r.state)
 		}
 	})
 	t.Run("a gone object is forgotten", func(t *testing.T) {

@@ -16,6 +16,10 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
+	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+	infraac "github.com/capt-controlplane/capt-controlplane/applyconfig/infrastructure/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
@@ -99,4 +103,31 @@ func TestOlderClusterAPIHoldsEveryControlPlane(t *testing.T) {
 	g.Expect(c.Get(t.Context(), client.ObjectKeyFromObject(leftover), leftover)).To(Succeed())
 	g.Expect(leftover.Finalizers).To(BeEmpty(), "no action on applies either")
 	g.Expect(leftover.Status.WorkspaceName).To(BeEmpty())
+
+	// clusterctl move deletes what it carried to the target: a control
+	// plane and an apply with the manager's finalizers (applied as its
+	// field managers, as a manager before the downgrade left them) let go
+	// here too. (The apply kept its finalizer for good before: the older
+	// Cluster API was checked before the move.)
+	forMove := metav1.ObjectMeta{Namespace: namespace, Annotations: map[string]string{skeleton.DeleteForMoveAnnotation: ""}}
+	movedCP := cp.DeepCopy()
+	movedCP.ObjectMeta = *forMove.DeepCopy()
+	movedCP.Name = "moved"
+	movedApply := leftover.DeepCopy()
+	movedApply.ObjectMeta = *forMove.DeepCopy()
+	movedApply.Name = "moved-eks-controlplane-apply"
+	g.Expect(c.Create(t.Context(), movedCP)).To(Succeed())
+	g.Expect(c.Create(t.Context(), movedApply)).To(Succeed())
+	g.Expect(c.Apply(t.Context(), cpac.CAPTControlPlane(movedCP.Name, namespace).WithFinalizers(controlplanev1beta1.CAPTControlPlaneFinalizer),
+		client.FieldOwner(ownership.ControlPlane))).To(Succeed())
+	g.Expect(c.Apply(t.Context(), infraac.WorkspaceTemplateApply(movedApply.Name, namespace).WithFinalizers(infrastructurev1beta1.WorkspaceTemplateApplyFinalizer),
+		client.FieldOwner(ownership.WorkspaceTemplateApply))).To(Succeed())
+	for _, obj := range []client.Object{movedCP, movedApply} {
+		g.Expect(c.Delete(t.Context(), obj)).To(Succeed())
+	}
+	for _, obj := range []client.Object{movedCP, movedApply} {
+		g.Eventually(func() bool {
+			return apierrors.IsNotFound(c.Get(t.Context(), client.ObjectKeyFromObject(obj), obj))
+		}, time.Minute, 100*time.Millisecond).Should(BeTrue(), "%T %s deleted for move kept its finalizer", obj, obj.GetName())
+	}
 }
