@@ -52,8 +52,8 @@ func (r *Reconciler) apply(ctx context.Context, m mirror) (string, error) {
 	if err := r.Client.Status().Apply(ctx, apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		if apierrors.IsNotFound(err) {
 			// Deleted since the cache saw it: nothing left to mirror into.
+			// (skeleton.Reconcile forgot its settled inputs before Act.)
 			r.log(ctx).V(1).Info("the control plane is gone; not mirroring")
-			r.settled.Forget(key)
 			r.Forget(key)
 			return "", nil
 		}
