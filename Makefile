@@ -141,7 +141,9 @@ suite-times: ## Print what each step of the last make test took (seconds, exit s
 
 .PHONY: test-unit
 test-unit: k8s-binaries provider-terraform-crds cluster-api-crds capi-binaries ## The contributor's loop: unit tests and the in-process envtest suites (controllers, skeleton, ssa, lifecycle, integration) under -race; no bin/manager, chaos or whole-manager suites.
-	go test $(GO_TEST_FLAGS) -race $(RACE_PACKAGES) ./internal/... ./cmd/...
+	# Two packages at a time: the suites are short, and test/lifecycle
+	# (about 50 s) overlaps the rest.
+	go test $(GO_TEST_FLAGS) -p 2 -race $(RACE_PACKAGES) ./internal/... ./cmd/...
 
 .PHONY: e2e
 e2e: k8s-binaries build ## kubectl end-to-end tests and the demo walk-through.
