@@ -119,7 +119,8 @@ func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.Works
 		_, err := r.applyFinalizer(ctx, apply, false)
 		return skeleton.Outcome{}, err
 	case skeleton.Hold:
-		if state.PausedBy == "" {
+		if state.HeldBy != state.PausedBy {
+			// Held by an older Cluster API, paused or not: no action at all.
 			return skeleton.Outcome{}, nil
 		}
 		sent, err := r.holdWorkspace(ctx, obs.workspaces.boundTo(apply), true)
