@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -87,7 +88,8 @@ func ManagerBinary() string {
 // StartManagerBinary runs ManagerBinary as config/default's ServiceAccount
 // with the Deployment's flags, changing only the addresses, the metrics
 // (plain HTTP, for the tests to read the reconcile counters) and the sync
-// period, plus extraArgs. It returns the process and its metrics URL at
+// period, plus extraArgs and then $CAPT_MANAGER_ARGS (split at spaces; for
+// experiments such as --concurrency=1). It returns the process and its metrics URL at
 // once; WaitControllersStarted waits for it to lead. config/default must be
 // installed.
 func StartManagerBinary(t testing.TB, env *Env, syncPeriod time.Duration, extraArgs ...string) (*Process, string) {
@@ -99,7 +101,7 @@ func StartManagerBinary(t testing.TB, env *Env, syncPeriod time.Duration, extraA
 		"--leader-elect", "--leader-election-namespace", Manager.Namespace,
 		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--metrics-secure=false",
 		"--health-probe-bind-address", "0", "--sync-period", syncPeriod.String(),
-	}, extraArgs...)...)
+	}, append(extraArgs, strings.Fields(os.Getenv("CAPT_MANAGER_ARGS"))...)...)...)
 	return p, metricsURL
 }
 
