@@ -49,21 +49,22 @@ func (e *refusedAtProvider) Error() string { return e.message }
 // whenever the Workspace has none to offer, or one that cannot be mirrored
 // (refused says why), so the mirror never goes backwards on a gap, on bad
 // input or when the Workspace is deleted. desired is nil when there is
-// nothing to mirror yet.
-func desiredWorkspaceStatus(ws tfv1beta1.AnyWorkspace, last *cpac.WorkspaceStatusApplyConfiguration, maxBytes int) (desired *cpac.WorkspaceStatusApplyConfiguration, refused *refusedAtProvider) {
+// nothing to mirror yet; fromWorkspace says its atProvider is the
+// Workspace's own, not the last one kept.
+func desiredWorkspaceStatus(ws tfv1beta1.AnyWorkspace, last *cpac.WorkspaceStatusApplyConfiguration, maxBytes int) (desired *cpac.WorkspaceStatusApplyConfiguration, fromWorkspace bool, refused *refusedAtProvider) {
 	var lastAtProvider *runtime.RawExtension
 	if last != nil {
 		lastAtProvider = last.AtProvider
 	}
 	if ws == nil {
 		if last == nil {
-			return nil, nil
+			return nil, false, nil
 		}
 		desired := cpac.WorkspaceStatus().WithReady(false).WithState(StateDeleted)
 		if lastAtProvider != nil {
 			desired.WithAtProvider(*lastAtProvider)
 		}
-		return desired, nil
+		return desired, false, nil
 	}
 
 	desired = cpac.WorkspaceStatus().WithReady(false).WithState(StateUnknown)
@@ -72,13 +73,14 @@ func desiredWorkspaceStatus(ws tfv1beta1.AnyWorkspace, last *cpac.WorkspaceStatu
 	}
 
 	atProvider, refused := observation(ws, maxBytes)
+	fromWorkspace = atProvider != nil
 	if atProvider == nil {
 		atProvider = lastAtProvider
 	}
 	if atProvider != nil {
 		desired.WithAtProvider(*atProvider)
 	}
-	return desired, refused
+	return desired, fromWorkspace, refused
 }
 
 // observation returns the Workspace's atProvider exactly as the provider

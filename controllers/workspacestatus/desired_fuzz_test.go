@@ -69,7 +69,7 @@ func FuzzDesiredWorkspaceStatus(f *testing.F) {
 			}
 		}
 
-		desired, refused := desiredWorkspaceStatus(ws, previous, fuzzMaxBytes)
+		desired, fromWorkspace, refused := desiredWorkspaceStatus(ws, previous, fuzzMaxBytes)
 		if ws == nil && previous == nil {
 			if desired != nil || refused != nil {
 				t.Fatalf("nothing to mirror, got %+v %+v", desired, refused)
@@ -101,6 +101,9 @@ func FuzzDesiredWorkspaceStatus(f *testing.F) {
 			t.Fatalf("the refusal does not name the workspace: %s", refused.message)
 		}
 
+		if fromWorkspace != (usable && !tooLarge) {
+			t.Fatalf("fromWorkspace = %v for atProvider %q", fromWorkspace, atProvider)
+		}
 		switch {
 		case usable && !tooLarge:
 			var got any

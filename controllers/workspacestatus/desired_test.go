@@ -83,11 +83,19 @@ func TestDesiredWorkspaceStatus(t *testing.T) {
 		{"too large is refused", workspace(`{"checksum":"`+strings.Repeat("x", DefaultMaxAtProviderBytes)+`"}`, readyCondition(metav1.ConditionTrue, "Available")), last,
 			`{"ready":true,"state":"Available","atProvider":` + old + `}`, ReasonAtProviderTooLarge},
 	}
+	// The cases whose atProvider is the Workspace's own, not the last kept.
+	fromWorkspace := map[string]bool{
+		"ready and available": true, "creating": true, "newer observation replaces the last": true, "unknown status": true,
+		"fields no Go type declares are mirrored as written": true, "outputs that are not an object are mirrored all the same": true,
+	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, refused := desiredWorkspaceStatus(tc.ws, tc.last, 0)
+			got, fromWS, refused := desiredWorkspaceStatus(tc.ws, tc.last, 0)
 			if reason := refusedReason(refused); reason != tc.refused {
 				t.Fatalf("refused with %q, want %q", reason, tc.refused)
+			}
+			if fromWS != fromWorkspace[tc.name] {
+				t.Fatalf("fromWorkspace = %v", fromWS)
 			}
 			if tc.want == "" {
 				if got != nil {

@@ -18,7 +18,6 @@ import (
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
-	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 	"github.com/capt-controlplane/capt-controlplane/internal/upstream"
 )
 
@@ -61,7 +60,7 @@ type Reconciler struct {
 	// 0 means DefaultMaxAtProviderBytes.
 	MaxAtProviderBytes int
 
-	// sent is the mirror's memory (sent.go): per control plane, the
+	// sent is the mirror's memory (memory.go): per control plane, the
 	// workspaceStatus this process last applied.
 	sent sync.Map // types.NamespacedName -> []byte (JSON)
 
@@ -135,7 +134,6 @@ func (obs observed) record(in *skeleton.Inputs) {
 // Act migrates the managedFields if needed, else applies the mirror when
 // it differs from what FieldManager owns.
 func (r *Reconciler) Act(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed, _ skeleton.State) (skeleton.Outcome, error) {
-	key := client.ObjectKeyFromObject(cp)
 	if obs.foreign != "" {
 		// Nothing to retry until the Workspace or the control plane changes.
 		r.Recorder.Eventf(cp, nil, corev1.EventTypeWarning, ReasonWorkspaceOwnedElsewhere, "Mirror", "%s; not mirroring it", obs.foreign)
@@ -146,36 +144,21 @@ func (r *Reconciler) Act(ctx context.Context, cp *controlplanev1beta1.CAPTContro
 		_, err := r.migrate(ctx, cp, obs.migration)
 		return skeleton.Outcome{}, err
 	}
-	ws := obs.ws
-	owned, err := ownedWorkspaceStatus(cp)
+	m, err := r.plan(cp, obs.ws)
 	if err != nil {
 		return skeleton.Outcome{}, err
 	}
-	last := r.lastSent(key)
-	desired, refused := desiredWorkspaceStatus(ws, mirrored(owned, last), r.MaxAtProviderBytes)
 	var failed error
-	if refused != nil {
+	if m.refused != nil {
 		// Mirror ready and state all the same, then fail the reconcile so
 		// that it is retried with backoff; the inputs are never settled.
-		r.Recorder.Eventf(cp, ws, corev1.EventTypeWarning, refused.reason, "Mirror", "%s", refused.message)
-		failed = fmt.Errorf("mirroring %s: %w", key, refused)
+		r.Recorder.Eventf(cp, m.ws, corev1.EventTypeWarning, m.refused.reason, "Mirror", "%s", m.refused.message)
+		failed = fmt.Errorf("mirroring %s: %w", client.ObjectKeyFromObject(cp), m.refused)
 	}
-	current := desired == nil
-	if !current {
-		if current, err = ssa.JSONEqual(desired, owned); err != nil {
-			return skeleton.Outcome{}, err
-		}
-	}
-	if current {
+	if m.current {
 		skipsTotal.Inc()
 		return skeleton.Outcome{Settled: failed == nil}, failed
 	}
-
-	fromWorkspace := ws != nil && refused == nil && !tfv1beta1.ObservationOf(ws.Observed().AtProvider).IsEmpty()
-	m := mirror{cp: cp, ws: ws, desired: desired, owned: owned, last: last,
-		// From the object alone the value could be one another writer put
-		// there, in a cache that lags: send it only onto that very version.
-		precondition: knownOnlyFromObject(fromWorkspace, desired, owned, last)}
 	response, err := r.apply(ctx, m)
 	if err != nil || failed != nil || response == "" {
 		return skeleton.Outcome{}, cmp.Or(err, failed)
@@ -198,9 +181,6 @@ const (
 	inputForeign   = "foreign"
 	inputMigration = "migration"
 )
-
-// Forget drops what this process knows of a control plane that is gone.
-func (r *Reconciler) Forget(key client.ObjectKey) { r.sent.Delete(key) }
 
 func workspaceName(ws tfv1beta1.AnyWorkspace) string {
 	if ws == nil {
