@@ -132,9 +132,9 @@ func (f fixture) waitMirror(t testing.TB, ready bool, state, atProvider string) 
 
 // ownedEntry is the exact managedFields entry of FieldManager.
 func ownedEntry(withAtProvider bool) testenv.Entry {
-	fields := `{"f:status":{"f:workspaceStatus":{"f:ready":{},"f:state":{}}}}`
+	fields := testenv.WorkspaceStatusFieldsBeforeObservation
 	if withAtProvider {
-		fields = `{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`
+		fields = testenv.WorkspaceStatusFields
 	}
 	return testenv.Entry{Manager: FieldManager, Operation: metav1.ManagedFieldsOperationApply, Subresource: "status", FieldsV1: testenv.MustJSON(fields)}
 }

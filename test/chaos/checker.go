@@ -12,6 +12,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/controllers/workspacestatus"
+	"github.com/capt-controlplane/capt-controlplane/test/testenv"
 )
 
 // Causes of a loss window.
@@ -253,7 +254,7 @@ func (c *checker) hostileWithin(w window) (string, bool) {
 // ownership checks that capt-workspace-status alone owns workspaceStatus,
 // with exactly its three fields, through an Apply on /status.
 func ownership(cp *controlplanev1beta1.CAPTControlPlane) error {
-	want := canonical([]byte(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`))
+	want := canonical([]byte(testenv.WorkspaceStatusFields))
 	found := 0
 	for _, e := range cp.ManagedFields {
 		if e.FieldsV1 == nil {

@@ -169,7 +169,7 @@ func TestOperatorWorkflow(t *testing.T) {
 			found = true
 			g.Expect(e.Operation).To(Equal("Apply"))
 			g.Expect(e.Subresource).To(Equal("status"))
-			g.Expect(testenv.JSONEqual(e.FieldsV1, testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`))).To(BeTrue())
+			g.Expect(testenv.JSONEqual(e.FieldsV1, testenv.MustJSON(testenv.WorkspaceStatusFields))).To(BeTrue())
 		}
 	}
 	g.Expect(found).To(BeTrue(), "no managedFields entry of capt-workspace-status")

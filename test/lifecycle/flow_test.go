@@ -177,7 +177,7 @@ func TestFlowToReady(t *testing.T) {
 	g.Expect(conditionTypes).To(ConsistOf("Ready", "Available", "Initialized", "Creating", "Failed", "Paused", "EndpointChanged", "ClusterAPICompatible"), "capt-controlplane's conditions")
 	g.Expect(meta.FindStatusCondition(ready.Status.Conditions, controlplanev1beta1.ConditionClusterAPICompatible).Status).To(Equal(metav1.ConditionTrue), "Cluster API serves the v1beta2 Cluster here")
 	g.Expect(fieldsOf(g, ready, "capt-workspace-status", "status")).To(Equal(
-		testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)))
+		testenv.MustJSON(testenv.WorkspaceStatusFields)))
 
 	apply = get(g, applyKey, &infrastructurev1beta1.WorkspaceTemplateApply{})
 	g.Expect(testenv.Keys(fieldsOf(g, apply, "capt-controlplane", ""))).To(ConsistOf("f:metadata", "f:spec"))

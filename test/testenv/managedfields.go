@@ -97,3 +97,13 @@ func Keys(m map[string]any) []string {
 	}
 	return out
 }
+
+// The exact fieldsV1 of capt-workspace-status's entry (an Apply on the
+// status subresource): every field the mirror applies, with atProvider
+// owned as one value, and the same before the Workspace observed anything.
+// Every test that asserts that entry uses these, so a new mirrored field
+// changes its expectation here.
+const (
+	WorkspaceStatusFields                  = `{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`
+	WorkspaceStatusFieldsBeforeObservation = `{"f:status":{"f:workspaceStatus":{"f:ready":{},"f:state":{}}}}`
+)

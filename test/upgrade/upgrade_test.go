@@ -117,7 +117,7 @@ func TestUpgradeFromUpstream(t *testing.T) {
 			FieldsV1: testenv.MustJSON(`{"f:metadata":{"f:finalizers":{"v:\"controlplane.cluster.x-k8s.io/captcontrolplane\"":{}}},` +
 				`"f:spec":{"f:controlPlaneEndpoint":{"f:host":{},"f:port":{}},"f:workspaceTemplateApplyName":{}}}`)}))
 		g.Expect(byManager).To(HaveKeyWithValue("capt-workspace-status Apply status", testenv.Entry{Manager: "capt-workspace-status", Operation: metav1.ManagedFieldsOperationApply, Subresource: "status",
-			FieldsV1: testenv.MustJSON(`{"f:status":{"f:workspaceStatus":{"f:atProvider":{},"f:ready":{},"f:state":{}}}}`)}), "atProvider as one value, as an apply owns it")
+			FieldsV1: testenv.MustJSON(testenv.WorkspaceStatusFields)}), "atProvider as one value, as an apply owns it")
 		status := byManager["capt-controlplane Apply status"].FieldsV1.(map[string]any)["f:status"].(map[string]any)
 		g.Expect(testenv.Keys(status)).To(ConsistOf("f:conditions", "f:externalManagedControlPlane", "f:initialization", "f:initialized",
 			"f:observedGeneration", "f:phase", "f:ready", "f:secretsReady", "f:version", "f:versions", "f:workspaceTemplateStatus"),
