@@ -77,7 +77,7 @@ generate: $(CONTROLLER_GEN) ## Generate deepcopy code and apply configurations.
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
 	# The tf group's CRDs are provider-terraform's own, never generated here.
 	$(CONTROLLER_GEN) crd paths=./apis/controlplane/... paths=./apis/infrastructure/... output:crd:artifacts:config=config/crd/bases
-	$(CONTROLLER_GEN) rbac:roleName=manager-role paths=./controllers/... output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=manager-role paths=./controllers/... paths=./internal/manager/... output:rbac:artifacts:config=config/rbac
 
 .PHONY: fmt
 fmt: ## go fmt.

@@ -10,7 +10,6 @@ import (
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 
 	"github.com/capt-controlplane/capt-controlplane/controllers/controlplane"
 	"github.com/capt-controlplane/capt-controlplane/controllers/kubeconfig"
@@ -37,6 +36,7 @@ func run(o manager.Options) error {
 	if err != nil {
 		return fmt.Errorf("loading kubeconfig: %w", err)
 	}
+	cfg = manager.RESTConfig(cfg, o)
 	ctx := ctrl.SetupSignalHandler()
 	mgr, err := newManager(ctx, cfg, o)
 	if err != nil {
@@ -46,22 +46,39 @@ func run(o manager.Options) error {
 	return mgr.Start(ctx)
 }
 
-// newManager builds the manager of internal/manager's options with the
-// four controllers and the health probes.
+// newManager builds the process manager (leader election, metrics, the
+// probes) whose leader runs the four controllers in generations, one for
+// each set of the other projects' CRDs it finds (manager.Generations): it
+// starts whatever is installed and follows what is installed later.
 func newManager(ctx context.Context, cfg *rest.Config, o manager.Options) (ctrl.Manager, error) {
-	mgrOptions, err := manager.RuntimeOptions(o)
-	if err != nil {
-		return nil, err
-	}
-	mgr, err := ctrl.NewManager(manager.RESTConfig(cfg, o), mgrOptions)
+	mgr, err := ctrl.NewManager(cfg, manager.ProcessOptions(o))
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
-	// Read once, before the cache starts: grants decide only for Workspaces
-	// rendered after they were installed.
+	generations := &manager.Generations{Config: cfg, Options: o, CRDs: mgr.GetCache(),
+		Setup: func(ctx context.Context, mgr ctrl.Manager) error { return setupControllers(ctx, mgr, o) }}
+	if err := generations.Watch(ctx); err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(generations); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddHealthzCheck("reconciles", generations.Healthy); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("controllers", generations.Ready); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+// setupControllers adds the four controllers to a generation's manager.
+func setupControllers(ctx context.Context, mgr ctrl.Manager, o manager.Options) error {
+	// Read once per generation, before its cache starts: grants decide
+	// only for Workspaces rendered after they were installed.
 	grantsInstalled, err := grants.InstalledAt(ctx, mgr.GetAPIReader())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	controllers := map[string]interface {
 		SetupWithManager(context.Context, ctrl.Manager, controller.Options) error
@@ -73,14 +90,8 @@ func newManager(ctx context.Context, cfg *rest.Config, o manager.Options) (ctrl.
 	}
 	for name, c := range controllers {
 		if err := c.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: o.Concurrency, NewQueue: fairqueue.New}); err != nil {
-			return nil, fmt.Errorf("setting up the %s controller: %w", name, err)
+			return fmt.Errorf("setting up the %s controller: %w", name, err)
 		}
 	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return nil, err
-	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		return nil, err
-	}
-	return mgr, nil
+	return nil
 }

@@ -43,9 +43,11 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		Watches(&infrastructurev1beta1.WorkspaceTemplateApply{}, handler.EnqueueRequestsFromMapFunc(mapping.ToControlPlane)).
 		// The kubeconfig Secret: deleted or edited, it is applied again.
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(mapping.ToControlPlane)).
-		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneForWorkspace), builder.WithPredicates(workspaceChanged)).
 		WithOptions(options)
 	r.clusterAPI = clusterapi.Discover(mgr.GetRESTMapper())
+	if providerterraform.ClusterScopedServed(mgr.GetRESTMapper()) {
+		b = b.Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneForWorkspace), builder.WithPredicates(workspaceChanged))
+	}
 	if providerterraform.NamespacedServed(mgr.GetRESTMapper()) {
 		b = b.Watches(&tfmv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(controlPlaneForWorkspace), builder.WithPredicates(workspaceChanged))
 	}

@@ -151,7 +151,7 @@ func refusedInput(reason string) bool {
 	switch reason {
 	case infrastructurev1beta1.ReasonTemplateNotFound, infrastructurev1beta1.ReasonTemplateNotShared, infrastructurev1beta1.ReasonRenderFailed, infrastructurev1beta1.ReasonFieldNotServed,
 		infrastructurev1beta1.ReasonWorkspaceNameConflict, infrastructurev1beta1.ReasonProviderConfigNotGranted,
-		infrastructurev1beta1.ReasonWorkspaceMissing, infrastructurev1beta1.ReasonClusterScopeNotAllowed:
+		infrastructurev1beta1.ReasonWorkspaceMissing, infrastructurev1beta1.ReasonClusterScopeNotAllowed, infrastructurev1beta1.ReasonWorkspaceKindNotServed:
 		return true
 	}
 	return false

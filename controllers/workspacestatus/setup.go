@@ -39,11 +39,13 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 		// A resync of a Workspace or an apply (same resourceVersion) would
 		// only queue its control plane a second and third time in the same
 		// period: the control plane's own resync re-checks it.
-		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForWorkspace),
-			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		Watches(&infrastructurev1beta1.WorkspaceTemplateApply{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForApply),
 			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		WithOptions(options)
+	if providerterraform.ClusterScopedServed(mgr.GetRESTMapper()) {
+		b = b.Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForWorkspace),
+			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}))
+	}
 	if providerterraform.NamespacedServed(mgr.GetRESTMapper()) {
 		b = b.Watches(&tfmv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(r.controlPlanesForWorkspace),
 			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}))

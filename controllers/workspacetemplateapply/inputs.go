@@ -3,8 +3,6 @@ package workspacetemplateapply
 import (
 	"context"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -14,6 +12,7 @@ import (
 	tfmv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tfm/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/grants"
+	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/skeleton"
 )
 
@@ -75,7 +74,7 @@ func (r *Reconciler) Observe(ctx context.Context, apply *infrastructurev1beta1.W
 		case err == nil:
 			in.Add(rd.name, rd.obj)
 			obs.keep(rd)
-		case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
+		case ownership.Absent(err):
 			in.Add(rd.name, nil)
 		default:
 			return nil, skeleton.PauseSources{}, err

@@ -74,8 +74,9 @@ type Reconciler struct {
 	served, servedNamespaced *providerterraform.Discoverer
 
 	// namespaced: provider-terraform v1's namespaced Workspace is served
-	// (read at start); a new apply renders that kind.
-	namespaced bool
+	// (read when the generation of controllers started); a new apply
+	// renders that kind. clusterScoped: the cluster-scoped one is.
+	namespaced, clusterScoped bool
 }
 
 // +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=workspacetemplateapplies,verbs=get;list;watch;patch
@@ -112,7 +113,7 @@ func (r *Reconciler) Forget(client.ObjectKey) {}
 // (holdWorkspace), for provider-terraform, while one held by an older
 // Cluster API (which cannot show the pause) touches nothing. Unpausing is
 // an event of the apply, its control plane or its Cluster, all watched;
-// an older Cluster API's upgrade needs a restart.
+// an older Cluster API's upgrade starts a new generation of controllers.
 func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, obs *observed, state skeleton.State) (skeleton.Outcome, error) {
 	switch state.Decision {
 	case skeleton.LetGo:
@@ -220,9 +221,13 @@ func (r *Reconciler) renderWorkspace(ctx context.Context, apply *infrastructurev
 			"namespace %s renders namespaced Workspaces only (its label %s=%s), and WorkspaceTemplate %s renders a cluster-scoped one: set its spec.workspaceScope to %s",
 			apply.Namespace, infrastructurev1beta1.LabelWorkspaceScope, infrastructurev1beta1.WorkspaceScopeNamespaced, tmplKey, infrastructurev1beta1.WorkspaceScopeNamespaced)), nil
 	}
-	if namespaced && !r.namespaced {
-		return refusal(kept, infrastructurev1beta1.ReasonRenderFailed, fmt.Sprintf(
-			"WorkspaceTemplate %s asks for a namespaced Workspace, and provider-terraform v1 (tf.m.upbound.io) is not installed (or was installed after the manager started)", tmplKey)), nil
+	kind, kindServed := providerterraform.ClusterScopedWorkspace, r.clusterScoped
+	if namespaced {
+		kind, kindServed = providerterraform.NamespacedWorkspace, r.namespaced
+	}
+	if !kindServed {
+		return refusal(kept, infrastructurev1beta1.ReasonWorkspaceKindNotServed, fmt.Sprintf(
+			"%s is not served: install provider-terraform (the kind is rendered once its CRD is established)", kind)), nil
 	}
 	tree, err := render(tmpl, apply, namespaced)
 	if isTemplateError(err) {

@@ -53,7 +53,6 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named(ControllerName).
 		For(&infrastructurev1beta1.WorkspaceTemplateApply{}).
-		Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(applyForWorkspace), builder.WithPredicates(workspaceChanged)).
 		Watches(&infrastructurev1beta1.WorkspaceTemplate{}, handler.EnqueueRequestsFromMapFunc(r.appliesForTemplate)).
 		// Unpausing a control plane or a Cluster resumes its applies; a
 		// control plane's word renders a missing Workspace.
@@ -65,6 +64,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opt
 	r.clusterAPI = clusterapi.Discover(mgr.GetRESTMapper())
 	r.served = &providerterraform.Discoverer{Config: mgr.GetConfig(), GVK: tfv1beta1.GroupVersion.WithKind("Workspace")}
 	r.servedNamespaced = &providerterraform.Discoverer{Config: mgr.GetConfig(), GVK: tfmv1beta1.GroupVersion.WithKind("Workspace")}
+	if r.clusterScoped = providerterraform.ClusterScopedServed(mgr.GetRESTMapper()); r.clusterScoped {
+		b = b.Watches(&tfv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(applyForWorkspace), builder.WithPredicates(workspaceChanged))
+	}
 	if r.namespaced = providerterraform.NamespacedServed(mgr.GetRESTMapper()); r.namespaced {
 		b = b.Watches(&tfmv1beta1.Workspace{}, handler.EnqueueRequestsFromMapFunc(applyForWorkspace), builder.WithPredicates(workspaceChanged))
 	}

@@ -45,7 +45,7 @@ func (r *Reconciler) migrateFromUpstream(ctx context.Context, apply *infrastruct
 		if err != nil || sent {
 			return sent, err
 		}
-	case client.IgnoreNotFound(err) != nil:
+	case err != nil && !ownership.Absent(err):
 		return false, err
 	}
 	live := &infrastructurev1beta1.WorkspaceTemplateApply{}

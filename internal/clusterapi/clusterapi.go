@@ -54,6 +54,6 @@ func (s Support) HeldBy() string {
 
 // Message explains an unsupported Cluster API to a user.
 func (s Support) Message() string {
-	return fmt.Sprintf("Cluster API serves Cluster only as %s; this manager needs %s (Cluster API v1.11 or newer, contract v1beta2) to honour Cluster.spec.paused, and takes no action until Cluster API is upgraded and the manager restarted",
+	return fmt.Sprintf("Cluster API serves Cluster only as %s; this manager needs %s (Cluster API v1.11 or newer, contract v1beta2) to honour Cluster.spec.paused, and takes no action until Cluster API is upgraded",
 		strings.Join(s.Versions, ", "), clusterv1.GroupVersion.Version)
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -17,6 +18,7 @@ import (
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
+	"github.com/capt-controlplane/capt-controlplane/internal/providerterraform"
 	"github.com/capt-controlplane/capt-controlplane/internal/upstream"
 )
 
@@ -37,7 +39,10 @@ import (
 //     the kubeconfig Secrets we write carry, not every Secret in the cluster;
 //   - --namespace restricts the namespaced kinds, --watch-filter the control
 //     planes and their WorkspaceTemplateApplies.
-func CacheOptions(o Options) (cache.Options, error) {
+//
+// served says which of the other projects' kinds are served: an entry for
+// a kind that is not fails the cache's start.
+func CacheOptions(o Options, served Served) (cache.Options, error) {
 	ours, err := labels.NewRequirement(controlplanev1beta1.LabelControlPlaneName, selection.Exists, nil)
 	if err != nil {
 		return cache.Options{}, err
@@ -48,9 +53,11 @@ func CacheOptions(o Options) (cache.Options, error) {
 		ByObject: map[client.Object]cache.ByObject{
 			&controlplanev1beta1.CAPTControlPlane{}:         {Transform: keepEverything},
 			&infrastructurev1beta1.WorkspaceTemplateApply{}: {Transform: keepOwnAndUpstreamManagedFields},
-			&tfv1beta1.Workspace{}:                          {Transform: keepOwnAndUpstreamManagedFields},
-			&corev1.Secret{}:                                {Label: labels.NewSelector().Add(*ours)},
+			&corev1.Secret{}: {Label: labels.NewSelector().Add(*ours)},
 		},
+	}
+	if served.ClusterScopedWorkspace {
+		opts.ByObject[&tfv1beta1.Workspace{}] = cache.ByObject{Transform: keepOwnAndUpstreamManagedFields}
 	}
 	if o.Namespace != "" {
 		opts.DefaultNamespaces = map[string]cache.Config{o.Namespace: {}}
@@ -72,6 +79,21 @@ func CacheOptions(o Options) (cache.Options, error) {
 		}
 	}
 	return opts, nil
+}
+
+// Served says which of the other projects' kinds the API server serves,
+// as far as the cache configuration depends on it.
+type Served struct {
+	// ClusterScopedWorkspace: provider-terraform's tf.upbound.io Workspace.
+	ClusterScopedWorkspace bool
+}
+
+// AllServed is the API server with provider-terraform v1 installed.
+var AllServed = Served{ClusterScopedWorkspace: true}
+
+// ServedBy asks mapper what is served.
+func ServedBy(mapper meta.RESTMapper) Served {
+	return Served{ClusterScopedWorkspace: providerterraform.ClusterScopedServed(mapper)}
 }
 
 // defaultTransform is the transform of every kind without one of its own.

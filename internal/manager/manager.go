@@ -4,9 +4,11 @@ import (
 	"crypto/tls"
 	"strings"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -37,13 +39,53 @@ func LeaderElectionIDFor(watchFilter string) string {
 	return "capt-controlplane-leader-" + shard + ".controlplane.cluster.x-k8s.io"
 }
 
-// RuntimeOptions are the controller-runtime options of bin/manager: the
-// scheme, the cache of CacheOptions, metrics, probes and leader election.
-func RuntimeOptions(o Options) (ctrl.Options, error) {
-	cacheOptions, err := CacheOptions(o)
+// RuntimeOptions are the controller-runtime options of the controllers'
+// manager: the scheme, the cache of CacheOptions, metrics, probes and
+// leader election (a generation of bin/manager turns the last three off:
+// the process manager has them, ProcessOptions).
+func RuntimeOptions(o Options, served Served) (ctrl.Options, error) {
+	cacheOptions, err := CacheOptions(o, served)
 	if err != nil {
 		return ctrl.Options{}, err
 	}
+	opts := processOptions(o)
+	opts.Cache = cacheOptions
+	// A read from the cache waits until the cache holds this process's
+	// own earlier writes of that object: a reconcile never decides from
+	// a version older than its last apply, so it never sends that apply
+	// again (a no-op on the server, but a request and, for the mirror, a
+	// second restore). Every write we make is visible to our own cache
+	// (see CacheOptions), so no read waits for a write it cannot see.
+	opts.Client = client.Options{Cache: &client.CacheOptions{EnableReadYourWritesConsistency: ptr.To(true)}}
+	return opts, nil
+}
+
+// ProcessOptions are the options of bin/manager's process manager: leader
+// election, metrics and probes, and a cache of the CustomResourceDefinitions
+// Generations follows, without their schemas. Its one leader-election
+// runnable runs the controllers (Generations).
+func ProcessOptions(o Options) ctrl.Options {
+	opts := processOptions(o)
+	opts.Cache = cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&apiextensionsv1.CustomResourceDefinition{}: {Transform: trimCRD},
+	}}
+	return opts
+}
+
+// trimCRD keeps of a CRD what Generations reads: its metadata (without
+// managedFields) and its conditions. A Crossplane cluster has hundreds of
+// CRDs, most of them schemas.
+func trimCRD(in any) (any, error) {
+	if crd, ok := in.(*apiextensionsv1.CustomResourceDefinition); ok {
+		crd.ManagedFields = nil
+		crd.Annotations = nil
+		crd.Spec = apiextensionsv1.CustomResourceDefinitionSpec{}
+		crd.Status = apiextensionsv1.CustomResourceDefinitionStatus{Conditions: crd.Status.Conditions}
+	}
+	return in, nil
+}
+
+func processOptions(o Options) ctrl.Options {
 	metricsOptions := metricsserver.Options{BindAddress: o.MetricsAddr, SecureServing: o.SecureMetrics}
 	if !o.EnableHTTP2 {
 		metricsOptions.TLSOpts = []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }}
@@ -52,15 +94,7 @@ func RuntimeOptions(o Options) (ctrl.Options, error) {
 		metricsOptions.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 	return ctrl.Options{
-		Scheme: scheme.New(),
-		Cache:  cacheOptions,
-		// A read from the cache waits until the cache holds this process's
-		// own earlier writes of that object: a reconcile never decides from
-		// a version older than its last apply, so it never sends that apply
-		// again (a no-op on the server, but a request and, for the mirror, a
-		// second restore). Every write we make is visible to our own cache
-		// (see CacheOptions), so no read waits for a write it cannot see.
-		Client:                  client.Options{Cache: &client.CacheOptions{EnableReadYourWritesConsistency: ptr.To(true)}},
+		Scheme:                  scheme.New(),
 		Metrics:                 metricsOptions,
 		HealthProbeBindAddress:  o.ProbeAddr,
 		PprofBindAddress:        o.PprofAddr,
@@ -74,7 +108,7 @@ func RuntimeOptions(o Options) (ctrl.Options, error) {
 		RenewDeadline:                 &o.RenewDeadline,
 		RetryPeriod:                   &o.RetryPeriod,
 		GracefulShutdownTimeout:       &o.GracefulShutdown,
-	}, nil
+	}
 }
 
 // RESTConfig is cfg as bin/manager talks to the API server: without gzip

@@ -39,7 +39,7 @@ func TestLeaderElectionIDFor(t *testing.T) {
 // leave the cache to keep either (sharded managers then reconciled each
 // other's control planes).
 func TestWatchFilterSelectsTheOneEntryPerKind(t *testing.T) {
-	opts, err := CacheOptions(Options{WatchFilter: "a"})
+	opts, err := CacheOptions(Options{WatchFilter: "a"}, AllServed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestWatchFilterSelectsTheOneEntryPerKind(t *testing.T) {
 // leaves a Cluster its metadata and spec.paused, drops the rest of its spec
 // and its status, and keeps only our managers' managedFields entries.
 func TestCachedClusterKeepsWhatTheManagerReads(t *testing.T) {
-	opts, err := CacheOptions(DefaultOptions())
+	opts, err := CacheOptions(DefaultOptions(), AllServed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestCachedClusterKeepsWhatTheManagerReads(t *testing.T) {
 // one-time migration knows which of them to read from the API server; the
 // entries of every other manager are dropped.
 func TestCachedAppliesAndWorkspacesKeepUpstreamEntries(t *testing.T) {
-	opts, err := CacheOptions(DefaultOptions())
+	opts, err := CacheOptions(DefaultOptions(), AllServed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,9 +24,13 @@ func OwnerCluster(ctx context.Context, c client.Reader, cp *controlplanev1beta1.
 	switch err := c.Get(ctx, types.NamespacedName{Namespace: cp.Namespace, Name: name}, cluster); {
 	case err == nil:
 		return cluster, nil
-	case apierrors.IsNotFound(err) || meta.IsNoMatchError(err):
+	case Absent(err):
 		return nil, nil
 	default:
 		return nil, err
 	}
 }
+
+// Absent reports whether a read found nothing: the object is not there, or
+// its kind is not served (the CRD of another project not installed yet).
+func Absent(err error) bool { return apierrors.IsNotFound(err) || meta.IsNoMatchError(err) }

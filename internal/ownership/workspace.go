@@ -46,7 +46,7 @@ func WorkspaceOf(ctx context.Context, c client.Reader, cp *controlplanev1beta1.C
 		ws, key.Namespace = &tfmv1beta1.Workspace{}, apply.Status.WorkspaceNamespace
 	}
 	switch err := c.Get(ctx, key, ws); {
-	case apierrors.IsNotFound(err):
+	case Absent(err):
 		return apply, nil, nil
 	case err != nil:
 		return nil, nil, err

@@ -101,9 +101,10 @@ func SpecFromOpenAPI(doc []byte, gvk schema.GroupVersionKind) (Schema, error) {
 }
 
 // Discoverer reads a kind's served spec schema from the API server once it
-// is served, and keeps it for the life of the process: a provider-terraform
-// upgrade that changes its CRDs takes a manager restart, as a Cluster API
-// upgrade does. Until then each call asks again.
+// is served, and keeps it for the life of the generation of controllers
+// (internal/manager.Generations): a provider-terraform upgrade that changes
+// its CRDs starts a new generation, with a new Discoverer. Until the schema
+// is known each call asks again.
 type Discoverer struct {
 	Config *rest.Config
 	GVK    schema.GroupVersionKind
@@ -157,14 +158,24 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// NamespacedWorkspace is provider-terraform v1's namespaced Workspace kind.
-var NamespacedWorkspace = schema.GroupKind{Group: "tf.m.upbound.io", Kind: "Workspace"}
+// The Workspace kinds: provider-terraform v0's and v1's cluster-scoped
+// one, and v1's namespaced one.
+var (
+	ClusterScopedWorkspace = schema.GroupKind{Group: "tf.upbound.io", Kind: "Workspace"}
+	NamespacedWorkspace    = schema.GroupKind{Group: "tf.m.upbound.io", Kind: "Workspace"}
+)
 
 // NamespacedServed reports whether the API server serves provider-terraform
 // v1's namespaced Workspace: then a new control plane's Workspace is of
-// that kind, and the controllers watch it. Read once at start, as Cluster
-// API's kinds are: installing provider-terraform v1 takes a restart.
-func NamespacedServed(mapper meta.RESTMapper) bool {
-	mappings, err := mapper.RESTMappings(NamespacedWorkspace, "v1beta1")
+// that kind, and the controllers watch it. Each generation of the
+// controllers asks (internal/manager.Generations).
+func NamespacedServed(mapper meta.RESTMapper) bool { return served(mapper, NamespacedWorkspace) }
+
+// ClusterScopedServed reports whether the API server serves the
+// cluster-scoped Workspace, which the controllers then watch.
+func ClusterScopedServed(mapper meta.RESTMapper) bool { return served(mapper, ClusterScopedWorkspace) }
+
+func served(mapper meta.RESTMapper, gk schema.GroupKind) bool {
+	mappings, err := mapper.RESTMappings(gk, "v1beta1")
 	return err == nil && len(mappings) > 0
 }

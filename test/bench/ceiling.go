@@ -40,7 +40,7 @@ func runCeiling(kubeconfig, namespace string, n, workers int, d time.Duration, a
 	// cost what the manager's do.
 	cfg = manager.RESTConfig(cfg, manager.DefaultOptions())
 	cfg.QPS, cfg.Burst = 2000, 4000
-	opts, err := manager.CacheOptions(manager.DefaultOptions())
+	opts, err := manager.CacheOptions(manager.DefaultOptions(), manager.AllServed)
 	if err != nil {
 		return err
 	}

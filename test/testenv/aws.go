@@ -53,8 +53,8 @@ func ProvideProviderConfig(ctx context.Context, c client.Client, name, secret st
 			SecretRef: &tfv1beta1.KeyReference{Namespace: ns.Name, Name: credentials.Name, Key: "credentials"},
 		}}},
 	}
-	if err := c.Create(ctx, pc); client.IgnoreAlreadyExists(err) != nil {
-		return err
+	if err := c.Create(ctx, pc); client.IgnoreAlreadyExists(err) != nil && !meta.IsNoMatchError(err) {
+		return err // where served: an install may have activated v1's namespaced kinds alone
 	}
 	// provider-terraform v1's namespaced Workspaces name a
 	// ClusterProviderConfig: the same credentials, where it is served.

@@ -25,7 +25,7 @@ type Controller interface {
 func (e *Env) StartManager(cfg *rest.Config, controllers ...Controller) (stop func() error, err error) {
 	o := manager.DefaultOptions()
 	o.MetricsAddr, o.ProbeAddr = "0", "0"
-	mgrOptions, err := manager.RuntimeOptions(o)
+	mgrOptions, err := manager.RuntimeOptions(o, manager.AllServed)
 	if err != nil {
 		return nil, err
 	}

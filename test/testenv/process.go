@@ -29,6 +29,16 @@ type Process struct {
 	done chan struct{} // closed once the process has exited
 }
 
+// Exited reports whether the process has exited.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // Stop ends the process as the kubelet does, with SIGTERM, and waits until
 // it has exited (a manager then gives up its lease).
 func (p *Process) Stop() {

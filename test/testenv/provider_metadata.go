@@ -6,7 +6,6 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/util/retry"
@@ -71,10 +70,8 @@ func ReleaseDeletedWorkspaces(ctx context.Context, c client.WithWatch) {
 func releaseDeleted(ctx context.Context, c client.WithWatch, list client.ObjectList) {
 	for ctx.Err() == nil {
 		w, err := c.Watch(ctx, list)
-		if meta.IsNoMatchError(err) {
-			return // a kind this API server does not serve
-		}
 		if err != nil {
+			// Also a kind not served yet: its CRD may be installed later.
 			time.Sleep(200 * time.Millisecond)
 			continue
 		}

@@ -67,10 +67,20 @@ func StartWithClusterAPI(gen string, crds []*apiextensionsv1.CustomResourceDefin
 	return start("", crds, apiServerFlags, gen)
 }
 
+// StartWithoutDependencies starts an API server with this project's CRDs
+// alone: neither provider-terraform's nor Cluster API's (tests install them
+// later, as users do).
+func StartWithoutDependencies() (*Env, error) {
+	return start("", []*apiextensionsv1.CustomResourceDefinition{}, nil, "")
+}
+
 func start(certDir string, clusterAPI []*apiextensionsv1.CustomResourceDefinition, apiServerFlags map[string]string, gen string) (*Env, error) {
 	root := RepoRoot()
 	s := scheme.New()
-	crdDirs := []string{filepath.Join(root, "config", "crd", "bases"), ProviderTerraformCRDs(gen)}
+	crdDirs := []string{filepath.Join(root, "config", "crd", "bases")}
+	if gen != "" {
+		crdDirs = append(crdDirs, ProviderTerraformCRDs(gen))
+	}
 	if clusterAPI == nil {
 		crdDirs = append(crdDirs, filepath.Join(root, "bin", "crds", "cluster-api")) // `make cluster-api-crds`
 	}

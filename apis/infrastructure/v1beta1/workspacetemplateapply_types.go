@@ -184,6 +184,10 @@ const (
 	// Workspace in a namespace its admin labelled LabelWorkspaceScope
 	// Namespaced.
 	ReasonClusterScopeNotAllowed = "ClusterScopeNotAllowed"
+	// ReasonWorkspaceKindNotServed: the Workspace kind the apply renders
+	// is not served (provider-terraform's CRDs are not installed, or not
+	// yet established); it is rendered once it is.
+	ReasonWorkspaceKindNotServed = "WorkspaceKindNotServed"
 	// ReasonWorkspaceApplied: the Workspace was rendered and applied.
 	ReasonWorkspaceApplied = "WorkspaceApplied"
 )
