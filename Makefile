@@ -77,7 +77,9 @@ generate: $(CONTROLLER_GEN) ## Generate deepcopy code and apply configurations.
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
 	# The tf group's CRDs are provider-terraform's own, never generated here.
 	$(CONTROLLER_GEN) crd paths=./apis/controlplane/... paths=./apis/infrastructure/... output:crd:artifacts:config=config/crd/bases
-	$(CONTROLLER_GEN) rbac:roleName=manager-role paths=./controllers/... paths=./internal/manager/... output:rbac:artifacts:config=config/rbac
+	# Cluster-wide names start with the namespace (capt- + system-): the
+	# objects clusterctl delete removes with the provider.
+	$(CONTROLLER_GEN) rbac:roleName=system-manager-role paths=./controllers/... paths=./internal/manager/... output:rbac:artifacts:config=config/rbac
 
 .PHONY: fmt
 fmt: ## go fmt.

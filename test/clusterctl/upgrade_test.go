@@ -6,11 +6,13 @@ import (
 
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
@@ -78,6 +80,20 @@ func TestUpgradeAndDeleteKeepTheCluster(t *testing.T) {
 			return apierrors.IsNotFound(c.Get(ctx, types.NamespacedName{Namespace: "capt-system", Name: "capt-controller-manager"}, &appsv1.Deployment{}))
 		}, timeout, poll).Should(BeTrue(), "the Deployment deleted")
 		kept.expectSame(t, c)
+		// No cluster-wide grant is left to a ServiceAccount that is gone
+		// (which anyone who may create it in capt-system would inherit).
+		provider := client.MatchingLabels{clusterv1.ProviderNameLabel: "control-plane-capt"}
+		roles, bindings := &rbacv1.ClusterRoleList{}, &rbacv1.ClusterRoleBindingList{}
+		g.Expect(c.List(ctx, roles, provider)).To(Succeed())
+		g.Expect(c.List(ctx, bindings, provider)).To(Succeed())
+		var left []string
+		for _, r := range roles.Items {
+			left = append(left, "ClusterRole "+r.Name)
+		}
+		for _, b := range bindings.Items {
+			left = append(left, "ClusterRoleBinding "+b.Name)
+		}
+		g.Expect(left).To(BeEmpty(), "left by clusterctl delete")
 	})
 }
 
