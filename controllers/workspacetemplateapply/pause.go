@@ -2,6 +2,7 @@ package workspacetemplateapply
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,8 +24,10 @@ import (
 
 // holdWorkspace, with hold, puts tfv1beta1.AnnotationPaused on ws, the
 // apply's own Workspace (nil: none), and takes Delete out of its
-// management policies (recording them in
-// infrastructurev1beta1.AnnotationHeldManagementPolicies), beside what
+// management policies (recording rendered, the policies the template
+// renders, in infrastructurev1beta1.AnnotationHeldManagementPolicies:
+// never the live ones, which are the held ones when clusterctl move's
+// patch replaced the annotations of a held Workspace), beside what
 // FieldManager owns of it and nothing else: no template change reaches a
 // paused Workspace, and if it is deleted while held — clusterctl move
 // replaces its annotations, pause included, just before deleting it — the
@@ -32,7 +35,7 @@ import (
 // Workspace: the annotations go and the recorded policies come back, if
 // FieldManager held it (a render releases it too: it sends neither). It
 // reports whether it sent the Workspace.
-func (r *Reconciler) holdWorkspace(ctx context.Context, ws tfv1beta1.AnyWorkspace, hold bool) (bool, error) {
+func (r *Reconciler) holdWorkspace(ctx context.Context, ws tfv1beta1.AnyWorkspace, hold bool, rendered []tfv1beta1.ManagementAction) (bool, error) {
 	if ws == nil || !holdChanges(ws, hold) {
 		return false, nil
 	}
@@ -46,7 +49,7 @@ func (r *Reconciler) holdWorkspace(ctx context.Context, ws tfv1beta1.AnyWorkspac
 		if owned.Spec == nil {
 			owned.Spec = tfac.WorkspaceSpec()
 		}
-		owned.Annotations, owned.Spec.ManagementPolicies = held(owned.Annotations, owned.Spec.ManagementPolicies, ws.Spec.ManagementPolicies, hold)
+		owned.Annotations, owned.Spec.ManagementPolicies = held(owned.Annotations, rendered, ws.Spec.ManagementPolicies, hold)
 		desired = owned.WithUID(ws.UID)
 	case *tfmv1beta1.Workspace:
 		owned, err := tfmac.ExtractWorkspaceFrom(ws, FieldManager, "")
@@ -56,7 +59,7 @@ func (r *Reconciler) holdWorkspace(ctx context.Context, ws tfv1beta1.AnyWorkspac
 		if owned.Spec == nil {
 			owned.Spec = tfmac.WorkspaceSpec()
 		}
-		owned.Annotations, owned.Spec.ManagementPolicies = held(owned.Annotations, owned.Spec.ManagementPolicies, ws.Spec.ManagementPolicies, hold)
+		owned.Annotations, owned.Spec.ManagementPolicies = held(owned.Annotations, rendered, ws.Spec.ManagementPolicies, hold)
 		desired = owned.WithUID(ws.UID)
 	default:
 		return false, nil
@@ -88,16 +91,14 @@ func holdChanges(ws tfv1beta1.AnyWorkspace, hold bool) bool {
 }
 
 // held returns the annotations and management policies FieldManager
-// applies to hold (or release) a Workspace, from what it owns of them and
-// the Workspace's live policies.
-func held(annotations map[string]string, owned, live []tfv1beta1.ManagementAction, hold bool) (map[string]string, []tfv1beta1.ManagementAction) {
+// applies to hold (or release) a Workspace, from the annotations it owns,
+// the rendered policies and the Workspace's live ones.
+func held(annotations map[string]string, rendered, live []tfv1beta1.ManagementAction, hold bool) (map[string]string, []tfv1beta1.ManagementAction) {
 	if annotations == nil {
 		annotations = map[string]string{}
 	}
 	if hold {
-		if _, recorded := annotations[infrastructurev1beta1.AnnotationHeldManagementPolicies]; !recorded {
-			annotations[infrastructurev1beta1.AnnotationHeldManagementPolicies] = joinPolicies(owned)
-		}
+		annotations[infrastructurev1beta1.AnnotationHeldManagementPolicies] = joinPolicies(rendered)
 		annotations[tfv1beta1.AnnotationPaused] = "true"
 		return annotations, withoutDelete(live)
 	}
@@ -108,6 +109,28 @@ func held(annotations map[string]string, owned, live []tfv1beta1.ManagementActio
 		annotations = nil
 	}
 	return annotations, splitPolicies(recorded)
+}
+
+// renderedPolicies are the management policies the apply's template
+// renders for ws: what a hold records and a release restores. Where the
+// template renders nothing (gone, or in error), the live policies when
+// they are not a hold's, else none (the CRD's default, "*").
+func renderedPolicies(tmpl *infrastructurev1beta1.WorkspaceTemplate, apply *infrastructurev1beta1.WorkspaceTemplateApply, ws tfv1beta1.AnyWorkspace) []tfv1beta1.ManagementAction {
+	if ws == nil {
+		return nil
+	}
+	if tmpl != nil {
+		if tree, err := render(tmpl, apply, ws.GetNamespace() != ""); err == nil {
+			var policies []tfv1beta1.ManagementAction
+			if raw, err := json.Marshal(tree["managementPolicies"]); err == nil && json.Unmarshal(raw, &policies) == nil {
+				return policies
+			}
+		}
+	}
+	if live := policiesOf(ws); mayDelete(live) {
+		return live
+	}
+	return nil
 }
 
 func policiesOf(ws tfv1beta1.AnyWorkspace) []tfv1beta1.ManagementAction {

@@ -148,6 +148,23 @@ func TestPauseReachesTheWorkspace(t *testing.T) {
 		g.Expect(specOf(g, got)).To(Equal(withoutDelete))
 	}, timeout, poll).Should(Succeed())
 
+	// clusterctl move's delete-for-move patch replaces every annotation of
+	// the held Workspace: the hold comes back recording the rendered
+	// policies, not the held ones it finds (issue 35), or the release
+	// would restore policies without Delete for good.
+	g.Expect(env.Client.Patch(t.Context(), testenv.WorkspaceObject(client.ObjectKeyFromObject(ws), nil),
+		client.RawPatch(types.JSONPatchType, []byte(`[{"op":"replace","path":"/metadata/annotations","value":{"clusterctl.cluster.x-k8s.io/delete-for-move":""}}]`)),
+		client.FieldOwner("clusterctl"))).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		got := getWorkspace(g, ws)
+		g.Expect(got.GetAnnotations()).To(HaveKeyWithValue(tfv1beta1.AnnotationPaused, "true"))
+		g.Expect(got.GetAnnotations()).To(HaveKeyWithValue(infrastructurev1beta1.AnnotationHeldManagementPolicies, "*"))
+		g.Expect(specOf(g, got)).To(Equal(withoutDelete))
+	}, timeout, poll).Should(Succeed())
+	g.Expect(env.Client.Patch(t.Context(), testenv.WorkspaceObject(client.ObjectKeyFromObject(ws), nil),
+		client.RawPatch(types.JSONPatchType, []byte(`[{"op":"remove","path":"/metadata/annotations/clusterctl.cluster.x-k8s.io~1delete-for-move"}]`)),
+		client.FieldOwner("clusterctl"))).To(Succeed())
+
 	mergePatch(t, cluster, `{"spec":{"paused":false}}`)
 	g.Eventually(func(g Gomega) {
 		got := getWorkspace(g, ws)
