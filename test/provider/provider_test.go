@@ -142,39 +142,8 @@ func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope, p
 		provideTeamProviderConfig(t, c, admin)
 		providerConfigRef = &tfv1beta1.ProviderConfigReference{Name: teamProviderConfig, Kind: tfmv1beta1.KindProviderConfig}
 	}
-	template := &infrastructurev1beta1.WorkspaceTemplate{
-		ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: namespace},
-		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: scope, Template: infrastructurev1beta1.WorkspaceTemplateDefinition{
-			Spec: tfv1beta1.WorkspaceSpec{ProviderConfigReference: providerConfigRef, ForProvider: tfv1beta1.WorkspaceParameters{
-				Source: tfv1beta1.ModuleSourceInline, Module: module, InlineFormat: "HCL",
-				Vars: []tfv1beta1.Var{
-					{Key: "cluster_name", Value: "${cluster_name}"}, {Key: "region", Value: "${region}"},
-					{Key: "kubernetes_version", Value: "${kubernetes_version}"}, {Key: "revision", Value: "1"},
-				},
-			}},
-		}},
-	}
-	g.Expect(c.Create(ctx, template)).To(Succeed())
-	// A Cluster without infrastructure (Cluster API v1.14 allows it) whose
-	// control plane is CAPT's; Cluster API's manager adopts the control
-	// plane. Its webhooks do not run here, so the Cluster is written whole.
-	cluster := &clusterv1.Cluster{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
-		Spec: clusterv1.ClusterSpec{ControlPlaneRef: clusterv1.ContractVersionedObjectReference{
-			APIGroup: controlplanev1beta1.GroupVersion.Group, Kind: "CAPTControlPlane", Name: name,
-		}},
-	}
-	g.Expect(c.Create(ctx, cluster)).To(Succeed())
-	cp := &controlplanev1beta1.CAPTControlPlane{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
-		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
-			Version:              "1.31",
-			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: template.Name},
-			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"},
-		},
-	}
-	g.Expect(c.Create(ctx, cp)).To(Succeed())
-	key := client.ObjectKeyFromObject(cp)
+	template := newTemplate(t, c, "eks", scope, providerConfigRef)
+	cluster, key := newClusterWithControlPlane(t, c, name, template.Name)
 	history := watchMirror(t, env, key)
 	workspace := types.NamespacedName{Name: name + "-eks-controlplane"}
 	if scope == infrastructurev1beta1.WorkspaceScopeNamespaced {
@@ -321,6 +290,56 @@ func waitMirrorOfProvider(t *testing.T, c client.Client, key, workspace types.Na
 		g.Expect(testenv.SummarizeManager(cp, workspacestatus.FieldManager)).To(HaveLen(1))
 	}, timeout, poll).Should(Succeed())
 	return ws
+}
+
+// newTemplate creates the WorkspaceTemplate name of scope, running module,
+// changed by mutate.
+func newTemplate(t *testing.T, c client.Client, name string, scope infrastructurev1beta1.WorkspaceScope, providerConfigRef *tfv1beta1.ProviderConfigReference,
+	mutate ...func(*infrastructurev1beta1.WorkspaceTemplate)) *infrastructurev1beta1.WorkspaceTemplate {
+	t.Helper()
+	template := &infrastructurev1beta1.WorkspaceTemplate{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{WorkspaceScope: scope, Template: infrastructurev1beta1.WorkspaceTemplateDefinition{
+			Spec: tfv1beta1.WorkspaceSpec{ProviderConfigReference: providerConfigRef, ForProvider: tfv1beta1.WorkspaceParameters{
+				Source: tfv1beta1.ModuleSourceInline, Module: module, InlineFormat: "HCL",
+				Vars: []tfv1beta1.Var{
+					{Key: "cluster_name", Value: "${cluster_name}"}, {Key: "region", Value: "${region}"},
+					{Key: "kubernetes_version", Value: "${kubernetes_version}"}, {Key: "revision", Value: "1"},
+				},
+			}},
+		}},
+	}
+	for _, m := range mutate {
+		m(template)
+	}
+	NewWithT(t).Expect(c.Create(t.Context(), template)).To(Succeed())
+	return template
+}
+
+// newClusterWithControlPlane creates the Cluster name without
+// infrastructure (Cluster API v1.14 allows it) whose control plane is
+// CAPT's, from template; Cluster API's manager adopts the control plane.
+// Its webhooks do not run here, so the Cluster is written whole.
+func newClusterWithControlPlane(t *testing.T, c client.Client, name, template string) (*clusterv1.Cluster, types.NamespacedName) {
+	t.Helper()
+	g := NewWithT(t)
+	cluster := &clusterv1.Cluster{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: clusterv1.ClusterSpec{ControlPlaneRef: clusterv1.ContractVersionedObjectReference{
+			APIGroup: controlplanev1beta1.GroupVersion.Group, Kind: "CAPTControlPlane", Name: name,
+		}},
+	}
+	g.Expect(c.Create(t.Context(), cluster)).To(Succeed())
+	cp := &controlplanev1beta1.CAPTControlPlane{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
+			Version:              "1.31",
+			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: template},
+			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"},
+		},
+	}
+	g.Expect(c.Create(t.Context(), cp)).To(Succeed())
+	return cluster, client.ObjectKeyFromObject(cp)
 }
 
 // setBackend configures the default ProviderConfig and, where served, the
