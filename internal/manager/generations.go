@@ -64,6 +64,9 @@ type Generations struct {
 	CRDs cache.Cache
 	// Setup adds the controllers to a generation's manager.
 	Setup func(ctx context.Context, mgr ctrl.Manager) error
+	// Wedged is how long a reconcile may run before the process is not
+	// live; 0 is DefaultWedged.
+	Wedged time.Duration
 
 	// changed is signalled on every event of a followed CRD.
 	changed chan struct{}
@@ -306,14 +309,18 @@ func (g *Generations) Ready(req *http.Request) error {
 }
 
 // Healthy is the liveness check: it fails while a reconcile has run for
-// longer than wedged (skeleton.Oldest), which no reconcile should.
+// longer than Wedged (skeleton.Oldest), which no reconcile should.
 func (g *Generations) Healthy(*http.Request) error {
+	wedged := g.Wedged
+	if wedged == 0 {
+		wedged = DefaultWedged
+	}
 	if name, age := skeleton.Oldest(); age > wedged {
 		return fmt.Errorf("a reconcile of %s has run for %s", name, age.Round(time.Second))
 	}
 	return nil
 }
 
-// wedged is how long a reconcile may run before the manager is not live:
-// far longer than any reconcile takes (a few API requests).
-const wedged = 5 * time.Minute
+// DefaultWedged is how long a reconcile may run before the manager is not
+// live: far longer than any reconcile takes (a few API requests).
+const DefaultWedged = 5 * time.Minute

@@ -16,9 +16,9 @@ type flight struct {
 	start      time.Time
 }
 
-// running records a reconcile of controller until the returned func is
-// called.
-func running(controller string) func() {
+// Running records a reconcile of controller as running until the returned
+// func is called; Reconcile calls it for every reconcile.
+func Running(controller string) (done func()) {
 	f := &flight{controller: controller, start: time.Now()}
 	inFlight.Store(f, struct{}{})
 	return func() { inFlight.Delete(f) }

@@ -110,7 +110,7 @@ func Reconcile[T interface {
 	*E
 	client.Object
 }, E, O any](ctx context.Context, c client.Reader, memory *Memory, req ctrl.Request, ctl Controller[T, O]) (ctrl.Result, error) {
-	defer running(ctl.Name())()
+	defer Running(ctl.Name())()
 	obj := T(new(E))
 	if err := c.Get(ctx, req.NamespacedName, obj); err != nil {
 		if apierrors.IsNotFound(err) {
