@@ -42,12 +42,12 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &controlplanev1beta1.CAPTControlPlaneSpecApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("CAPTControlPlaneStatus"):
 		return &controlplanev1beta1.CAPTControlPlaneStatusApplyConfiguration{}
-	case v1beta1.SchemeGroupVersion.WithKind("CaptControlPlaneTemplate"):
-		return &controlplanev1beta1.CaptControlPlaneTemplateApplyConfiguration{}
-	case v1beta1.SchemeGroupVersion.WithKind("CaptControlPlaneTemplateResource"):
-		return &controlplanev1beta1.CaptControlPlaneTemplateResourceApplyConfiguration{}
-	case v1beta1.SchemeGroupVersion.WithKind("CaptControlPlaneTemplateSpec"):
-		return &controlplanev1beta1.CaptControlPlaneTemplateSpecApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("CAPTControlPlaneTemplate"):
+		return &controlplanev1beta1.CAPTControlPlaneTemplateApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("CAPTControlPlaneTemplateResource"):
+		return &controlplanev1beta1.CAPTControlPlaneTemplateResourceApplyConfiguration{}
+	case v1beta1.SchemeGroupVersion.WithKind("CAPTControlPlaneTemplateSpec"):
+		return &controlplanev1beta1.CAPTControlPlaneTemplateSpecApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("ControlPlaneConfig"):
 		return &controlplanev1beta1.ControlPlaneConfigApplyConfiguration{}
 	case v1beta1.SchemeGroupVersion.WithKind("EndpointAccess"):

@@ -3,6 +3,9 @@
 //
 //	kubectl capt owners captcontrolplane demo-cluster [-n default]
 //
+// Its templates command rewrites upstream CAPT's saved
+// CaptControlPlaneTemplates as CAPTControlPlaneTemplates (docs/upgrade.md).
+//
 // `kubectl get -o yaml --show-managed-fields` stays the reference; this is
 // the same information as one row per owned field.
 package main
@@ -24,6 +27,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/capt-controlplane/capt-controlplane/internal/upstream"
 )
 
 const usage = `usage: kubectl capt owners TYPE NAME [-n NAMESPACE] [--depth N] [--kubeconfig FILE]
@@ -44,8 +49,11 @@ func main() {
 }
 
 func run(args []string, out io.Writer) error {
+	if len(args) == 1 && args[0] == "templates" {
+		return upstream.Templates(os.Stdin, out)
+	}
 	if len(args) == 0 || args[0] != "owners" {
-		return errUsage
+		return fmt.Errorf("%w\n\n%s", errUsage, templatesUsage)
 	}
 	fs := flag.NewFlagSet("owners", flag.ContinueOnError)
 	namespace := fs.String("n", "", "namespace (default: the kubeconfig's)")

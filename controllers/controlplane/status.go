@@ -2,7 +2,6 @@ package controlplane
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
@@ -10,6 +9,7 @@ import (
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	cpac "github.com/capt-controlplane/capt-controlplane/applyconfig/controlplane/controlplane/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeversion"
 	"github.com/capt-controlplane/capt-controlplane/internal/ownership"
 	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 )
@@ -87,7 +87,7 @@ func withVersions(status *cpac.CAPTControlPlaneStatusApplyConfiguration, cp *con
 	switch {
 	case f.ready:
 		status.WithVersion(cp.Spec.Version)
-		if v := semanticVersion(cp.Spec.Version); v != "" {
+		if v := kubeversion.Semantic(cp.Spec.Version); v != "" {
 			status.WithVersions(cpac.StatusVersion().WithVersion(v))
 		}
 	case f.initialized:
@@ -125,24 +125,6 @@ func workspaceTemplateStatusOf(cp *controlplanev1beta1.CAPTControlPlane, obs obs
 		wts.WithLastFailureMessage(f.wsSynced.Message)
 	}
 	return wts
-}
-
-// semanticVersion spells a Kubernetes version as Cluster API's contract
-// asks: "1.31" (as CAPT's samples write it) is "v1.31.0"; "" stays "".
-func semanticVersion(v string) string {
-	v = strings.TrimPrefix(strings.TrimSpace(v), "v")
-	if v == "" {
-		return ""
-	}
-	core, suffix := v, ""
-	if i := strings.IndexAny(v, "-+"); i >= 0 {
-		core, suffix = v[:i], v[i:]
-	}
-	parts := strings.Split(core, ".")
-	for len(parts) < 3 {
-		parts = append(parts, "0")
-	}
-	return "v" + strings.Join(parts, ".") + suffix
 }
 
 // refusedInput reports whether an apply's Synced reason is an input error

@@ -116,14 +116,3 @@ func TestDesiredStatusPhases(t *testing.T) {
 		}
 	})
 }
-
-func TestSemanticVersion(t *testing.T) {
-	for in, want := range map[string]string{
-		"1.31": "v1.31.0", "v1.31": "v1.31.0", "1.31.2": "v1.31.2", "v1.31.2": "v1.31.2",
-		"1.31.2-eks-a1b2": "v1.31.2-eks-a1b2", "": "",
-	} {
-		if got := semanticVersion(in); got != want {
-			t.Errorf("semanticVersion(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

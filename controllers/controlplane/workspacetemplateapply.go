@@ -10,11 +10,19 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	infraac "github.com/capt-controlplane/capt-controlplane/applyconfig/infrastructure/infrastructure/v1beta1"
+	"github.com/capt-controlplane/capt-controlplane/internal/kubeversion"
 	"github.com/capt-controlplane/capt-controlplane/internal/ssa"
 )
 
-// variableClusterName is the Terraform variable that names the EKS cluster.
-const variableClusterName = "cluster_name"
+// The template variables a control plane sets besides its config's:
+// the EKS cluster's name and its Kubernetes version, as EKS takes it
+// ("1.31", the variable upstream CAPT's templates use) and as Cluster API
+// spells it ("v1.31.0").
+const (
+	variableClusterName           = "cluster_name"
+	variableKubernetesVersion     = "kubernetes_version"
+	variableKubernetesVersionFull = "kubernetes_version_full"
+)
 
 // connectionSecretSuffix names the Secret that receives the Terraform
 // outputs, as existing CAPT names it.
@@ -70,8 +78,10 @@ func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, clu
 		tmplNamespace = cp.Namespace
 	}
 	vars := map[string]string{
-		variableClusterName:  cluster,
-		"kubernetes_version": cp.Spec.Version,
+		variableClusterName: cluster,
+		// EKS takes major.minor; the full form is Cluster API's.
+		variableKubernetesVersion:     kubeversion.EKS(cp.Spec.Version),
+		variableKubernetesVersionFull: kubeversion.Semantic(cp.Spec.Version),
 	}
 	if c := cp.Spec.ControlPlaneConfig; c != nil {
 		vars["region"] = c.Region

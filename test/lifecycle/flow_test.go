@@ -47,6 +47,7 @@ func TestFlowToReady(t *testing.T) {
 	g.Eventually(func() error { return env.Client.Get(t.Context(), applyKey, apply) }, timeout, poll).Should(Succeed())
 	g.Expect(apply.Spec.Variables).To(HaveKeyWithValue("cluster_name", "flow"))
 	g.Expect(apply.Spec.Variables).To(HaveKeyWithValue("kubernetes_version", "1.31"))
+	g.Expect(apply.Spec.Variables).To(HaveKeyWithValue("kubernetes_version_full", "v1.31.0"))
 	g.Expect(apply.Spec.Variables).To(HaveKeyWithValue("region", "ap-northeast-1"))
 	g.Expect(apply.Spec.WriteConnectionSecretToRef).To(Equal(&infrastructurev1beta1.SecretReference{Name: "flow-control-plane-eks-connection", Namespace: ns}))
 	g.Expect(apply.OwnerReferences).To(HaveLen(1))

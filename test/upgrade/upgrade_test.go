@@ -180,7 +180,7 @@ func TestUpgradeFromUpstream(t *testing.T) {
 				`"f:controlplane.cluster.x-k8s.io/captcontrolplane-name":{},"f:controlplane.cluster.x-k8s.io/captcontrolplane-namespace":{}},` +
 				`"f:ownerReferences":{"k:{\"uid\":\"` + string(cpUID) + `\"}":{}}},` +
 				`"f:spec":{"f:templateRef":{"f:name":{},"f:namespace":{}},"f:variables":{"f:additional_tags":{},"f:cluster_name":{},` +
-				`"f:endpoint_private_access":{},"f:endpoint_public_access":{},"f:kubernetes_version":{},"f:public_access_cidrs":{},"f:region":{}},` +
+				`"f:endpoint_private_access":{},"f:endpoint_public_access":{},"f:kubernetes_version":{},"f:kubernetes_version_full":{},"f:public_access_cidrs":{},"f:region":{}},` +
 				`"f:writeConnectionSecretToRef":{"f:name":{},"f:namespace":{}}}}`)}))
 		status := byManager["capt-workspacetemplateapply Apply status"].FieldsV1.(map[string]any)["f:status"].(map[string]any)
 		g.Expect(testenv.Keys(status)).To(ConsistOf("f:applied", "f:conditions", "f:lastAppliedTime", "f:workspaceName"))

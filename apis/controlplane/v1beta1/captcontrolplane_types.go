@@ -89,8 +89,15 @@ const (
 
 // CAPTControlPlaneSpec is the desired state of an EKS control plane.
 type CAPTControlPlaneSpec struct {
-	// Version is the Kubernetes version of the control plane, such as "1.31".
-	Version string `json:"version"`
+	// Version is the Kubernetes version of the control plane: "1.31" as
+	// EKS spells it or "v1.31.0" as Cluster API does (a ClusterClass
+	// topology sends that). A WorkspaceTemplate reads it as the variables
+	// kubernetes_version ("1.31") and kubernetes_version_full ("v1.31.0").
+	// Required on a control plane; a CAPTControlPlaneTemplate leaves it to
+	// the topology.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+][0-9A-Za-z.+-]+)?$`
+	Version string `json:"version,omitempty"`
 
 	// WorkspaceTemplateRef names the WorkspaceTemplate that renders the
 	// Terraform workspace of this control plane.
@@ -398,6 +405,7 @@ type WorkspaceStatus struct {
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`
 // +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.spec.controlPlaneEndpoint.host`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="has(self.spec) && has(self.spec.version)",message="spec.version is required"
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63",message="the name is a label value on the control plane's WorkspaceTemplateApply and Workspace: at most 63 characters"
 // +kubebuilder:validation:XValidation:rule="has(self.spec.workspaceTemplateApplyName) || self.metadata.name.size() <= 40",message="without spec.workspaceTemplateApplyName the name is at most 40 characters: the WorkspaceTemplateApply is named <name>-eks-controlplane-apply, a label value of at most 63 characters"
 type CAPTControlPlane struct {

@@ -4,14 +4,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// CaptControlPlaneTemplateSpec holds the template of a control plane.
-type CaptControlPlaneTemplateSpec struct {
+// CAPTControlPlaneTemplateSpec holds the template of a control plane.
+type CAPTControlPlaneTemplateSpec struct {
 	// Template is the control plane a ClusterClass stamps out.
-	Template CaptControlPlaneTemplateResource `json:"template"`
+	Template CAPTControlPlaneTemplateResource `json:"template"`
 }
 
-// CaptControlPlaneTemplateResource is the templated part of a control plane.
-type CaptControlPlaneTemplateResource struct {
+// CAPTControlPlaneTemplateResource is the templated part of a control plane.
+type CAPTControlPlaneTemplateResource struct {
 	// Metadata of the control planes made from this template.
 	// +optional
 	Metadata TemplateObjectMeta `json:"metadata,omitempty,omitzero"`
@@ -29,8 +29,11 @@ type TemplateObjectMeta struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
-// CaptControlPlaneTemplate is a CAPTControlPlane template for ClusterClass.
-// The kind keeps the spelling existing installations use.
+// CAPTControlPlaneTemplate is a CAPTControlPlane template for ClusterClass.
+// Cluster API names the control plane a topology creates by dropping
+// "Template" from the template's kind, so the kind is the control plane's
+// plus "Template". Upstream CAPT spelled it CaptControlPlaneTemplate, which
+// no topology could use; docs/upgrade.md migrates those objects.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:resource:path=captcontrolplanetemplates,scope=Namespaced,categories=cluster-api
@@ -38,22 +41,22 @@ type TemplateObjectMeta struct {
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta1=v1beta1"
 // +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta2=v1beta1"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-type CaptControlPlaneTemplate struct {
+type CAPTControlPlaneTemplate struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec CaptControlPlaneTemplateSpec `json:"spec,omitempty"`
+	Spec CAPTControlPlaneTemplateSpec `json:"spec,omitempty"`
 }
 
-// CaptControlPlaneTemplateList is a list of CaptControlPlaneTemplates.
+// CAPTControlPlaneTemplateList is a list of CAPTControlPlaneTemplates.
 //
 // +kubebuilder:object:root=true
-type CaptControlPlaneTemplateList struct {
+type CAPTControlPlaneTemplateList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []CaptControlPlaneTemplate `json:"items"`
+	Items           []CAPTControlPlaneTemplate `json:"items"`
 }
 
 func init() {
-	objectTypes = append(objectTypes, &CaptControlPlaneTemplate{}, &CaptControlPlaneTemplateList{})
+	objectTypes = append(objectTypes, &CAPTControlPlaneTemplate{}, &CAPTControlPlaneTemplateList{})
 }

@@ -160,7 +160,7 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: workspaceTemplateStatus
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.WorkspaceTemplateStatus
-- name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CaptControlPlaneTemplate
+- name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CAPTControlPlaneTemplate
   map:
     fields:
     - name: apiVersion
@@ -174,8 +174,8 @@ var schemaYAML = typed.YAMLObject(`types:
         namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
     - name: spec
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CaptControlPlaneTemplateSpec
-- name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CaptControlPlaneTemplateResource
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CAPTControlPlaneTemplateSpec
+- name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CAPTControlPlaneTemplateResource
   map:
     fields:
     - name: metadata
@@ -184,12 +184,12 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: spec
       type:
         namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CAPTControlPlaneSpec
-- name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CaptControlPlaneTemplateSpec
+- name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CAPTControlPlaneTemplateSpec
   map:
     fields:
     - name: template
       type:
-        namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CaptControlPlaneTemplateResource
+        namedType: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CAPTControlPlaneTemplateResource
 - name: com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.ControlPlaneConfig
   map:
     fields:

@@ -23,7 +23,12 @@ package v1beta1
 //
 // CAPTControlPlaneSpec is the desired state of an EKS control plane.
 type CAPTControlPlaneSpecApplyConfiguration struct {
-	// Version is the Kubernetes version of the control plane, such as "1.31".
+	// Version is the Kubernetes version of the control plane: "1.31" as
+	// EKS spells it or "v1.31.0" as Cluster API does (a ClusterClass
+	// topology sends that). A WorkspaceTemplate reads it as the variables
+	// kubernetes_version ("1.31") and kubernetes_version_full ("v1.31.0").
+	// Required on a control plane; a CAPTControlPlaneTemplate leaves it to
+	// the topology.
 	Version *string `json:"version,omitempty"`
 	// WorkspaceTemplateRef names the WorkspaceTemplate that renders the
 	// Terraform workspace of this control plane.

@@ -27,69 +27,72 @@ import (
 	v1 "k8s.io/client-go/applyconfigurations/meta/v1"
 )
 
-// CaptControlPlaneTemplateApplyConfiguration represents a declarative configuration of the CaptControlPlaneTemplate type for use
+// CAPTControlPlaneTemplateApplyConfiguration represents a declarative configuration of the CAPTControlPlaneTemplate type for use
 // with apply.
 //
-// CaptControlPlaneTemplate is a CAPTControlPlane template for ClusterClass.
-// The kind keeps the spelling existing installations use.
-type CaptControlPlaneTemplateApplyConfiguration struct {
+// CAPTControlPlaneTemplate is a CAPTControlPlane template for ClusterClass.
+// Cluster API names the control plane a topology creates by dropping
+// "Template" from the template's kind, so the kind is the control plane's
+// plus "Template". Upstream CAPT spelled it CaptControlPlaneTemplate, which
+// no topology could use; docs/upgrade.md migrates those objects.
+type CAPTControlPlaneTemplateApplyConfiguration struct {
 	v1.TypeMetaApplyConfiguration    `json:""`
 	*v1.ObjectMetaApplyConfiguration `json:"metadata,omitempty"`
-	Spec                             *CaptControlPlaneTemplateSpecApplyConfiguration `json:"spec,omitempty"`
+	Spec                             *CAPTControlPlaneTemplateSpecApplyConfiguration `json:"spec,omitempty"`
 }
 
-// CaptControlPlaneTemplate constructs a declarative configuration of the CaptControlPlaneTemplate type for use with
+// CAPTControlPlaneTemplate constructs a declarative configuration of the CAPTControlPlaneTemplate type for use with
 // apply.
-func CaptControlPlaneTemplate(name, namespace string) *CaptControlPlaneTemplateApplyConfiguration {
-	b := &CaptControlPlaneTemplateApplyConfiguration{}
+func CAPTControlPlaneTemplate(name, namespace string) *CAPTControlPlaneTemplateApplyConfiguration {
+	b := &CAPTControlPlaneTemplateApplyConfiguration{}
 	b.WithName(name)
 	b.WithNamespace(namespace)
-	b.WithKind("CaptControlPlaneTemplate")
+	b.WithKind("CAPTControlPlaneTemplate")
 	b.WithAPIVersion("controlplane.cluster.x-k8s.io/v1beta1")
 	return b
 }
 
-// ExtractCaptControlPlaneTemplateFrom extracts the applied configuration owned by fieldManager from
-// captControlPlaneTemplate for the specified subresource. Pass an empty string for subresource to extract
+// ExtractCAPTControlPlaneTemplateFrom extracts the applied configuration owned by fieldManager from
+// cAPTControlPlaneTemplate for the specified subresource. Pass an empty string for subresource to extract
 // the main resource. Common subresources include "status", "scale", etc.
-// captControlPlaneTemplate must be a unmodified CaptControlPlaneTemplate API object that was retrieved from the Kubernetes API.
-// ExtractCaptControlPlaneTemplateFrom provides a way to perform a extract/modify-in-place/apply workflow.
+// cAPTControlPlaneTemplate must be a unmodified CAPTControlPlaneTemplate API object that was retrieved from the Kubernetes API.
+// ExtractCAPTControlPlaneTemplateFrom provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractCaptControlPlaneTemplateFrom(captControlPlaneTemplate *controlplanev1beta1.CaptControlPlaneTemplate, fieldManager string, subresource string) (*CaptControlPlaneTemplateApplyConfiguration, error) {
-	b := &CaptControlPlaneTemplateApplyConfiguration{}
-	err := managedfields.ExtractInto(captControlPlaneTemplate, internal.Parser().Type("com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CaptControlPlaneTemplate"), fieldManager, b, subresource)
+func ExtractCAPTControlPlaneTemplateFrom(cAPTControlPlaneTemplate *controlplanev1beta1.CAPTControlPlaneTemplate, fieldManager string, subresource string) (*CAPTControlPlaneTemplateApplyConfiguration, error) {
+	b := &CAPTControlPlaneTemplateApplyConfiguration{}
+	err := managedfields.ExtractInto(cAPTControlPlaneTemplate, internal.Parser().Type("com.github.capt-controlplane.capt-controlplane.apis.controlplane.v1beta1.CAPTControlPlaneTemplate"), fieldManager, b, subresource)
 	if err != nil {
 		return nil, err
 	}
-	b.WithName(captControlPlaneTemplate.Name)
-	b.WithNamespace(captControlPlaneTemplate.Namespace)
+	b.WithName(cAPTControlPlaneTemplate.Name)
+	b.WithNamespace(cAPTControlPlaneTemplate.Namespace)
 
-	b.WithKind("CaptControlPlaneTemplate")
+	b.WithKind("CAPTControlPlaneTemplate")
 	b.WithAPIVersion("controlplane.cluster.x-k8s.io/v1beta1")
 	return b, nil
 }
 
-// ExtractCaptControlPlaneTemplate extracts the applied configuration owned by fieldManager from
-// captControlPlaneTemplate. If no managedFields are found in captControlPlaneTemplate for fieldManager, a
-// CaptControlPlaneTemplateApplyConfiguration is returned with only the Name, Namespace (if applicable),
+// ExtractCAPTControlPlaneTemplate extracts the applied configuration owned by fieldManager from
+// cAPTControlPlaneTemplate. If no managedFields are found in cAPTControlPlaneTemplate for fieldManager, a
+// CAPTControlPlaneTemplateApplyConfiguration is returned with only the Name, Namespace (if applicable),
 // APIVersion and Kind populated. It is possible that no managed fields were found for because other
 // field managers have taken ownership of all the fields previously owned by fieldManager, or because
 // the fieldManager never owned fields any fields.
-// captControlPlaneTemplate must be a unmodified CaptControlPlaneTemplate API object that was retrieved from the Kubernetes API.
-// ExtractCaptControlPlaneTemplate provides a way to perform a extract/modify-in-place/apply workflow.
+// cAPTControlPlaneTemplate must be a unmodified CAPTControlPlaneTemplate API object that was retrieved from the Kubernetes API.
+// ExtractCAPTControlPlaneTemplate provides a way to perform a extract/modify-in-place/apply workflow.
 // Note that an extracted apply configuration will contain fewer fields than what the fieldManager previously
 // applied if another fieldManager has updated or force applied any of the previously applied fields.
-func ExtractCaptControlPlaneTemplate(captControlPlaneTemplate *controlplanev1beta1.CaptControlPlaneTemplate, fieldManager string) (*CaptControlPlaneTemplateApplyConfiguration, error) {
-	return ExtractCaptControlPlaneTemplateFrom(captControlPlaneTemplate, fieldManager, "")
+func ExtractCAPTControlPlaneTemplate(cAPTControlPlaneTemplate *controlplanev1beta1.CAPTControlPlaneTemplate, fieldManager string) (*CAPTControlPlaneTemplateApplyConfiguration, error) {
+	return ExtractCAPTControlPlaneTemplateFrom(cAPTControlPlaneTemplate, fieldManager, "")
 }
 
-func (b CaptControlPlaneTemplateApplyConfiguration) IsApplyConfiguration() {}
+func (b CAPTControlPlaneTemplateApplyConfiguration) IsApplyConfiguration() {}
 
 // WithKind sets the Kind field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Kind field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithKind(value string) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithKind(value string) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.TypeMetaApplyConfiguration.Kind = &value
 	return b
 }
@@ -97,7 +100,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithKind(value string) *Cap
 // WithAPIVersion sets the APIVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the APIVersion field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithAPIVersion(value string) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithAPIVersion(value string) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.TypeMetaApplyConfiguration.APIVersion = &value
 	return b
 }
@@ -105,7 +108,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithAPIVersion(value string
 // WithName sets the Name field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Name field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithName(value string) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithName(value string) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Name = &value
 	return b
@@ -114,7 +117,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithName(value string) *Cap
 // WithGenerateName sets the GenerateName field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the GenerateName field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithGenerateName(value string) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithGenerateName(value string) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.GenerateName = &value
 	return b
@@ -123,7 +126,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithGenerateName(value stri
 // WithNamespace sets the Namespace field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Namespace field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithNamespace(value string) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithNamespace(value string) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Namespace = &value
 	return b
@@ -132,7 +135,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithNamespace(value string)
 // WithUID sets the UID field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the UID field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithUID(value types.UID) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithUID(value types.UID) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.UID = &value
 	return b
@@ -141,7 +144,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithUID(value types.UID) *C
 // WithResourceVersion sets the ResourceVersion field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the ResourceVersion field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithResourceVersion(value string) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithResourceVersion(value string) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.ResourceVersion = &value
 	return b
@@ -150,7 +153,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithResourceVersion(value s
 // WithGeneration sets the Generation field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Generation field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithGeneration(value int64) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithGeneration(value int64) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.Generation = &value
 	return b
@@ -159,7 +162,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithGeneration(value int64)
 // WithCreationTimestamp sets the CreationTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the CreationTimestamp field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithCreationTimestamp(value metav1.Time) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithCreationTimestamp(value metav1.Time) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.CreationTimestamp = &value
 	return b
@@ -168,7 +171,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithCreationTimestamp(value
 // WithDeletionTimestamp sets the DeletionTimestamp field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionTimestamp field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithDeletionTimestamp(value metav1.Time) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionTimestamp = &value
 	return b
@@ -177,7 +180,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithDeletionTimestamp(value
 // WithDeletionGracePeriodSeconds sets the DeletionGracePeriodSeconds field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the DeletionGracePeriodSeconds field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithDeletionGracePeriodSeconds(value int64) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	b.ObjectMetaApplyConfiguration.DeletionGracePeriodSeconds = &value
 	return b
@@ -187,7 +190,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithDeletionGracePeriodSeco
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Labels field,
 // overwriting an existing map entries in Labels field with the same key.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithLabels(entries map[string]string) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithLabels(entries map[string]string) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Labels == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Labels = make(map[string]string, len(entries))
@@ -202,7 +205,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithLabels(entries map[stri
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, the entries provided by each call will be put on the Annotations field,
 // overwriting an existing map entries in Annotations field with the same key.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithAnnotations(entries map[string]string) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithAnnotations(entries map[string]string) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	if b.ObjectMetaApplyConfiguration.Annotations == nil && len(entries) > 0 {
 		b.ObjectMetaApplyConfiguration.Annotations = make(map[string]string, len(entries))
@@ -216,7 +219,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithAnnotations(entries map
 // WithOwnerReferences adds the given value to the OwnerReferences field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the OwnerReferences field.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithOwnerReferences(values ...*v1.OwnerReferenceApplyConfiguration) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		if values[i] == nil {
@@ -230,7 +233,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithOwnerReferences(values 
 // WithFinalizers adds the given value to the Finalizers field in the declarative configuration
 // and returns the receiver, so that objects can be build by chaining "With" function invocations.
 // If called multiple times, values provided by each call will be appended to the Finalizers field.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithFinalizers(values ...string) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithFinalizers(values ...string) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.ensureObjectMetaApplyConfigurationExists()
 	for i := range values {
 		b.ObjectMetaApplyConfiguration.Finalizers = append(b.ObjectMetaApplyConfiguration.Finalizers, values[i])
@@ -238,7 +241,7 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) WithFinalizers(values ...st
 	return b
 }
 
-func (b *CaptControlPlaneTemplateApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) ensureObjectMetaApplyConfigurationExists() {
 	if b.ObjectMetaApplyConfiguration == nil {
 		b.ObjectMetaApplyConfiguration = &v1.ObjectMetaApplyConfiguration{}
 	}
@@ -247,29 +250,29 @@ func (b *CaptControlPlaneTemplateApplyConfiguration) ensureObjectMetaApplyConfig
 // WithSpec sets the Spec field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Spec field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateApplyConfiguration) WithSpec(value *CaptControlPlaneTemplateSpecApplyConfiguration) *CaptControlPlaneTemplateApplyConfiguration {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) WithSpec(value *CAPTControlPlaneTemplateSpecApplyConfiguration) *CAPTControlPlaneTemplateApplyConfiguration {
 	b.Spec = value
 	return b
 }
 
 // GetKind retrieves the value of the Kind field in the declarative configuration.
-func (b *CaptControlPlaneTemplateApplyConfiguration) GetKind() *string {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) GetKind() *string {
 	return b.TypeMetaApplyConfiguration.Kind
 }
 
 // GetAPIVersion retrieves the value of the APIVersion field in the declarative configuration.
-func (b *CaptControlPlaneTemplateApplyConfiguration) GetAPIVersion() *string {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) GetAPIVersion() *string {
 	return b.TypeMetaApplyConfiguration.APIVersion
 }
 
 // GetName retrieves the value of the Name field in the declarative configuration.
-func (b *CaptControlPlaneTemplateApplyConfiguration) GetName() *string {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) GetName() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Name
 }
 
 // GetNamespace retrieves the value of the Namespace field in the declarative configuration.
-func (b *CaptControlPlaneTemplateApplyConfiguration) GetNamespace() *string {
+func (b *CAPTControlPlaneTemplateApplyConfiguration) GetNamespace() *string {
 	b.ensureObjectMetaApplyConfigurationExists()
 	return b.ObjectMetaApplyConfiguration.Namespace
 }

@@ -18,27 +18,27 @@ limitations under the License.
 
 package v1beta1
 
-// CaptControlPlaneTemplateResourceApplyConfiguration represents a declarative configuration of the CaptControlPlaneTemplateResource type for use
+// CAPTControlPlaneTemplateResourceApplyConfiguration represents a declarative configuration of the CAPTControlPlaneTemplateResource type for use
 // with apply.
 //
-// CaptControlPlaneTemplateResource is the templated part of a control plane.
-type CaptControlPlaneTemplateResourceApplyConfiguration struct {
+// CAPTControlPlaneTemplateResource is the templated part of a control plane.
+type CAPTControlPlaneTemplateResourceApplyConfiguration struct {
 	// Metadata of the control planes made from this template.
 	Metadata *TemplateObjectMetaApplyConfiguration `json:"metadata,omitempty"`
 	// Spec of the control planes made from this template.
 	Spec *CAPTControlPlaneSpecApplyConfiguration `json:"spec,omitempty"`
 }
 
-// CaptControlPlaneTemplateResourceApplyConfiguration constructs a declarative configuration of the CaptControlPlaneTemplateResource type for use with
+// CAPTControlPlaneTemplateResourceApplyConfiguration constructs a declarative configuration of the CAPTControlPlaneTemplateResource type for use with
 // apply.
-func CaptControlPlaneTemplateResource() *CaptControlPlaneTemplateResourceApplyConfiguration {
-	return &CaptControlPlaneTemplateResourceApplyConfiguration{}
+func CAPTControlPlaneTemplateResource() *CAPTControlPlaneTemplateResourceApplyConfiguration {
+	return &CAPTControlPlaneTemplateResourceApplyConfiguration{}
 }
 
 // WithMetadata sets the Metadata field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Metadata field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateResourceApplyConfiguration) WithMetadata(value *TemplateObjectMetaApplyConfiguration) *CaptControlPlaneTemplateResourceApplyConfiguration {
+func (b *CAPTControlPlaneTemplateResourceApplyConfiguration) WithMetadata(value *TemplateObjectMetaApplyConfiguration) *CAPTControlPlaneTemplateResourceApplyConfiguration {
 	b.Metadata = value
 	return b
 }
@@ -46,7 +46,7 @@ func (b *CaptControlPlaneTemplateResourceApplyConfiguration) WithMetadata(value 
 // WithSpec sets the Spec field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Spec field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateResourceApplyConfiguration) WithSpec(value *CAPTControlPlaneSpecApplyConfiguration) *CaptControlPlaneTemplateResourceApplyConfiguration {
+func (b *CAPTControlPlaneTemplateResourceApplyConfiguration) WithSpec(value *CAPTControlPlaneSpecApplyConfiguration) *CAPTControlPlaneTemplateResourceApplyConfiguration {
 	b.Spec = value
 	return b
 }

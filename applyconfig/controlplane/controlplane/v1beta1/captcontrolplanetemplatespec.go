@@ -18,25 +18,25 @@ limitations under the License.
 
 package v1beta1
 
-// CaptControlPlaneTemplateSpecApplyConfiguration represents a declarative configuration of the CaptControlPlaneTemplateSpec type for use
+// CAPTControlPlaneTemplateSpecApplyConfiguration represents a declarative configuration of the CAPTControlPlaneTemplateSpec type for use
 // with apply.
 //
-// CaptControlPlaneTemplateSpec holds the template of a control plane.
-type CaptControlPlaneTemplateSpecApplyConfiguration struct {
+// CAPTControlPlaneTemplateSpec holds the template of a control plane.
+type CAPTControlPlaneTemplateSpecApplyConfiguration struct {
 	// Template is the control plane a ClusterClass stamps out.
-	Template *CaptControlPlaneTemplateResourceApplyConfiguration `json:"template,omitempty"`
+	Template *CAPTControlPlaneTemplateResourceApplyConfiguration `json:"template,omitempty"`
 }
 
-// CaptControlPlaneTemplateSpecApplyConfiguration constructs a declarative configuration of the CaptControlPlaneTemplateSpec type for use with
+// CAPTControlPlaneTemplateSpecApplyConfiguration constructs a declarative configuration of the CAPTControlPlaneTemplateSpec type for use with
 // apply.
-func CaptControlPlaneTemplateSpec() *CaptControlPlaneTemplateSpecApplyConfiguration {
-	return &CaptControlPlaneTemplateSpecApplyConfiguration{}
+func CAPTControlPlaneTemplateSpec() *CAPTControlPlaneTemplateSpecApplyConfiguration {
+	return &CAPTControlPlaneTemplateSpecApplyConfiguration{}
 }
 
 // WithTemplate sets the Template field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the Template field is set to the value of the last call.
-func (b *CaptControlPlaneTemplateSpecApplyConfiguration) WithTemplate(value *CaptControlPlaneTemplateResourceApplyConfiguration) *CaptControlPlaneTemplateSpecApplyConfiguration {
+func (b *CAPTControlPlaneTemplateSpecApplyConfiguration) WithTemplate(value *CAPTControlPlaneTemplateResourceApplyConfiguration) *CAPTControlPlaneTemplateSpecApplyConfiguration {
 	b.Template = value
 	return b
 }
