@@ -279,7 +279,8 @@ func TestNamesThatCannotBeLabelsAreRejected(t *testing.T) {
 		says   string // empty: accepted
 	}{
 		{"a 40-character name", func(u *unstructured.Unstructured) { u.SetName(name(40)) }, ""},
-		{"a 41-character name", func(u *unstructured.Unstructured) { u.SetName(name(41)) }, "at most 40 characters"},
+		{"a 41-character name (its apply's name is hashed to fit)", func(u *unstructured.Unstructured) { u.SetName(name(41)) }, ""},
+		{"a 63-character name (its apply's name is hashed to fit)", func(u *unstructured.Unstructured) { u.SetName(name(63)) }, ""},
 		{"a 63-character name with its own apply name", func(u *unstructured.Unstructured) {
 			u.SetName(name(63))
 			_ = unstructured.SetNestedField(u.Object, "short-apply", "spec", "workspaceTemplateApplyName")

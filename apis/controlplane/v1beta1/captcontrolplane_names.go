@@ -1,6 +1,8 @@
 package v1beta1
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -55,13 +57,29 @@ func ControlPlaneIn(namespace string, labels map[string]string) (types.Namespace
 // as existing CAPT does.
 const workspaceTemplateApplySuffix = "-eks-controlplane-apply"
 
+// maxLabelValue is the longest label value: the apply's name is one on
+// the Workspace it renders.
+const maxLabelValue = 63
+
 // EffectiveWorkspaceTemplateApplyName is spec.workspaceTemplateApplyName, or
-// the default "<name>-eks-controlplane-apply" while it is not yet set.
+// the default "<name>-eks-controlplane-apply" while it is not yet set. A
+// default that would be longer than a label value keeps the start of the
+// name and a hash of all of it, as Cluster API's generated names do:
+// "<start>-<8 hex digits>-eks-controlplane-apply", 63 characters, the same
+// for the same name.
 func (c *CAPTControlPlane) EffectiveWorkspaceTemplateApplyName() string {
 	if c.Spec.WorkspaceTemplateApplyName != "" {
 		return c.Spec.WorkspaceTemplateApplyName
 	}
-	return c.Name + workspaceTemplateApplySuffix
+	if len(c.Name)+len(workspaceTemplateApplySuffix) <= maxLabelValue {
+		return c.Name + workspaceTemplateApplySuffix
+	}
+	sum := sha256.Sum256([]byte(c.Name))
+	hash := hex.EncodeToString(sum[:])[:8]
+	start := c.Name[:maxLabelValue-len(workspaceTemplateApplySuffix)-len(hash)-1]
+	// A label value ends with a letter or digit.
+	start = strings.TrimRight(start, "-.")
+	return start + "-" + hash + workspaceTemplateApplySuffix
 }
 
 // OwnerClusterName is the name of the Cluster API Cluster that owns the

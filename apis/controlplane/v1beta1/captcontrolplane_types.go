@@ -407,7 +407,6 @@ type WorkspaceStatus struct {
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="has(self.spec) && has(self.spec.version)",message="spec.version is required"
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63",message="the name is a label value on the control plane's WorkspaceTemplateApply and Workspace: at most 63 characters"
-// +kubebuilder:validation:XValidation:rule="has(self.spec.workspaceTemplateApplyName) || self.metadata.name.size() <= 40",message="without spec.workspaceTemplateApplyName the name is at most 40 characters: the WorkspaceTemplateApply is named <name>-eks-controlplane-apply, a label value of at most 63 characters"
 type CAPTControlPlane struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
