@@ -37,6 +37,11 @@ type facts struct {
 	timedOut          bool // not initialized by the deadline
 	waitingForCluster bool
 	pausedBy          string // "" when not paused
+
+	// reportedVersion is status.version (versions.go); versionRefused why
+	// spec.version is not rendered, "" when it is.
+	reportedVersion string
+	versionRefused  string
 }
 
 func (f facts) workspaceFailed() bool {
@@ -81,6 +86,13 @@ func factsOf(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now time.Ti
 	f.initialized = f.ready || cp.Status.Initialized
 	if c := cp.Spec.ControlPlaneConfig; c != nil && c.Timeouts != nil && c.Timeouts.ControlPlaneTimeout > 0 {
 		f.timeoutMinutes = c.Timeouts.ControlPlaneTimeout
+	}
+	f.reportedVersion = cp.Status.Version
+	if f.ready {
+		f.reportedVersion = reportedVersion(cp, appliedVersion(obs))
+	}
+	if f.reportedVersion != "" {
+		f.versionRefused = refusedVersionChange(f.reportedVersion, cp.Spec.Version)
 	}
 	f.deadline = cp.CreationTimestamp.Add(time.Duration(f.timeoutMinutes) * time.Minute)
 	f.timedOut = !f.initialized && !now.Before(f.deadline)

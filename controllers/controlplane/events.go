@@ -18,7 +18,7 @@ import (
 
 // readOutputs are the Terraform outputs this controller reads; the rest of
 // atProvider is the workspacestatus controller's to mirror.
-var readOutputs = []string{kubeconfigs.OutputEndpoint, kubeconfigs.OutputName, kubeconfigs.OutputCA}
+var readOutputs = []string{kubeconfigs.OutputEndpoint, kubeconfigs.OutputName, kubeconfigs.OutputCA, outputClusterVersion}
 
 // controlPlaneChanged passes on every control-plane event but an update that
 // changed only status.workspaceStatus (and its manager's entry): the mirror

@@ -76,6 +76,10 @@ func TestWorkspaceChanged(t *testing.T) {
 			ws.Status.AtProvider.Raw = []byte(`{"checksum":"a","outputs":{"cluster_endpoint":"https://a.example.com","tags":{"x":1},"` + kubeconfigs.OutputCA + `":"Q0E="}}`)
 		}, Want: true},
 		{Name: "not ready", Edit: func(ws *tfv1beta1.Workspace) { ws.Status.Conditions[0].Status = metav1.ConditionFalse }, Want: true},
+		{Name: "Terraform ran a new generation", Edit: func(ws *tfv1beta1.Workspace) { ws.Status.Conditions[0].ObservedGeneration = 2 }, Want: true},
+		{Name: "the cluster_version output", Edit: func(ws *tfv1beta1.Workspace) {
+			ws.Status.AtProvider.Raw = []byte(`{"checksum":"a","outputs":{"cluster_endpoint":"https://a.example.com","tags":{"x":1},"cluster_version":"1.32"}}`)
+		}, Want: true},
 		{Name: "labels", Edit: func(ws *tfv1beta1.Workspace) { ws.Labels = nil }, Want: true},
 		{Name: "deletion", Edit: func(ws *tfv1beta1.Workspace) { now := metav1.Now(); ws.DeletionTimestamp = &now }, Want: true},
 	})

@@ -57,6 +57,7 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 		failedCondition(f, phase, ready).apply(controlplanev1beta1.ConditionFailed, gen, live, now),
 		pausedCondition(f).apply(controlplanev1beta1.ConditionPaused, gen, live, now),
 		endpointChangedCondition(f).apply(controlplanev1beta1.ConditionEndpointChanged, gen, live, now),
+		rollingOutCondition(f, cp).apply(controlplanev1beta1.ConditionRollingOut, gen, live, now),
 	}
 	if c, ok := clusterAPICompatibleCondition(obs.clusterAPI); ok {
 		conditions = append(conditions, c.apply(controlplanev1beta1.ConditionClusterAPICompatible, gen, live, now))
@@ -70,7 +71,7 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 		WithPhase(phase).
 		WithObservedGeneration(gen).
 		WithConditions(conditions...)
-	withVersions(status, cp, f)
+	withVersions(status, f)
 	if f.timedOut {
 		status.WithFailureReason(controlplanev1beta1.ReasonControlPlaneTimeout).WithFailureMessage(ready.message)
 	}
@@ -81,25 +82,17 @@ func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now t
 	return plan
 }
 
-// withVersions sets the versions Cluster API copies: the spec's once
-// ready; a degraded control plane still runs the version it reported.
-func withVersions(status *cpac.CAPTControlPlaneStatusApplyConfiguration, cp *controlplanev1beta1.CAPTControlPlane, f facts) {
-	switch {
-	case f.ready:
-		status.WithVersion(cp.Spec.Version)
-		if v := kubeversion.Semantic(cp.Spec.Version); v != "" {
-			status.WithVersions(cpac.StatusVersion().WithVersion(v))
-		}
-	case f.initialized:
-		if cp.Status.Version != "" {
-			status.WithVersion(cp.Status.Version)
-		}
-		for _, v := range cp.Status.Versions {
-			// Only the version: an EKS control plane reports no replicas, and
-			// a zero the Go type omits would never compare equal.
-			status.WithVersions(cpac.StatusVersion().WithVersion(v.Version))
-		}
+// withVersions sets the versions Cluster API copies: the version EKS runs
+// as Terraform last applied it (versions.go), unchanged while an upgrade is
+// in progress.
+func withVersions(status *cpac.CAPTControlPlaneStatusApplyConfiguration, f facts) {
+	if f.reportedVersion == "" {
+		return
 	}
+	status.WithVersion(f.reportedVersion)
+	// Only the version: an EKS control plane reports no replicas, and a
+	// zero the Go type omits would never compare equal.
+	status.WithVersions(cpac.StatusVersion().WithVersion(kubeversion.Semantic(f.reportedVersion)))
 }
 
 // workspaceTemplateStatusOf is status.workspaceTemplateStatus: the

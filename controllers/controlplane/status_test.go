@@ -11,6 +11,7 @@ import (
 
 	controlplanev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/controlplane/v1beta1"
 	tfv1beta1 "github.com/capt-controlplane/capt-controlplane/apis/external/tf/v1beta1"
+	infrastructurev1beta1 "github.com/capt-controlplane/capt-controlplane/apis/infrastructure/v1beta1"
 	"github.com/capt-controlplane/capt-controlplane/internal/kubeconfigs"
 )
 
@@ -48,6 +49,21 @@ func versionsOf(plan statusPlan) []string {
 	return out
 }
 
+// applied is what the control plane observes once provider-terraform ran
+// terraform apply of ws's current spec, rendered from an apply that passed
+// version (its kubernetes_version_full).
+func applied(version string, ws *tfv1beta1.Workspace) observed {
+	ws.Generation = 2
+	ws.Status.Conditions = append(ws.Status.Conditions, tfv1beta1.Condition{Type: tfv1beta1.TypeSynced, Status: metav1.ConditionTrue, ObservedGeneration: 2})
+	for i := range ws.Status.Conditions {
+		ws.Status.Conditions[i].ObservedGeneration = 2
+	}
+	apply := &infrastructurev1beta1.WorkspaceTemplateApply{ObjectMeta: metav1.ObjectMeta{Generation: 3}}
+	apply.Spec.Variables = map[string]string{variableKubernetesVersionFull: version}
+	apply.Status.ObservedGeneration = 3
+	return observed{apply: apply, workspace: ws}
+}
+
 func TestDesiredStatusPhases(t *testing.T) {
 	now := time.Now()
 	created := metav1.NewTime(now.Add(-time.Minute))
@@ -69,7 +85,7 @@ func TestDesiredStatusPhases(t *testing.T) {
 	})
 
 	t.Run("ready: Available and the versions Cluster API copies", func(t *testing.T) {
-		plan := desiredStatus(newCP(), observed{workspace: workspace(true, "Available", "https://a.example.com")}, now)
+		plan := desiredStatus(newCP(), applied("v1.31.0", workspace(true, "Available", "https://a.example.com")), now)
 		if *plan.apply.Phase != controlplanev1beta1.PhaseReady || *conditionOf(t, plan, "Available").Status != metav1.ConditionTrue {
 			t.Fatalf("phase %s, Available %s", *plan.apply.Phase, *conditionOf(t, plan, "Available").Status)
 		}

@@ -80,8 +80,8 @@ func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, clu
 	vars := map[string]string{
 		variableClusterName: cluster,
 		// EKS takes major.minor; the full form is Cluster API's.
-		variableKubernetesVersion:     kubeversion.EKS(cp.Spec.Version),
-		variableKubernetesVersionFull: kubeversion.Semantic(cp.Spec.Version),
+		variableKubernetesVersion:     kubeversion.EKS(renderedVersion(cp)),
+		variableKubernetesVersionFull: kubeversion.Semantic(renderedVersion(cp)),
 	}
 	if c := cp.Spec.ControlPlaneConfig; c != nil {
 		vars["region"] = c.Region

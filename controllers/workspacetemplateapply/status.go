@@ -13,7 +13,7 @@ import (
 
 // applyStatus applies the apply's status when it differs from what
 // FieldManager owns: the Workspace name, whether it was applied and when,
-// and Ready and Synced conditions. It reports whether it sent it.
+// the generation it was rendered from, and Ready and Synced conditions. It reports whether it sent it.
 func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, out outcome) (bool, error) {
 	status := infraac.WorkspaceTemplateApplyStatus().WithApplied(out.workspace != nil)
 	if out.workspace != nil {
@@ -21,6 +21,12 @@ func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1bet
 		if ns := out.workspace.GetNamespace(); ns != "" {
 			status.WithWorkspaceNamespace(ns)
 		}
+	}
+	switch {
+	case out.workspace != nil && !out.refused:
+		status.WithObservedGeneration(apply.Generation)
+	case apply.Status.ObservedGeneration != 0:
+		status.WithObservedGeneration(apply.Status.ObservedGeneration)
 	}
 	switch {
 	case out.appliedAt != nil:

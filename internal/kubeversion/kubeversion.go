@@ -5,7 +5,10 @@
 // spec.version may be either.
 package kubeversion
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Semantic is v as Cluster API's contract spells it: "1.31" is "v1.31.0";
 // "" stays "".
@@ -40,4 +43,24 @@ func split(v string) (core, suffix string) {
 		return v[:i], v[i:]
 	}
 	return v, ""
+}
+
+// Minor is v's major and minor version; false when v has no numbers.
+func Minor(v string) (major, minor int, ok bool) {
+	parts := strings.SplitN(EKS(v), ".", 2)
+	if len(parts) != 2 {
+		return 0, 0, false
+	}
+	major, errMajor := strconv.Atoi(parts[0])
+	minor, errMinor := strconv.Atoi(parts[1])
+	return major, minor, errMajor == nil && errMinor == nil
+}
+
+// SpelledAs is v spelled the way like is: Cluster API's form when like
+// starts with "v", else EKS's.
+func SpelledAs(v, like string) string {
+	if strings.HasPrefix(strings.TrimSpace(like), "v") {
+		return Semantic(v)
+	}
+	return EKS(v)
 }

@@ -175,7 +175,7 @@ func TestFlowToReady(t *testing.T) {
 			conditionTypes = append(conditionTypes, strings.TrimSuffix(t, `"}`))
 		}
 	}
-	g.Expect(conditionTypes).To(ConsistOf("Ready", "Available", "Initialized", "Creating", "Failed", "Paused", "EndpointChanged", "ClusterAPICompatible"), "capt-controlplane's conditions")
+	g.Expect(conditionTypes).To(ConsistOf("Ready", "Available", "Initialized", "Creating", "Failed", "Paused", "EndpointChanged", "RollingOut", "ClusterAPICompatible"), "capt-controlplane's conditions")
 	g.Expect(meta.FindStatusCondition(ready.Status.Conditions, controlplanev1beta1.ConditionClusterAPICompatible).Status).To(Equal(metav1.ConditionTrue), "Cluster API serves the v1beta2 Cluster here")
 	g.Expect(fieldsOf(g, ready, "capt-workspace-status", "status")).To(Equal(
 		testenv.MustJSON(testenv.WorkspaceStatusFields)))

@@ -104,8 +104,9 @@ func writeConnectionSecret(ctx context.Context, c client.Client, workspace types
 // ProvideObservation is the one provider-terraform player of every test,
 // harness and benchmark: it writes the Workspace's atProvider (empty for a
 // gap: a provider restart or a failed observe) and its Ready (ready, reason)
-// and Synced conditions with a plain status update, as the real provider
-// does, retrying on conflict. A condition keeps its transition time while
+// and Synced conditions for the Workspace's current generation (Terraform
+// ran it) with a plain status update, as the real provider does, retrying
+// on conflict. A condition keeps its transition time while
 // its status does not change. beforeAttempt, when set, is called just
 // before each attempt (the benchmark marks the change's time there).
 func ProvideObservation(ctx context.Context, c client.Client, workspace types.NamespacedName, atProvider *runtime.RawExtension,
@@ -124,6 +125,11 @@ func ProvideObservation(ctx context.Context, c client.Client, workspace types.Na
 		observed.Conditions = []tfv1beta1.Condition{
 			providerCondition(observed.Conditions, tfv1beta1.TypeReady, status, reason),
 			providerCondition(observed.Conditions, tfv1beta1.TypeSynced, metav1.ConditionTrue, "ReconcileSuccess"),
+		}
+		// For the Workspace's generation, as provider-terraform v1
+		// (crossplane-runtime v2) sets it once Terraform ran its spec.
+		for i := range observed.Conditions {
+			observed.Conditions[i].ObservedGeneration = ws.GetGeneration()
 		}
 		if beforeAttempt != nil {
 			beforeAttempt()

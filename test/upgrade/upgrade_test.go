@@ -183,7 +183,7 @@ func TestUpgradeFromUpstream(t *testing.T) {
 				`"f:endpoint_private_access":{},"f:endpoint_public_access":{},"f:kubernetes_version":{},"f:kubernetes_version_full":{},"f:public_access_cidrs":{},"f:region":{}},` +
 				`"f:writeConnectionSecretToRef":{"f:name":{},"f:namespace":{}}}}`)}))
 		status := byManager["capt-workspacetemplateapply Apply status"].FieldsV1.(map[string]any)["f:status"].(map[string]any)
-		g.Expect(testenv.Keys(status)).To(ConsistOf("f:applied", "f:conditions", "f:lastAppliedTime", "f:workspaceName"))
+		g.Expect(testenv.Keys(status)).To(ConsistOf("f:applied", "f:conditions", "f:lastAppliedTime", "f:observedGeneration", "f:workspaceName"))
 	})
 }
 

@@ -38,6 +38,10 @@ const (
 	// cluster_endpoint differs from spec.controlPlaneEndpoint, which Cluster
 	// API treats as fixed once set and which is therefore kept.
 	ConditionEndpointChanged = "EndpointChanged"
+	// ConditionRollingOut is Cluster API's v1beta2 RollingOut: True while
+	// EKS does not yet run spec.version (status.version keeps the version
+	// it runs until Terraform applied the new one).
+	ConditionRollingOut = "RollingOut"
 	// ConditionClusterAPICompatible is False where Cluster API is installed
 	// but does not serve the v1beta2 Cluster: the manager cannot see
 	// Cluster.spec.paused and takes no action. Absent without Cluster API.
@@ -71,6 +75,11 @@ const (
 	ReasonWorkspaceNotReady      = "WorkspaceNotReady"
 	ReasonEndpointChanged        = "EndpointChanged"
 	ReasonEndpointUnchanged      = "EndpointUnchanged"
+	ReasonRollingOut             = "RollingOut"
+	ReasonNotRollingOut          = "NotRollingOut"
+	// ReasonVersionChangeRefused: spec.version is older than the version
+	// EKS runs, or skips minor versions; the running one is kept.
+	ReasonVersionChangeRefused = "VersionChangeRefused"
 	ReasonWaitingForCluster      = "WaitingForCluster"
 	ReasonClusterAPIServed       = "ClusterAPIServed"
 	ReasonClusterAPIUnsupported  = "ClusterAPIUnsupported"

@@ -77,6 +77,13 @@ type WorkspaceTemplateApplyStatus struct {
 	// +optional
 	LastAppliedTime *metav1.Time `json:"lastAppliedTime,omitempty"`
 
+	// ObservedGeneration is the generation of this apply whose spec the
+	// Workspace holds: it moves only when the Workspace was rendered from
+	// it (not when it was refused). With the Workspace's own Synced
+	// condition for its generation, it tells what Terraform applied.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
 	// Conditions mirror the Workspace's Ready and Synced conditions.
 	// +optional
 	// +listType=map

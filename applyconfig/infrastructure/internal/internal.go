@@ -431,6 +431,9 @@ var schemaYAML = typed.YAMLObject(`types:
     - name: lastAppliedTime
       type:
         namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Time
+    - name: observedGeneration
+      type:
+        scalar: numeric
     - name: workspaceName
       type:
         scalar: string

@@ -55,15 +55,16 @@ func FindCondition(conditions []Condition, t ConditionType) *Condition {
 }
 
 // SameConditions reports whether a and b hold the same conditions by type,
-// status, reason and message, in any order: their times and observed
-// generations aside, what a reader of the conditions decides from.
+// status, reason, message and observed generation (the generation
+// Terraform last ran, which the control plane's version follows), in any
+// order: their times aside, what a reader of the conditions decides from.
 func SameConditions(a, b []Condition) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for _, c := range a {
 		o := FindCondition(b, c.Type)
-		if o == nil || o.Status != c.Status || o.Reason != c.Reason || o.Message != c.Message {
+		if o == nil || o.Status != c.Status || o.Reason != c.Reason || o.Message != c.Message || o.ObservedGeneration != c.ObservedGeneration {
 			return false
 		}
 	}

@@ -41,6 +41,11 @@ type WorkspaceTemplateApplyStatusApplyConfiguration struct {
 	Applied *bool `json:"applied,omitempty"`
 	// LastAppliedTime is when the Workspace was last rendered.
 	LastAppliedTime *v1.Time `json:"lastAppliedTime,omitempty"`
+	// ObservedGeneration is the generation of this apply whose spec the
+	// Workspace holds: it moves only when the Workspace was rendered from
+	// it (not when it was refused). With the Workspace's own Synced
+	// condition for its generation, it tells what Terraform applied.
+	ObservedGeneration *int64 `json:"observedGeneration,omitempty"`
 	// Conditions mirror the Workspace's Ready and Synced conditions.
 	Conditions []tfv1beta1.Condition `json:"conditions,omitempty"`
 }
@@ -80,6 +85,14 @@ func (b *WorkspaceTemplateApplyStatusApplyConfiguration) WithApplied(value bool)
 // If called multiple times, the LastAppliedTime field is set to the value of the last call.
 func (b *WorkspaceTemplateApplyStatusApplyConfiguration) WithLastAppliedTime(value v1.Time) *WorkspaceTemplateApplyStatusApplyConfiguration {
 	b.LastAppliedTime = &value
+	return b
+}
+
+// WithObservedGeneration sets the ObservedGeneration field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the ObservedGeneration field is set to the value of the last call.
+func (b *WorkspaceTemplateApplyStatusApplyConfiguration) WithObservedGeneration(value int64) *WorkspaceTemplateApplyStatusApplyConfiguration {
+	b.ObservedGeneration = &value
 	return b
 }
 
