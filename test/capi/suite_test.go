@@ -17,6 +17,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/capt-controlplane/capt-controlplane/test/testenv"
@@ -37,14 +38,19 @@ type suite struct {
 	tokens     *tokenWebhook // EKS's authenticator, for the workload cluster
 }
 
-func setUp(t *testing.T) *suite {
+func setUp(t *testing.T) *suite { return setUpWith(t, nil) }
+
+// setUpWith is setUp with Cluster API's manager given capiArgs, and the
+// CRDs extra installed too.
+func setUpWith(t *testing.T, capiArgs []string, extra ...*apiextensionsv1.CustomResourceDefinition) *suite {
 	t.Helper()
 	g := NewWithT(t)
 	crds, err := testenv.ClusterAPICRDs()
 	g.Expect(err).NotTo(HaveOccurred())
 	dir := t.TempDir()
 	tokens, webhookConfig := startTokenWebhook(t, dir)
-	env, err := testenv.StartWithClusterAPI(testenv.ProviderTerraformGeneration(), append(crds, testenv.InfrastructureCRD()), tokens.apiServerFlags(webhookConfig))
+	crds = append(append(crds, testenv.InfrastructureCRD()), extra...)
+	env, err := testenv.StartWithClusterAPI(testenv.ProviderTerraformGeneration(), crds, tokens.apiServerFlags(webhookConfig))
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Cleanup(func() { _ = env.Stop() })
 	s := &suite{env: env, tokens: tokens}
@@ -63,7 +69,7 @@ func setUp(t *testing.T) *suite {
 	testenv.WaitControllersStarted(t, s.metricsURL)
 
 	// Cluster API's manager as clusterctl installs it.
-	s.capi = testenv.StartClusterAPIManager(t, env)
+	s.capi = testenv.StartClusterAPIManager(t, env, capiArgs...)
 	return s
 }
 

@@ -44,7 +44,7 @@ var ClusterAPIServiceAccount = ServiceAccount{Namespace: "capi-system", Name: "c
 //   - no leader election: out of a cluster it cannot tell its namespace;
 //   - its aggregated ClusterRole filled in (envtest runs no
 //     kube-controller-manager, so no aggregation and no garbage collector).
-func StartClusterAPIManager(t testing.TB, env *Env) *Process {
+func StartClusterAPIManager(t testing.TB, env *Env, extraArgs ...string) *Process {
 	t.Helper()
 	g := gomega.NewWithT(t)
 	ctx := context.Background()
@@ -63,10 +63,12 @@ func StartClusterAPIManager(t testing.TB, env *Env) *Process {
 		ports[i], err = FreePort()
 		g.Expect(err).NotTo(gomega.HaveOccurred())
 	}
-	p := StartProcess(t, env, ClusterAPIServiceAccount, filepath.Join(ClusterAPIDir(), "manager"),
+	args := append([]string{
 		fmt.Sprintf("--diagnostics-address=127.0.0.1:%d", ports[0]), "--insecure-diagnostics",
 		fmt.Sprintf("--health-addr=127.0.0.1:%d", ports[1]),
-		fmt.Sprintf("--webhook-port=%d", ports[2]), "--webhook-cert-dir="+certDir)
+		fmt.Sprintf("--webhook-port=%d", ports[2]), "--webhook-cert-dir=" + certDir,
+	}, extraArgs...)
+	p := StartProcess(t, env, ClusterAPIServiceAccount, filepath.Join(ClusterAPIDir(), "manager"), args...)
 	g.Eventually(func() (int, error) {
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", ports[1]))
 		if err != nil {
@@ -220,6 +222,17 @@ func aggregateClusterRoles(ctx context.Context, c client.Client) error {
 		}
 	}
 	return nil
+}
+
+// InfrastructureTemplateCRD is InfrastructureCRD's template kind, for a
+// ClusterClass.
+func InfrastructureTemplateCRD() *apiextensionsv1.CustomResourceDefinition {
+	crd := InfrastructureCRD()
+	crd.Name = "testinfraclustertemplates.infrastructure.cluster.x-k8s.io"
+	crd.Spec.Names = apiextensionsv1.CustomResourceDefinitionNames{Kind: "TestInfraClusterTemplate", ListKind: "TestInfraClusterTemplateList",
+		Plural: "testinfraclustertemplates", Singular: "testinfraclustertemplate"}
+	crd.Spec.Versions[0].Subresources = nil
+	return crd
 }
 
 // InfrastructureCRD stands in for an infrastructure provider: a Cluster

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -129,4 +130,25 @@ func WithUnservedField(spec *tfv1beta1.WorkspaceSpec) string {
 	}
 	spec.PublishConnectionDetailsTo = &tfv1beta1.PublishConnectionDetailsTo{Name: "${WORKSPACE_NAME}"}
 	return "spec.publishConnectionDetailsTo"
+}
+
+// VarsOf is a Workspace's spec.forProvider.vars by key, of either kind.
+func VarsOf(ws any) map[string]string {
+	raw, err := json.Marshal(ws)
+	if err != nil {
+		return nil
+	}
+	var rendered struct {
+		Spec struct {
+			ForProvider struct{ Vars []tfv1beta1.Var } `json:"forProvider"`
+		} `json:"spec"`
+	}
+	if json.Unmarshal(raw, &rendered) != nil {
+		return nil
+	}
+	vars := map[string]string{}
+	for _, v := range rendered.Spec.ForProvider.Vars {
+		vars[v.Key] = v.Value
+	}
+	return vars
 }
