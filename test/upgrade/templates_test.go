@@ -97,7 +97,7 @@ func kubectlCommand(env *testenv.Env, stdin *strings.Reader, args ...string) (st
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	kubeconfig, err := env.KubeconfigFile(dir)
 	if err != nil {
 		return "", err
