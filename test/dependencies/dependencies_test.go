@@ -360,11 +360,7 @@ func controlPlane(t *testing.T, env *testenv.Env, name, template string, cluster
 	t.Helper()
 	cp := &controlplanev1beta1.CAPTControlPlane{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
-			Version:              "1.31",
-			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: template},
-			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"},
-		},
+		Spec:       testenv.ControlPlaneSpec(template),
 	}
 	if cluster != nil {
 		cp.OwnerReferences = []metav1.OwnerReference{{APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID}}

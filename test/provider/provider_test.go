@@ -114,21 +114,9 @@ func TestRealProviderTerraform(t *testing.T) {
 
 func run(t *testing.T, gen string, scope infrastructurev1beta1.WorkspaceScope, providerConfigKind string) {
 	g := NewWithT(t)
-	crds, err := testenv.ClusterAPICRDs()
-	g.Expect(err).NotTo(HaveOccurred())
-	env, err := testenv.StartWithClusterAPI(gen, crds, nil)
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(func() { _ = env.Stop() })
+	env, manager, admin, provider := startWithProvider(t, gen)
 	c := env.Client
 	ctx := t.Context()
-
-	testenv.InstallConfigDefault(t, env)
-	manager, metricsURL := testenv.StartManagerBinary(t, env, time.Minute)
-	testenv.WaitControllersStarted(t, metricsURL)
-	testenv.StartClusterAPIManager(t, env)
-	admin, err := env.KubeconfigFile(t.TempDir())
-	g.Expect(err).NotTo(HaveOccurred())
-	provider := startProvider(t, gen, admin)
 
 	g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})).To(Succeed())
 	g.Expect(testenv.ProvideAWSCredentials(ctx, c, "default")).To(Succeed())
@@ -325,6 +313,26 @@ func waitMirrorOfProvider(t *testing.T, c client.Client, key, workspace types.Na
 	return ws
 }
 
+// startWithProvider starts an API server with provider-terraform gen's
+// CRDs and Cluster API's, bin/manager, Cluster API's manager and
+// provider-terraform gen; admin is the administrator's kubeconfig file.
+func startWithProvider(t *testing.T, gen string) (env *testenv.Env, manager *testenv.Process, admin string, provider *providerProcess) {
+	t.Helper()
+	g := NewWithT(t)
+	crds, err := testenv.ClusterAPICRDs()
+	g.Expect(err).NotTo(HaveOccurred())
+	env, err = testenv.StartWithClusterAPI(gen, crds, nil)
+	g.Expect(err).NotTo(HaveOccurred())
+	t.Cleanup(func() { _ = env.Stop() })
+	testenv.InstallConfigDefault(t, env)
+	manager, metricsURL := testenv.StartManagerBinary(t, env, time.Minute)
+	testenv.WaitControllersStarted(t, metricsURL)
+	testenv.StartClusterAPIManager(t, env)
+	admin, err = env.KubeconfigFile(t.TempDir())
+	g.Expect(err).NotTo(HaveOccurred())
+	return env, manager, admin, startProvider(t, gen, admin)
+}
+
 // newTemplate creates the WorkspaceTemplate name of scope, running module,
 // changed by mutate.
 func newTemplate(t *testing.T, c client.Client, name string, scope infrastructurev1beta1.WorkspaceScope, providerConfigRef *tfv1beta1.ProviderConfigReference,
@@ -365,11 +373,7 @@ func newClusterWithControlPlane(t *testing.T, c client.Client, name, template st
 	g.Expect(c.Create(t.Context(), cluster)).To(Succeed())
 	cp := &controlplanev1beta1.CAPTControlPlane{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
-		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
-			Version:              "1.31",
-			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: template},
-			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"},
-		},
+		Spec:       testenv.ControlPlaneSpec(template),
 	}
 	g.Expect(c.Create(t.Context(), cp)).To(Succeed())
 	return cluster, client.ObjectKeyFromObject(cp)

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"testing"
-	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -26,21 +25,9 @@ import (
 // a control plane created after the upgrade gets v1's namespaced kind.
 func TestProviderUpgradeUnderARunningManager(t *testing.T) {
 	g := NewWithT(t)
-	crds, err := testenv.ClusterAPICRDs()
-	g.Expect(err).NotTo(HaveOccurred())
-	env, err := testenv.StartWithClusterAPI("v0", crds, nil)
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(func() { _ = env.Stop() })
+	env, _, admin, provider := startWithProvider(t, "v0")
 	c := env.Client
 	ctx := t.Context()
-
-	testenv.InstallConfigDefault(t, env)
-	_, metricsURL := testenv.StartManagerBinary(t, env, time.Minute)
-	testenv.WaitControllersStarted(t, metricsURL)
-	testenv.StartClusterAPIManager(t, env)
-	admin, err := env.KubeconfigFile(t.TempDir())
-	g.Expect(err).NotTo(HaveOccurred())
-	provider := startProvider(t, "v0", admin)
 
 	g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})).To(Succeed())
 	g.Expect(testenv.ProvideAWSCredentials(ctx, c, "default")).To(Succeed())
@@ -71,7 +58,7 @@ func TestProviderUpgradeUnderARunningManager(t *testing.T) {
 	testenv.RunKubectl(t, env, "wait", "--for=condition=established", "--timeout=60s",
 		"crd/workspaces.tf.upbound.io", "crd/workspaces.tf.m.upbound.io", "crd/clusterproviderconfigs.tf.m.upbound.io")
 	// A client that knows the kinds v1 added.
-	c, err = client.New(env.Config, client.Options{Scheme: env.Scheme})
+	c, err := client.New(env.Config, client.Options{Scheme: env.Scheme})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(testenv.ProvideAWSCredentials(ctx, c, "default")).To(Succeed())
 	setBackend(t, c, admin)

@@ -393,10 +393,6 @@ func newControlPlane(cluster *clusterv1.Cluster, template string) *controlplanev
 		ObjectMeta: metav1.ObjectMeta{Name: cluster.Name, Namespace: cluster.Namespace, OwnerReferences: []metav1.OwnerReference{{
 			APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID,
 		}}},
-		Spec: controlplanev1beta1.CAPTControlPlaneSpec{
-			Version:              "1.31",
-			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: template},
-			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"},
-		},
+		Spec: testenv.ControlPlaneSpec(template),
 	}
 }

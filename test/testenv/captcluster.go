@@ -28,11 +28,17 @@ func CreateCAPTCluster(t testing.TB, c client.Client, namespace, name, template 
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, OwnerReferences: []metav1.OwnerReference{{
 			APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID,
 		}}},
-		Spec: controlplanev1beta1.CAPTControlPlaneSpec{Version: "1.31",
-			WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: template},
-			ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"}},
+		Spec: ControlPlaneSpec(template),
 	})).To(gomega.Succeed())
 	return cluster
+}
+
+// ControlPlaneSpec is the tests' control plane: Kubernetes 1.31 in
+// ap-northeast-1, rendered from template.
+func ControlPlaneSpec(template string) controlplanev1beta1.CAPTControlPlaneSpec {
+	return controlplanev1beta1.CAPTControlPlaneSpec{Version: "1.31",
+		WorkspaceTemplateRef: controlplanev1beta1.WorkspaceTemplateReference{Name: template},
+		ControlPlaneConfig:   &controlplanev1beta1.ControlPlaneConfig{Region: "ap-northeast-1"}}
 }
 
 // ReportProvisioned writes what Cluster API's controller reports of a
