@@ -76,8 +76,14 @@ variable "region" { type = string }
 variable "kubernetes_version" { type = string }
 variable "revision" { type = string }
 
+# A new Kubernetes version replaces the resource and takes a while, as
+# EKS's upgrade does: the window in which it must not be reported yet.
 resource "terraform_data" "cluster" {
-  input = "${var.cluster_name}/${var.kubernetes_version}/${var.revision}"
+  input            = "${var.cluster_name}/${var.kubernetes_version}/${var.revision}"
+  triggers_replace = [var.kubernetes_version]
+  provisioner "local-exec" {
+    command = "sleep 3"
+  }
 }
 
 output "cluster_endpoint" { value = "https://${var.cluster_name}.${var.region}.eks.example.com" }
