@@ -19,7 +19,6 @@ import (
 
 	. "github.com/onsi/gomega"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -342,16 +341,7 @@ func waitMirrorsStored(t *testing.T, env *testenv.Env, cp string, key types.Name
 // template creates a WorkspaceTemplate of scope ("" for the default).
 func template(t *testing.T, env *testenv.Env, name string, scope infrastructurev1beta1.WorkspaceScope) {
 	t.Helper()
-	NewWithT(t).Expect(env.Client.Create(t.Context(), &infrastructurev1beta1.WorkspaceTemplate{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{
-			WorkspaceScope: scope,
-			Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
-				ForProvider: tfv1beta1.WorkspaceParameters{Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://example.com/eks.git",
-					Vars: []tfv1beta1.Var{{Key: "cluster_name", Value: "${cluster_name}"}}},
-			}},
-		},
-	})).To(Succeed())
+	testenv.CreateTemplate(t, env.Client, ns, name, scope)
 }
 
 // controlPlane creates a control plane from template, owned by cluster
@@ -372,11 +362,5 @@ func controlPlane(t *testing.T, env *testenv.Env, name, template string, cluster
 // waitCondition waits until the control plane's condition passes check.
 func waitCondition(t *testing.T, env *testenv.Env, cp *controlplanev1beta1.CAPTControlPlane, conditionType string, check func(Gomega, *metav1.Condition)) {
 	t.Helper()
-	NewWithT(t).Eventually(func(g Gomega) {
-		got := &controlplanev1beta1.CAPTControlPlane{}
-		g.Expect(env.Client.Get(t.Context(), client.ObjectKeyFromObject(cp), got)).To(Succeed())
-		cond := meta.FindStatusCondition(got.Status.Conditions, conditionType)
-		g.Expect(cond).NotTo(BeNil(), "no %s condition", conditionType)
-		check(g, cond)
-	}, timeout, poll).Should(Succeed())
+	testenv.WaitControlPlaneCondition(t, env.Client, cp, conditionType, check, timeout, poll)
 }

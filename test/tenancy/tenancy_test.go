@@ -16,7 +16,6 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
@@ -108,21 +107,7 @@ func TestTenantsThroughTheManager(t *testing.T) {
 // template creates, as the tenant c, a template in ns of the given scope.
 func template(t *testing.T, c client.Client, ns, name string, scope infrastructurev1beta1.WorkspaceScope, mutate ...func(*infrastructurev1beta1.WorkspaceTemplate)) {
 	t.Helper()
-	tmpl := &infrastructurev1beta1.WorkspaceTemplate{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{
-			WorkspaceScope: scope,
-			Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
-				ForProvider: tfv1beta1.WorkspaceParameters{Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://example.com/eks.git",
-					Vars: []tfv1beta1.Var{{Key: "cluster_name", Value: "${cluster_name}"}}},
-			}},
-			WriteConnectionSecretToRef: &infrastructurev1beta1.SecretReference{Name: "${WORKSPACE_NAME}-outputs"},
-		},
-	}
-	for _, m := range mutate {
-		m(tmpl)
-	}
-	NewWithT(t).Expect(c.Create(t.Context(), tmpl)).To(Succeed())
+	testenv.CreateTemplate(t, c, ns, name, scope, mutate...)
 }
 
 // controlPlane creates, as the tenant c, a Cluster and its control plane
@@ -145,13 +130,7 @@ func controlPlane(t *testing.T, c client.Client, ns, name, template string, muta
 // condition and check passes on it.
 func waitCondition(t *testing.T, c client.Client, cp *controlplanev1beta1.CAPTControlPlane, conditionType string, check func(Gomega, *metav1.Condition)) {
 	t.Helper()
-	NewWithT(t).Eventually(func(g Gomega) {
-		got := &controlplanev1beta1.CAPTControlPlane{}
-		g.Expect(c.Get(t.Context(), client.ObjectKeyFromObject(cp), got)).To(Succeed())
-		cond := meta.FindStatusCondition(got.Status.Conditions, conditionType)
-		g.Expect(cond).NotTo(BeNil(), "no %s condition", conditionType)
-		check(g, cond)
-	}, timeout, poll).Should(Succeed())
+	testenv.WaitControlPlaneCondition(t, c, cp, conditionType, check, timeout, poll)
 }
 
 // waitSynced waits until the tenant c reads the apply's Synced condition
