@@ -143,7 +143,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 		if err != nil {
 			return skeleton.Outcome{}, err
 		}
-		applySent, err := r.applyWorkspaceTemplateApply(ctx, cp, *obs)
+		applySent, err := r.applyWorkspaceTemplateApply(ctx, cp, *obs, status.version)
 		if err != nil {
 			return skeleton.Outcome{}, err
 		}
@@ -176,9 +176,6 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cp *controlplanev1beta
 		Settled: !sent && !statusSent && status.requeue == 0 && !obs.connectionPending,
 	}, nil
 }
-
-// holds says that the control plane gets no action, only its status: it is
-// paused, or Cluster API is too old for its pause to be seen.
 
 func (r *Reconciler) observe(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, in *skeleton.Inputs) (*observed, error) {
 	obs := &observed{clusterAPI: r.clusterAPI}

@@ -30,6 +30,9 @@ type statusPlan struct {
 	// endpoint; empty when it does not.
 	endpointChanged string
 	requeue         time.Duration // when the creation timeout falls due, before initialization
+	// version is the Kubernetes version the apply passes to Terraform
+	// (renderedVersion).
+	version string
 }
 
 // desiredStatus computes every status field capt-controlplane owns, from
@@ -39,7 +42,7 @@ type statusPlan struct {
 // status did not change.
 func desiredStatus(cp *controlplanev1beta1.CAPTControlPlane, obs observed, now time.Time) statusPlan {
 	f := factsOf(cp, obs, now)
-	plan := statusPlan{endpoint: f.endpoint, endpointErr: f.endpointErr, endpointChanged: f.endpointChanged}
+	plan := statusPlan{endpoint: f.endpoint, endpointErr: f.endpointErr, endpointChanged: f.endpointChanged, version: renderedVersion(f, cp)}
 	if !f.initialized && !f.timedOut {
 		// Only the creation deadline needs a clock; after initialization
 		// the Workspace's watch brings every change.

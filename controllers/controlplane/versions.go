@@ -76,11 +76,11 @@ func refusedVersionChange(running, wanted string) string {
 }
 
 // renderedVersion is the version the apply passes to Terraform:
-// spec.version, unless EKS would refuse the change from the one it runs;
-// then the one it runs, so that nothing changes.
-func renderedVersion(cp *controlplanev1beta1.CAPTControlPlane) string {
-	if running := cp.Status.Version; running != "" && refusedVersionChange(running, cp.Spec.Version) != "" {
-		return running
+// spec.version, unless EKS would refuse the change from the one it runs
+// (f.versionRefused); then the one it runs, so that nothing changes.
+func renderedVersion(f facts, cp *controlplanev1beta1.CAPTControlPlane) string {
+	if f.versionRefused != "" {
+		return f.reportedVersion
 	}
 	return cp.Spec.Version
 }

@@ -74,12 +74,16 @@ func TestVersionIsWhatTerraformApplied(t *testing.T) {
 func TestRefusedVersionChangeRendersTheRunningVersion(t *testing.T) {
 	cp := &controlplanev1beta1.CAPTControlPlane{Spec: controlplanev1beta1.CAPTControlPlaneSpec{Version: "1.33"}}
 	cp.Status.Version = "1.31"
-	vars := desiredWorkspaceTemplateApply(cp, "c").Spec.Variables
+	// The version rendered is the status plan's: one decision for both.
+	rendered := func() map[string]string {
+		return desiredWorkspaceTemplateApply(cp, "c", desiredStatus(cp, observed{}, time.Now()).version).Spec.Variables
+	}
+	vars := rendered()
 	if vars[variableKubernetesVersion] != "1.31" || vars[variableKubernetesVersionFull] != "v1.31.0" {
 		t.Fatalf("rendered %v, want the running 1.31", vars)
 	}
 	cp.Spec.Version = "v1.32.1"
-	vars = desiredWorkspaceTemplateApply(cp, "c").Spec.Variables
+	vars = rendered()
 	if vars[variableKubernetesVersion] != "1.32" || vars[variableKubernetesVersionFull] != "v1.32.1" {
 		t.Fatalf("rendered %v, want the next minor", vars)
 	}

@@ -32,12 +32,12 @@ const connectionSecretSuffix = "-eks-connection"
 // WorkspaceTemplateApply when it differs from what FieldManager owns, and
 // nothing while the Terraform cluster name is not known yet. It reports
 // whether it sent the apply.
-func (r *Reconciler) applyWorkspaceTemplateApply(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed) (bool, error) {
+func (r *Reconciler) applyWorkspaceTemplateApply(ctx context.Context, cp *controlplanev1beta1.CAPTControlPlane, obs observed, version string) (bool, error) {
 	cluster, ok := r.terraformClusterName(cp, obs)
 	if !ok {
 		return false, nil
 	}
-	desired := desiredWorkspaceTemplateApply(cp, cluster)
+	desired := desiredWorkspaceTemplateApply(cp, cluster, version)
 	var owned *infraac.WorkspaceTemplateApplyApplyConfiguration
 	if obs.apply != nil {
 		var err error
@@ -72,7 +72,7 @@ func (r *Reconciler) terraformClusterName(cp *controlplanev1beta1.CAPTControlPla
 
 // desiredWorkspaceTemplateApply is the apply that renders the control
 // plane's Workspace, with the variables existing CAPT passes to Terraform.
-func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, cluster string) *infraac.WorkspaceTemplateApplyApplyConfiguration {
+func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, cluster, version string) *infraac.WorkspaceTemplateApplyApplyConfiguration {
 	tmplNamespace := cp.Spec.WorkspaceTemplateRef.Namespace
 	if tmplNamespace == "" {
 		tmplNamespace = cp.Namespace
@@ -80,8 +80,8 @@ func desiredWorkspaceTemplateApply(cp *controlplanev1beta1.CAPTControlPlane, clu
 	vars := map[string]string{
 		variableClusterName: cluster,
 		// EKS takes major.minor; the full form is Cluster API's.
-		variableKubernetesVersion:     kubeversion.EKS(renderedVersion(cp)),
-		variableKubernetesVersionFull: kubeversion.Semantic(renderedVersion(cp)),
+		variableKubernetesVersion:     kubeversion.EKS(version),
+		variableKubernetesVersionFull: kubeversion.Semantic(version),
 	}
 	if c := cp.Spec.ControlPlaneConfig; c != nil {
 		vars["region"] = c.Region

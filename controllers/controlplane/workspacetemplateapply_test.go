@@ -13,11 +13,11 @@ import (
 // label: the apply it creates for a labelled control plane must carry it.
 func TestDesiredWorkspaceTemplateApplyCarriesTheWatchFilter(t *testing.T) {
 	cp := &controlplanev1beta1.CAPTControlPlane{ObjectMeta: metav1.ObjectMeta{Name: "cp", Namespace: "ns"}}
-	if labels := desiredWorkspaceTemplateApply(cp, "cp").Labels; labels[clusterv1.WatchLabel] != "" {
+	if labels := desiredWorkspaceTemplateApply(cp, "cp", "1.31").Labels; labels[clusterv1.WatchLabel] != "" {
 		t.Fatalf("unlabelled control plane: apply labels %v", labels)
 	}
 	cp.Labels = map[string]string{clusterv1.WatchLabel: "shard-a"}
-	labels := desiredWorkspaceTemplateApply(cp, "cp").Labels
+	labels := desiredWorkspaceTemplateApply(cp, "cp", "1.31").Labels
 	if labels[clusterv1.WatchLabel] != "shard-a" {
 		t.Fatalf("apply labels %v, want %s=shard-a", labels, clusterv1.WatchLabel)
 	}
