@@ -18,7 +18,7 @@ import (
 // to the Workspace goes first: a paused managed resource is never
 // finalized by its provider, and a retained one would stay paused.
 func (r *Reconciler) reconcileDelete(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, live liveWorkspaces) error {
-	if _, err := r.holdWorkspace(ctx, live.boundTo(apply), false, nil); err != nil {
+	if _, err := r.holdWorkspace(ctx, apply, live.boundTo(apply), false, nil); err != nil {
 		return err
 	}
 	if !apply.Spec.RetainWorkspaceOnDelete {

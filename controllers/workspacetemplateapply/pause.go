@@ -24,8 +24,8 @@ import (
 
 // holdWorkspace, with hold, puts tfv1beta1.AnnotationPaused on ws, the
 // apply's own Workspace (nil: none), and takes Delete out of its
-// management policies (recording rendered, the policies the template
-// renders, in infrastructurev1beta1.AnnotationHeldManagementPolicies:
+// management policies (recording the policies tmpl renders for apply —
+// nil for a release — in infrastructurev1beta1.AnnotationHeldManagementPolicies:
 // never the live ones, which are the held ones when clusterctl move's
 // patch replaced the annotations of a held Workspace), beside what
 // FieldManager owns of it and nothing else: no template change reaches a
@@ -35,9 +35,16 @@ import (
 // Workspace: the annotations go and the recorded policies come back, if
 // FieldManager held it (a render releases it too: it sends neither). It
 // reports whether it sent the Workspace.
-func (r *Reconciler) holdWorkspace(ctx context.Context, ws tfv1beta1.AnyWorkspace, hold bool, rendered []tfv1beta1.ManagementAction) (bool, error) {
+func (r *Reconciler) holdWorkspace(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, ws tfv1beta1.AnyWorkspace, hold bool,
+	tmpl *infrastructurev1beta1.WorkspaceTemplate) (bool, error) {
 	if ws == nil || !holdChanges(ws, hold) {
 		return false, nil
+	}
+	// Rendered only when a hold is sent: a held apply is reconciled on
+	// every event of its inputs, and sends nothing once held.
+	var rendered []tfv1beta1.ManagementAction
+	if hold {
+		rendered = renderedPolicies(tmpl, apply, ws)
 	}
 	var desired runtime.ApplyConfiguration
 	switch ws := ws.(type) {

@@ -124,8 +124,7 @@ func (r *Reconciler) Act(ctx context.Context, apply *infrastructurev1beta1.Works
 			// Held by an older Cluster API, paused or not: no action at all.
 			return skeleton.Outcome{}, nil
 		}
-		ws := obs.workspaces.boundTo(apply)
-		sent, err := r.holdWorkspace(ctx, ws, true, renderedPolicies(obs.template, apply, ws))
+		sent, err := r.holdWorkspace(ctx, apply, obs.workspaces.boundTo(apply), true, obs.template)
 		return skeleton.Outcome{Settled: obs.settleable && !sent}, err
 	case skeleton.Delete:
 		return skeleton.Outcome{}, r.reconcileDelete(ctx, apply, obs.workspaces)
@@ -161,7 +160,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, apply *infrastructurev
 	if out.refused {
 		// A render takes the pause away; a refused one sends nothing, and
 		// must not leave the Workspace paused for good.
-		if released, err = r.holdWorkspace(ctx, out.workspace, false, nil); err != nil {
+		if released, err = r.holdWorkspace(ctx, apply, out.workspace, false, nil); err != nil {
 			return ctrl.Result{}, false, err
 		}
 	}

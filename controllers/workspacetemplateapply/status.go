@@ -13,7 +13,8 @@ import (
 
 // applyStatus applies the apply's status when it differs from what
 // FieldManager owns: the Workspace name, whether it was applied and when,
-// the generation it was rendered from, and Ready and Synced conditions. It reports whether it sent it.
+// the generation it was rendered from, and Ready and Synced conditions. It
+// reports whether it sent it.
 func (r *Reconciler) applyStatus(ctx context.Context, apply *infrastructurev1beta1.WorkspaceTemplateApply, out outcome) (bool, error) {
 	status := infraac.WorkspaceTemplateApplyStatus().WithApplied(out.workspace != nil)
 	if out.workspace != nil {
