@@ -105,17 +105,7 @@ func provision(t *testing.T, c client.Client, scope infrastructurev1beta1.Worksp
 	g := NewWithT(t)
 	ctx := t.Context()
 	g.Expect(c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}})).To(Succeed())
-	g.Expect(c.Create(ctx, &infrastructurev1beta1.WorkspaceTemplate{
-		ObjectMeta: metav1.ObjectMeta{Name: "eks", Namespace: namespace},
-		Spec: infrastructurev1beta1.WorkspaceTemplateSpec{
-			WorkspaceScope: scope,
-			Template: infrastructurev1beta1.WorkspaceTemplateDefinition{Spec: tfv1beta1.WorkspaceSpec{
-				ForProvider: tfv1beta1.WorkspaceParameters{Source: tfv1beta1.ModuleSourceRemote, Module: "git::https://example.com/eks.git",
-					Vars: []tfv1beta1.Var{{Key: "cluster_name", Value: "${cluster_name}"}}},
-			}},
-			WriteConnectionSecretToRef: &infrastructurev1beta1.SecretReference{Name: "${WORKSPACE_NAME}-outputs"},
-		},
-	})).To(Succeed())
+	testenv.CreateTemplate(t, c, namespace, "eks", scope)
 	capi := testenv.CreateCAPTCluster(t, c, namespace, name, "eks")
 	key := types.NamespacedName{Name: workspace}
 	if scope == infrastructurev1beta1.WorkspaceScopeNamespaced {

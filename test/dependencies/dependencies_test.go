@@ -348,13 +348,7 @@ func template(t *testing.T, env *testenv.Env, name string, scope infrastructurev
 // when not nil.
 func controlPlane(t *testing.T, env *testenv.Env, name, template string, cluster *clusterv1.Cluster) *controlplanev1beta1.CAPTControlPlane {
 	t.Helper()
-	cp := &controlplanev1beta1.CAPTControlPlane{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-		Spec:       testenv.ControlPlaneSpec(template),
-	}
-	if cluster != nil {
-		cp.OwnerReferences = []metav1.OwnerReference{{APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID}}
-	}
+	cp := testenv.ControlPlane(ns, name, template, cluster)
 	NewWithT(t).Expect(env.Client.Create(t.Context(), cp)).To(Succeed())
 	return cp
 }

@@ -389,10 +389,5 @@ func createControlPlane(t *testing.T, c client.Client, ns, name, template string
 
 // newControlPlane is the control plane of cluster, from template.
 func newControlPlane(cluster *clusterv1.Cluster, template string) *controlplanev1beta1.CAPTControlPlane {
-	return &controlplanev1beta1.CAPTControlPlane{
-		ObjectMeta: metav1.ObjectMeta{Name: cluster.Name, Namespace: cluster.Namespace, OwnerReferences: []metav1.OwnerReference{{
-			APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID,
-		}}},
-		Spec: testenv.ControlPlaneSpec(template),
-	}
+	return testenv.ControlPlane(cluster.Namespace, cluster.Name, template, cluster)
 }

@@ -24,13 +24,18 @@ func CreateCAPTCluster(t testing.TB, c client.Client, namespace, name, template 
 		ControlPlaneRef: clusterv1.ContractVersionedObjectReference{APIGroup: controlplanev1beta1.GroupVersion.Group, Kind: "CAPTControlPlane", Name: name},
 	}}
 	g.Expect(c.Create(t.Context(), cluster)).To(gomega.Succeed())
-	g.Expect(c.Create(t.Context(), &controlplanev1beta1.CAPTControlPlane{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, OwnerReferences: []metav1.OwnerReference{{
-			APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID,
-		}}},
-		Spec: ControlPlaneSpec(template),
-	})).To(gomega.Succeed())
+	g.Expect(c.Create(t.Context(), ControlPlane(namespace, name, template, cluster))).To(gomega.Succeed())
 	return cluster
+}
+
+// ControlPlane is the control plane namespace/name of ControlPlaneSpec,
+// owned by cluster as Cluster API adopts it (not owned when nil).
+func ControlPlane(namespace, name, template string, cluster *clusterv1.Cluster) *controlplanev1beta1.CAPTControlPlane {
+	cp := &controlplanev1beta1.CAPTControlPlane{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Spec: ControlPlaneSpec(template)}
+	if cluster != nil {
+		cp.OwnerReferences = []metav1.OwnerReference{{APIVersion: clusterv1.GroupVersion.String(), Kind: "Cluster", Name: cluster.Name, UID: cluster.UID}}
+	}
+	return cp
 }
 
 // ControlPlaneSpec is the tests' control plane: Kubernetes 1.31 in
